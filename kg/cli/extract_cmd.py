@@ -1,0 +1,2 @@
+"""Commands: filled in by the stage that owns them."""
+COMMANDS: list = []
