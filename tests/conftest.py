@@ -1,0 +1,29 @@
+"""Shared test fixtures. Data from ../shared is optional: tests needing it skip cleanly."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_path(*parts: str) -> Path:
+    """Path under ../shared, skipping the calling test when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    """The Daily Papers seed page (the demo corpus)."""
+    return shared_path("data", "seed", "daily-papers-overparameterization.txt")
+
+
+@pytest.fixture(scope="session")
+def formats_dir() -> Path:
+    return shared_path("data", "formats")
