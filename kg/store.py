@@ -1,0 +1,223 @@
+"""What ``kg build -o DIR`` writes, and reading it back.
+
+A build directory holds (names are stable; users script against them):
+
+=====================  ===========================================================
+``papers.jsonl``       one normalized paper per line (``id, title, abstract, authors,
+                       date, url, source, ids, meta``)
+``extractions.jsonl``  one extraction record per paper (the ``kg extract`` shape)
+``graph.kg.jsonl.gz``  the graph model, one node or edge per line (what queries load)
+``graph.ttl``          the RDF view (Turtle)
+``graph.html``         the interactive map, self-contained
+``graph.graphml``      for networkx, igraph and Gephi
+``summary.json``       counts, rejects, timings
+=====================  ===========================================================
+
+Directories are replaced atomically: a build writes into a temporary sibling and swaps it
+in only when every file is complete, so a failed or killed build leaves the previous
+contents intact.
+"""
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+
+from kg.errors import ExportError, GraphError
+from kg.types import Paper
+
+PAPERS_FILE = "papers.jsonl"
+EXTRACTIONS_FILE = "extractions.jsonl"
+GRAPH_FILE = "graph.kg.jsonl.gz"
+SUMMARY_FILE = "summary.json"
+MARKER_FILES = (SUMMARY_FILE, GRAPH_FILE)
+
+
+@contextlib.contextmanager
+def atomic_directory(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary directory that replaces ``target`` when the block succeeds.
+
+    The temporary directory is a sibling of ``target`` (same file system, so the final
+    rename is atomic). On an exception it is removed and ``target`` is left untouched.
+    A non-empty ``target`` that is not a kg build directory is never replaced.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "kg-out"
+    >>> with atomic_directory(out) as tmp:
+    ...     _ = (tmp / "summary.json").write_text("{}")
+    >>> sorted(p.name for p in out.iterdir())
+    ['summary.json']
+    """
+    target = Path(target)
+    _check_replaceable(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_siblings(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_replaceable(target: Path) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ExportError(f"output {target} exists and is not a directory")
+    if any(target.iterdir()) and not any((target / m).exists() for m in MARKER_FILES):
+        raise ExportError(
+            f"refusing to replace {target}: it is not empty and is not a kg output "
+            f"directory (no {SUMMARY_FILE}); choose another -o directory"
+        )
+
+
+def _remove_stale_siblings(target: Path) -> None:
+    """Remove temporaries left by a killed build (never the target itself)."""
+    for sibling in target.parent.glob(f".{target.name}.tmp-*"):
+        shutil.rmtree(sibling, ignore_errors=True)
+    for sibling in target.parent.glob(f".{target.name}.old-*"):
+        if target.exists():
+            shutil.rmtree(sibling, ignore_errors=True)
+        else:  # killed between the two renames: the old build is the last good one
+            os.replace(sibling, target)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Write rows as JSON Lines; return how many were written."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False))
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Iterate the JSON objects of a JSON Lines file written by kg."""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def write_papers(directory: str | Path, papers: Iterable[Paper]) -> int:
+    return write_jsonl(Path(directory) / PAPERS_FILE, (p.to_dict() for p in papers))
+
+
+def load_papers(directory: str | Path) -> list[Paper]:
+    """Read ``papers.jsonl`` of a build directory."""
+    path = _require(directory, PAPERS_FILE)
+    return [Paper.from_dict(d) for d in read_jsonl(path)]
+
+
+def load_extractions(directory: str | Path) -> list[dict[str, Any]]:
+    """Read ``extractions.jsonl`` of a build directory."""
+    return list(read_jsonl(_require(directory, EXTRACTIONS_FILE)))
+
+
+def load_summary(directory: str | Path) -> dict[str, Any]:
+    return json.loads(_require(directory, SUMMARY_FILE).read_text(encoding="utf-8"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_restore(v) for v in value)
+    return value
+
+
+def save_graph(graph: nx.MultiDiGraph, directory: str | Path) -> Path:
+    """Write the graph model to ``DIR/graph.kg.jsonl.gz``: nodes first, then edges.
+
+    Tuple attributes are stored as JSON arrays and come back as tuples.
+    """
+    path = Path(directory) / GRAPH_FILE
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as fh:
+        fh.write(json.dumps({"graph": _plain_dict(graph.graph)}) + "\n")
+        for node, attrs in graph.nodes(data=True):
+            fh.write(json.dumps({"n": node, "a": _plain_dict(attrs)}, ensure_ascii=False) + "\n")
+        for u, v, key, attrs in graph.edges(keys=True, data=True):
+            row = {"u": u, "v": v, "k": key, "a": _plain_dict(attrs)}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def _plain_dict(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in attrs.items()}
+
+
+def load_graph(directory: str | Path) -> nx.MultiDiGraph:
+    """Read the graph model written by :func:`save_graph` (the output of ``kg build``).
+
+    Raises
+    ------
+    GraphError
+        If ``directory`` holds no kg graph, naming the command that makes one.
+    """
+    path = _require(directory, GRAPH_FILE)
+    graph = nx.MultiDiGraph()
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                row = json.loads(line)
+                attrs = {k: _restore(v) for k, v in row.get("a", {}).items()}
+                if "n" in row:
+                    graph.add_node(row["n"], **attrs)
+                elif "u" in row:
+                    graph.add_edge(row["u"], row["v"], key=row["k"], **attrs)
+                else:
+                    graph.graph.update(row.get("graph", {}))
+    except (OSError, EOFError, ValueError, KeyError) as exc:
+        raise GraphError(f"{path}: unreadable graph file ({exc}); rebuild it with kg build") from exc
+    return graph
+
+
+def _require(directory: str | Path, name: str) -> Path:
+    directory = Path(directory)
+    path = directory / name
+    if not path.is_file():
+        if not directory.exists():
+            why = "does not exist"
+        else:
+            why = f"has no {name}"
+        raise GraphError(
+            f"{directory} {why}: build a graph first with `kg build INPUT... -o {directory}`"
+        )
+    return path
