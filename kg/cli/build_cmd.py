@@ -1,2 +1,87 @@
-"""Commands: filled in by the stage that owns them."""
-COMMANDS: list = []
+"""``kg build``: run the whole pipeline into an output directory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+MAX_REJECTS_SHOWN = 50
+
+
+@click.command("build")
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output directory (default: kg-out). Replaced atomically.")
+@click.option("--demo", is_flag=True, help="Build the bundled demo corpus (a Daily Papers page).")
+@click.option("--update", "update_dir", type=click.Path(path_type=Path), default=None,
+              help="Add INPUTS to the graph already built in this directory.")
+@click.option("-f", "--format", "fmt", default=None, metavar="FORMAT",
+              help="Input format for all INPUTS (default: detect per file). See `kg formats`.")
+@click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
+@click.option("--model", default=None, metavar="NAME",
+              help="spaCy pipeline to use for extraction (default: none, rule-based).")
+@click.option("--no-discovery", is_flag=True, help="Only ontology concepts; no discovered terms.")
+@click.option("--top-k", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Similar-paper links kept per paper.")
+@click.option("--html-max-nodes", type=click.IntRange(10, 100000), default=1500, show_default=True,
+              help="Most nodes drawn in graph.html.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-record messages.")
+def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, top_k,
+          html_max_nodes, quiet):
+    """Build a knowledge graph from paper lists INPUTS into a directory.
+
+    INPUTS are files in any supported format (Daily Papers page text, arXiv Atom/JSONL,
+    Hugging Face, Semantic Scholar, OpenAlex, BibTeX, CSV/TSV, JSON/JSONL), detected per
+    file unless --format is given. The directory receives papers.jsonl, graph.ttl,
+    graph.html, graph.graphml and summary.json.
+
+    \b
+    Examples:
+      kg build --demo -o kg-out
+      kg build papers.bib listing.xml -o kg-out
+      kg build --update kg-out new-papers.jsonl
+    """
+    from kg.pipeline import DEMO_CORPUS, BuildOptions
+    from kg.pipeline import build as run_build
+    from kg.progress import ProgressBar
+
+    if demo and inputs:
+        raise click.UsageError("--demo builds the bundled corpus; do not also give INPUTS.")
+    if update_dir and out_dir and Path(out_dir) != Path(update_dir):
+        raise click.UsageError("--update DIR writes into DIR; do not also give a different -o.")
+    if demo:
+        inputs = (DEMO_CORPUS,)
+        fmt = fmt or "daily-papers"
+    if not inputs:
+        raise click.UsageError("give at least one INPUT file, or --demo.")
+    target = update_dir or out_dir or Path("kg-out")
+
+    bar = ProgressBar() if not quiet else None
+    options = BuildOptions(fmt=fmt, strict=strict, model=model, discovery=not no_discovery,
+                           top_k=top_k, html_max_nodes=html_max_nodes)
+    try:
+        result = run_build(inputs, target, options, update=bool(update_dir), progress=bar)
+    finally:
+        if bar:
+            bar.close()
+    if not quiet:
+        _report_rejects(result.rejects, target)
+    click.echo(result.summary_line(), err=True)
+    g = result.graph
+    click.echo(
+        f"wrote {target}/ : {result.counts['papers']} papers, "
+        f"{g.get('nodes', {}).get('concept', 0)} concepts, "
+        f"{sum(g.get('edges', {}).values()) if g.get('edges') else 0} edges "
+        f"({sum(result.timings.values()):.1f} s)"
+    )
+
+
+def _report_rejects(rejects: list[str], target: Path) -> None:
+    for line in rejects[:MAX_REJECTS_SHOWN]:
+        click.echo(f"rejected: {line}", err=True)
+    if len(rejects) > MAX_REJECTS_SHOWN:
+        click.echo(f"... and {len(rejects) - MAX_REJECTS_SHOWN} more rejects, all listed in "
+                   f"{target}/summary.json", err=True)
+
+
+COMMANDS = [build]

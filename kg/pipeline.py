@@ -1,0 +1,190 @@
+"""The whole build: ingest → extract → link → analyze → export, into one directory.
+
+:func:`build` is what ``kg build`` runs. Every stage is a plain call on plain data, so the
+same steps can be driven from a notebook.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from kg import __version__
+from kg.progress import ProgressFn
+from kg.store import (
+    EXTRACTIONS_FILE,
+    SUMMARY_FILE,
+    atomic_directory,
+    load_papers,
+    save_graph,
+    write_jsonl,
+    write_papers,
+)
+from kg.types import Paper
+
+DEMO_CORPUS = Path(__file__).resolve().parent / "data" / "demo-daily-papers.txt"
+
+
+@dataclass
+class BuildOptions:
+    """Settings of one build; the CLI options map one to one onto these fields."""
+
+    fmt: str | None = None
+    strict: bool = False
+    model: str | None = None
+    discovery: bool = True
+    top_k: int = 10
+    html_max_nodes: int = 1500
+    title: str = "kg: papers and concepts"
+
+
+@dataclass
+class BuildResult:
+    """What a build did: counts, rejects, timings and where it wrote."""
+
+    out_dir: Path
+    counts: dict[str, int]
+    rejects: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+    graph: dict[str, Any] = field(default_factory=dict)
+
+    def summary_line(self) -> str:
+        c = self.counts
+        return (
+            f"read {c['read']}, kept {c['kept']}, merged {c['merged']}, "
+            f"rejected {c['rejected']}"
+        )
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    def stage(self, name: str):
+        timer = self
+
+        class _Ctx:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.timings[name] = round(
+                    timer.timings.get(name, 0.0) + time.perf_counter() - self.t0, 3
+                )
+
+        return _Ctx()
+
+
+def build(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    options: BuildOptions | None = None,
+    *,
+    update: bool = False,
+    progress: ProgressFn | None = None,
+) -> BuildResult:
+    """Build the knowledge graph of ``inputs`` into ``out_dir``.
+
+    With ``update=True`` the papers already in ``out_dir`` are read back and the new
+    inputs are merged into them; the result equals a fresh build of all inputs together.
+    ``out_dir`` is replaced atomically, so a failed build leaves it as it was.
+    """
+    from kg.ingest import merge_papers, read_inputs
+
+    options = options or BuildOptions()
+    out_dir = Path(out_dir)
+    timer = _Timer()
+
+    with timer.stage("ingest"):
+        ingest = read_inputs([Path(p) for p in inputs], fmt=options.fmt, strict=options.strict)
+        papers = list(ingest.papers)
+        counts = {
+            "read": ingest.read,
+            "kept": ingest.kept,
+            "merged": ingest.merged,
+            "rejected": ingest.rejected,
+        }
+        if update:
+            previous = load_papers(out_dir)
+            merged = merge_papers(list(previous) + papers)
+            counts["previous"] = len(previous)
+            counts["merged"] += len(previous) + len(papers) - len(merged.papers)
+            papers = list(merged.papers)
+        counts["papers"] = len(papers)
+
+    with timer.stage("extract"):
+        records = list(_extract(papers, options, progress))
+
+    with timer.stage("link"):
+        graph = _link(papers, records, options)
+
+    with timer.stage("analyze"):
+        stats = _analyze(graph)
+
+    result = BuildResult(
+        out_dir=out_dir,
+        counts=counts,
+        rejects=[str(r) for r in ingest.rejects],
+        graph=stats,
+    )
+    with atomic_directory(out_dir) as tmp:
+        with timer.stage("export"):
+            _export(graph, papers, records, tmp, options)
+        result.timings = timer.timings
+        _write_summary(tmp, result, inputs, options, update)
+    return result
+
+
+def _extract(papers: list[Paper], options: BuildOptions, progress: ProgressFn | None) -> Iterable[dict]:
+    from kg.extract import ExtractSettings, Extractor
+
+    settings = ExtractSettings(model=options.model, discovery=options.discovery)
+    extractor = Extractor(settings)
+    total = len(papers)
+    for i, record in enumerate(extractor.extract(papers), 1):
+        if progress:
+            progress("extract", i, total)
+        yield record
+
+
+def _link(papers: list[Paper], records: list[dict], options: BuildOptions):
+    from kg.graph import build_graph
+    from kg.ontology import load_ontology
+
+    return build_graph(papers, records, load_ontology(), top_k=options.top_k)
+
+
+def _analyze(graph) -> dict[str, Any]:
+    from kg.analyze import graph_stats
+
+    return graph_stats(graph)
+
+
+def _export(graph, papers: list[Paper], records: list[dict], tmp: Path, options: BuildOptions) -> None:
+    from kg.export import write_graphml
+    from kg.rdf import write_rdf
+    from kg.view import write_html
+
+    write_papers(tmp, papers)
+    write_jsonl(tmp / EXTRACTIONS_FILE, records)
+    save_graph(graph, tmp)
+    write_rdf(graph, tmp / "graph.ttl", format="turtle")
+    write_graphml(graph, tmp / "graph.graphml")
+    write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes, title=options.title)
+
+
+def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions, update: bool) -> None:
+    summary = {
+        "kg_version": __version__,
+        "inputs": [str(p) for p in inputs],
+        "update": update,
+        "options": asdict(options),
+        "counts": result.counts,
+        "summary": result.summary_line(),
+        "rejects": result.rejects,
+        "graph": result.graph,
+        "timings_s": result.timings,
+    }
+    (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
