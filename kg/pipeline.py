@@ -36,6 +36,10 @@ class BuildOptions:
     model: str | None = None
     discovery: bool = True
     top_k: int = 10
+    jobs: int = 1
+    engine: str = "local"
+    scheduler: str | None = None
+    resume: bool = True
     html_max_nodes: int = 1500
     title: str = "kg: papers and concepts"
 
@@ -115,7 +119,9 @@ def build(
         counts["papers"] = len(papers)
 
     with timer.stage("extract"):
-        records = list(_extract(papers, options, progress))
+        extract_stats: dict[str, int] = {}
+        records = list(_extract(papers, options, shard_dir(out_dir), progress, extract_stats))
+        counts.update(extract_stats)
 
     with timer.stage("link"):
         graph = _link(papers, records, options)
@@ -137,16 +143,25 @@ def build(
     return result
 
 
-def _extract(papers: list[Paper], options: BuildOptions, progress: ProgressFn | None) -> Iterable[dict]:
-    from kg.extract import ExtractSettings, Extractor
+def shard_dir(out_dir: Path) -> Path:
+    """Where finished extraction chunks of a build into ``out_dir`` are kept.
+
+    A hidden sibling (``.NAME.shards``), so that a killed build resumes from the chunks it
+    finished and the atomic swap of ``out_dir`` never touches it.
+    """
+    return out_dir.parent / f".{out_dir.name}.shards"
+
+
+def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
+             progress: ProgressFn | None, stats: dict) -> Iterable[dict]:
+    from kg.engine import extract_records
+    from kg.extract import ExtractSettings
 
     settings = ExtractSettings(model=options.model, discovery=options.discovery)
-    extractor = Extractor(settings)
-    total = len(papers)
-    for i, record in enumerate(extractor.extract(papers), 1):
-        if progress:
-            progress("extract", i, total)
-        yield record
+    return extract_records(papers, settings, jobs=options.jobs, engine=options.engine,
+                           scheduler=options.scheduler,
+                           cache_dir=shards if options.resume else None, progress=progress,
+                           stats=stats)
 
 
 def _link(papers: list[Paper], records: list[dict], options: BuildOptions):

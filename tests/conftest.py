@@ -27,3 +27,16 @@ def seed_path() -> Path:
 @pytest.fixture(scope="session")
 def formats_dir() -> Path:
     return shared_path("data", "formats")
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Path:
+    """``kg build --demo`` run once per test session; tests must not modify it."""
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    out = tmp_path_factory.mktemp("demo") / "kg-out"
+    result = CliRunner().invoke(cli, ["build", "--demo", "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out

@@ -25,9 +25,17 @@ MAX_REJECTS_SHOWN = 50
               help="Similar-paper links kept per paper.")
 @click.option("--html-max-nodes", type=click.IntRange(10, 100000), default=1500, show_default=True,
               help="Most nodes drawn in graph.html.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes for extraction (output is identical for any N).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Run extraction locally or on a Dask cluster (needs paper-kg[dask]).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address (tcp://host:8786); default: a local cluster of --jobs workers.")
+@click.option("--fresh", is_flag=True,
+              help="Ignore extraction shards kept from an earlier or interrupted build.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-record messages.")
 def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, top_k,
-          html_max_nodes, quiet):
+          html_max_nodes, jobs, engine, scheduler, fresh, quiet):
     """Build a knowledge graph from paper lists INPUTS into a directory.
 
     INPUTS are files in any supported format (Daily Papers page text, arXiv Atom/JSONL,
@@ -49,6 +57,8 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, t
         raise click.UsageError("--demo builds the bundled corpus; do not also give INPUTS.")
     if update_dir and out_dir and Path(out_dir) != Path(update_dir):
         raise click.UsageError("--update DIR writes into DIR; do not also give a different -o.")
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler is for --engine dask.")
     if demo:
         inputs = (DEMO_CORPUS,)
         fmt = fmt or "daily-papers"
@@ -58,7 +68,8 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, t
 
     bar = ProgressBar() if not quiet else None
     options = BuildOptions(fmt=fmt, strict=strict, model=model, discovery=not no_discovery,
-                           top_k=top_k, html_max_nodes=html_max_nodes)
+                           top_k=top_k, html_max_nodes=html_max_nodes, jobs=jobs,
+                           engine=engine, scheduler=scheduler, resume=not fresh)
     try:
         result = run_build(inputs, target, options, update=bool(update_dir), progress=bar)
     finally:

@@ -1,0 +1,233 @@
+"""Extraction engines: one process, N local processes, or a Dask cluster.
+
+Extraction is the expensive stage and is embarrassingly parallel once the corpus acronym
+table is known. Every engine cuts the papers into the same ordered chunks, extracts each
+chunk with an :class:`~kg.extract.Extractor` rebuilt in the worker from the (picklable)
+settings, and yields the records in input order, so all engines give identical output.
+
+Finished chunks can be cached as JSON Lines shards (``cache_dir``): a shard's file name is a
+hash of everything its records depend on (kg version, settings, ontology files, the corpus
+acronym table, the chunk's papers), so a build killed midway resumes from the shards it
+finished, and a rebuild with unchanged inputs re-extracts nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from kg.errors import ExtractionError
+from kg.progress import ProgressFn
+from kg.types import Paper
+
+ENGINES = ("local", "dask")
+DEFAULT_CHUNK = 500
+
+_worker_extractor = None
+_worker_acronyms = None
+
+
+def chunked(papers: Sequence[Paper], size: int) -> list[Sequence[Paper]]:
+    """Cut ``papers`` into consecutive chunks of ``size`` (the last may be shorter).
+
+    >>> [len(c) for c in chunked(list(range(7)), 3)]
+    [3, 3, 1]
+    """
+    return [papers[i:i + size] for i in range(0, len(papers), size)]
+
+
+def _init_worker(settings, acronyms) -> None:
+    global _worker_extractor, _worker_acronyms
+    from kg.extract import Extractor
+
+    _worker_extractor = Extractor(settings)
+    _worker_acronyms = acronyms
+
+
+def _extract_chunk(chunk: Sequence[Paper]) -> list[dict]:
+    return list(_worker_extractor.extract(list(chunk), acronyms=_worker_acronyms))
+
+
+def _extract_chunk_dask(chunk: Sequence[Paper], settings, acronyms) -> list[dict]:
+    global _worker_extractor
+    if _worker_extractor is None or _worker_extractor.settings != settings:
+        _init_worker(settings, acronyms)
+    return list(_worker_extractor.extract(list(chunk), acronyms=acronyms))
+
+
+def _fingerprint(*parts: Any) -> str:
+    h = hashlib.sha1()
+    for part in parts:
+        h.update(json.dumps(part, sort_keys=True, default=str).encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _ontology_fingerprint(settings) -> str:
+    from kg.ontology import ontology_files
+
+    paths = settings.ontology_paths or [str(p) for p in ontology_files()]
+    h = hashlib.sha1()
+    for p in sorted(paths):
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()
+
+
+class ShardCache:
+    """Extraction records of finished chunks, as ``DIR/<key>.jsonl`` files."""
+
+    def __init__(self, directory: str | Path, base_key: str):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.base_key = base_key
+
+    def key(self, chunk: Sequence[Paper]) -> str:
+        content = [(p.id, p.title, p.abstract) for p in chunk]
+        return _fingerprint(self.base_key, content)
+
+    def get(self, key: str) -> list[dict] | None:
+        path = self.directory / f"{key}.jsonl"
+        if not path.is_file():
+            return None
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh]
+
+    def put(self, key: str, records: list[dict]) -> None:
+        path = self.directory / f"{key}.jsonl"
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for r in records:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)  # a shard exists whole or not at all
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove shards that the current build did not use."""
+        for path in self.directory.glob("*.jsonl"):
+            if path.stem not in keep:
+                path.unlink(missing_ok=True)
+
+
+def extract_records(
+    papers: Sequence[Paper],
+    settings=None,
+    *,
+    jobs: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    cache_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    stats: dict | None = None,
+) -> Iterator[dict]:
+    """Yield the extraction record of every paper, in input order.
+
+    Parameters
+    ----------
+    papers : sequence of Paper
+    settings : ExtractSettings, optional
+    jobs : int
+        Worker processes for the local engine (1 = in this process).
+    engine : {"local", "dask"}
+        ``dask`` runs chunks on a dask.distributed cluster: ``scheduler`` is its address,
+        or None for a LocalCluster of ``jobs`` worker processes.
+    chunk_size : int
+        Papers per chunk (the unit of work, of caching and of resuming).
+    cache_dir : path, optional
+        Where finished chunks are kept (see :class:`ShardCache`).
+    progress : callable, optional
+        Called as ``progress("extract", done, total)``.
+    stats : dict, optional
+        Filled with ``chunks`` and ``chunks_cached`` (how many came from ``cache_dir``).
+    """
+    from kg.extract import ExtractSettings, Extractor
+
+    if engine not in ENGINES:
+        raise ExtractionError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if jobs < 1:
+        raise ExtractionError(f"jobs must be at least 1, got {jobs}")
+    settings = settings or ExtractSettings()
+    papers = list(papers)
+    acronyms = None
+    if settings.abbreviations and settings.corpus_acronyms:
+        acronyms = Extractor(settings).learn_acronyms(papers).table
+    chunks = chunked(papers, chunk_size)
+    cache = None
+    if cache_dir is not None:
+        from kg import __version__
+
+        base = _fingerprint(__version__, settings.to_dict(), _ontology_fingerprint(settings),
+                            sorted((acronyms or {}).items()))
+        cache = ShardCache(cache_dir, base)
+    keys = [cache.key(c) for c in chunks] if cache else [None] * len(chunks)
+    cached = {i: cache.get(k) for i, k in enumerate(keys)} if cache else {}
+    todo = [i for i in range(len(chunks)) if cached.get(i) is None]
+    if stats is not None:
+        stats.update(chunks=len(chunks), chunks_cached=len(chunks) - len(todo))
+
+    results = _run_engine(engine, [chunks[i] for i in todo], settings, acronyms, jobs, scheduler)
+    pending: dict[int, list[dict]] = {}
+    done = 0
+    todo_iter = iter(todo)
+    for i in range(len(chunks)):
+        records = cached.get(i)
+        while records is None:
+            j = next(todo_iter)
+            got = next(results)
+            if cache:
+                cache.put(keys[j], got)
+            pending[j] = got
+            records = pending.pop(i, None)
+        done += len(records)
+        if progress:
+            progress("extract", done, len(papers))
+        yield from records
+    if cache:
+        cache.prune(set(keys))
+
+
+def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler) -> Iterator[list[dict]]:
+    if not chunks:
+        return iter(())
+    if engine == "dask":
+        return _run_dask(chunks, settings, acronyms, jobs, scheduler)
+    if jobs == 1:
+        _init_worker(settings, acronyms)
+        return (_extract_chunk(c) for c in chunks)
+    return _run_pool(chunks, settings, acronyms, jobs)
+
+
+def _run_pool(chunks, settings, acronyms, jobs) -> Iterator[list[dict]]:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(settings, acronyms)) as pool:
+        yield from pool.imap(_extract_chunk, chunks)
+
+
+def _run_dask(chunks, settings, acronyms, jobs, scheduler) -> Iterator[list[dict]]:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ExtractionError(
+            "the dask engine needs dask.distributed: pip install 'paper-kg[dask]'"
+        ) from exc
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        settings_f = client.scatter(settings, broadcast=True)
+        acronyms_f = client.scatter(acronyms, broadcast=True) if acronyms else None
+        futures = [client.submit(_extract_chunk_dask, c, settings_f, acronyms_f, pure=False)
+                   for c in chunks]
+        for fut in futures:
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,240 @@
+"""End-to-end: ``kg build`` on the demo corpus, bad input, atomic output, update, engines."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import cli
+from kg.store import load_graph, load_summary
+
+SEED_TITLES_FIRST = "Does Learning Require Memorization? A Short Tale about a Long Tail"
+CHROME = {"new", "Subscribe", "Daily Papers", "Sep 9", "Get trending papers in your email inbox!",
+          "byAK and the research community"}
+OUTPUT_FILES = ("papers.jsonl", "graph.ttl", "graph.html", "graph.graphml", "summary.json")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def seed_blocks(seed_path: Path) -> list[tuple[str, str]]:
+    """(title, abstract) pairs of the seed page, parsed independently of kg's reader."""
+    lines = [l.strip() for l in seed_path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    start = lines.index(SEED_TITLES_FIRST)
+    body = lines[start:]
+    return list(zip(body[0::2], body[1::2]))
+
+
+def test_demo_build_writes_every_output(demo_build):
+    for name in OUTPUT_FILES:
+        assert (demo_build / name).stat().st_size > 0, name
+
+
+def test_demo_build_has_exactly_the_seed_papers(demo_build, seed_path):
+    papers = read_jsonl(demo_build / "papers.jsonl")
+    expected = seed_blocks(seed_path)
+    assert len(expected) == 55
+    assert [(p["title"], p["abstract"]) for p in papers] == expected
+    assert not CHROME & {p["title"] for p in papers}
+    for p in papers:
+        assert set(p) >= {"id", "title", "abstract", "authors", "date", "url", "source"}
+
+
+def test_summary_counts_balance(demo_build):
+    summary = load_summary(demo_build)
+    c = summary["counts"]
+    assert c["read"] == c["kept"] + c["merged"] + c["rejected"]
+    assert (c["read"], c["kept"], c["rejected"]) == (55, 55, 0)
+    assert summary["summary"] == "read 55, kept 55, merged 0, rejected 0"
+    assert set(summary["timings_s"]) >= {"ingest", "extract", "link", "analyze", "export"}
+
+
+def test_graph_views_agree_on_papers(demo_build):
+    import networkx as nx
+    import pyoxigraph
+
+    G = load_graph(demo_build)
+    papers = {n for n, k in G.nodes(data="kind") if k == "paper"}
+    assert len(papers) == 55
+    graphml = nx.read_graphml(demo_build / "graph.graphml")
+    assert papers <= set(graphml.nodes)
+    store = pyoxigraph.Store()
+    store.load(path=str(demo_build / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    rows = store.query(
+        "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://w3id.org/paper-kg/vocab#Paper> }"
+    )
+    assert int(next(iter(rows))["n"].value) == 55
+    html = (demo_build / "graph.html").read_text(encoding="utf-8")
+    assert "<script src=\"http" not in html and "<link href=\"http" not in html
+
+
+def write_mixed_jsonl(path: Path) -> None:
+    lines = [
+        json.dumps({"id": "2401.00001", "title": "Good one", "abstract": "LoRA adapters work."}),
+        '{"id": "2401.00002", "title": "Truncated", "abstr',
+        json.dumps({"id": "2401.00003", "title": 42, "abstract": "wrong type of title"}),
+        json.dumps({"id": "2401.00004", "title": "No abstract", "abstract": "  "}),
+        json.dumps({"id": "2401.00005v2", "title": "Good two", "abstract": "Scaling laws of NTK."}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_bad_records_are_reported_and_good_ones_kept(tmp_path):
+    src = tmp_path / "mixed.jsonl"
+    write_mixed_jsonl(src)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "read 5, kept 2, merged 0, rejected 3" in result.output
+    for line_no in (2, 3, 4):
+        assert f"line {line_no}" in result.output
+    assert str(src) in result.output
+    ids = [p["id"] for p in read_jsonl(out / "papers.jsonl")]
+    assert ids == ["2401.00001", "2401.00005"]
+    assert len(load_summary(out)["rejects"]) == 3
+
+
+def test_strict_stops_at_first_bad_record(tmp_path):
+    src = tmp_path / "mixed.jsonl"
+    write_mixed_jsonl(src)
+    result = CliRunner().invoke(cli, ["build", str(src), "-o", str(tmp_path / "out"), "--strict"])
+    assert result.exit_code == 1
+    assert "line 2" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_nothing_valid_is_an_error(tmp_path):
+    src = tmp_path / "empty.jsonl"
+    src.write_text('{"id": "x", "title": "", "abstract": ""}\nnot json\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "Traceback" not in result.output
+
+
+def test_missing_file_and_unknown_format_are_clear(tmp_path):
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "nope.jsonl" in result.output
+    src = tmp_path / "a.jsonl"
+    write_mixed_jsonl(src)
+    result = CliRunner().invoke(cli, ["build", str(src), "--format", "wordperfect", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "wordperfect" in result.output and "bibtex" in result.output
+
+
+def test_conflicting_options_rejected_early(tmp_path):
+    src = tmp_path / "a.jsonl"
+    write_mixed_jsonl(src)
+    result = CliRunner().invoke(cli, ["build", "--demo", str(src)])
+    assert result.exit_code == 2 and "--demo" in result.output
+    result = CliRunner().invoke(cli, ["build", str(src), "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2 and "--engine dask" in result.output
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 2
+
+
+def test_failed_build_leaves_previous_output_intact(tmp_path, monkeypatch):
+    src = tmp_path / "a.jsonl"
+    write_mixed_jsonl(src)
+    out = tmp_path / "out"
+    assert run("build", str(src), "-o", str(out), "-q").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    import kg.view
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(kg.view, "write_html", broken)
+    with pytest.raises(OSError):
+        run("build", "--demo", "-o", str(out), "-q")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+def test_refuses_to_replace_a_foreign_directory(tmp_path):
+    out = tmp_path / "home"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    result = CliRunner().invoke(cli, ["build", "--demo", "-o", str(out), "-q"])
+    assert result.exit_code == 1 and "refusing" in result.output
+    assert (out / "thesis.tex").read_text() == "precious"
+
+
+def graph_signature(directory: Path):
+    G = load_graph(directory)
+    nodes = {n: dict(a) for n, a in G.nodes(data=True)}
+    edges = {(u, v, k): dict(a) for u, v, k, a in G.edges(keys=True, data=True)}
+    return nodes, edges
+
+
+def test_update_equals_fresh_build(tmp_path, seed_path):
+    blocks = seed_blocks(seed_path)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    rows = [{"id": f"seed-{i}", "title": t, "abstract": a} for i, (t, a) in enumerate(blocks)]
+    first.write_text("".join(json.dumps(r) + "\n" for r in rows[:30]), encoding="utf-8")
+    second.write_text("".join(json.dumps(r) + "\n" for r in rows[30:]), encoding="utf-8")
+    inc, fresh = tmp_path / "inc", tmp_path / "fresh"
+    assert run("build", str(first), "-o", str(inc), "-q").exit_code == 0
+    assert run("build", "--update", str(inc), str(second), "-q").exit_code == 0
+    assert run("build", str(first), str(second), "-o", str(fresh), "-q").exit_code == 0
+    assert len(read_jsonl(inc / "papers.jsonl")) == 55
+    assert graph_signature(inc) == graph_signature(fresh)
+
+
+def test_update_needs_an_existing_build(tmp_path):
+    src = tmp_path / "a.jsonl"
+    write_mixed_jsonl(src)
+    result = CliRunner().invoke(cli, ["build", "--update", str(tmp_path / "none"), str(src)])
+    assert result.exit_code == 1 and "kg build" in result.output
+
+
+def test_rerun_reuses_extraction_shards(tmp_path):
+    src = tmp_path / "a.jsonl"
+    write_mixed_jsonl(src)
+    out = tmp_path / "out"
+    run("build", str(src), "-o", str(out), "-q")
+    assert load_summary(out)["counts"]["chunks_cached"] == 0
+    run("build", str(src), "-o", str(out), "-q")
+    counts = load_summary(out)["counts"]
+    assert counts["chunks_cached"] == counts["chunks"] == 1
+    run("build", str(src), "-o", str(out), "-q", "--fresh")
+    assert load_summary(out)["counts"]["chunks_cached"] == 0
+
+
+def test_killed_build_keeps_old_output_and_resumes(tmp_path, seed_path):
+    """SIGKILL mid-extraction: the old output stays whole, and a rerun reuses finished chunks."""
+    src = tmp_path / "many.jsonl"
+    blocks = seed_blocks(seed_path)
+    rows = [{"id": f"p{i}", "title": f"{t} (copy {i})", "abstract": a}
+            for i in range(12) for t, a in blocks]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("build", "--demo", "-o", str(out), "-q").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    shards = tmp_path / ".out.shards"
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "build", str(src), "-o", str(out), "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(shards.glob("*.jsonl"))) < 1:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert len(list(shards.glob("*.jsonl"))) >= 1, "no chunk finished before the kill"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert run("build", str(src), "-o", str(out), "-q").exit_code == 0
+    counts = load_summary(out)["counts"]
+    assert counts["papers"] == len(rows)
+    assert counts["chunks_cached"] >= 1
