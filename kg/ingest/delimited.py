@@ -1,0 +1,172 @@
+"""CSV and TSV paper lists, e.g. the OpenReview scrapes (``paper_id, title, link, keywords,
+abstract``) or any table with ``id``, ``title``, ``abstract`` (or ``summary``),
+``authors``, ``date`` (or ``year``), ``url`` (or ``link``) columns.
+
+``paper_id`` / ``id`` is kept verbatim as the paper id (an arXiv id or DOI counts as one);
+with an ``openreview.net`` link it is the OpenReview id. ``keywords`` become a list in
+``meta["keywords"]``; other non-empty columns go to ``meta`` as text.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from kg.ingest.common import BadRecord, make_paper, split_list
+from kg.ingest.registry import Reader
+from kg.types import Paper, Reject
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+ID_COLUMNS = ("paper_id", "id", "paperid", "arxiv_id", "doc_id", "key")
+TITLE_COLUMNS = ("title", "paper_title")
+ABSTRACT_COLUMNS = ("abstract", "summary", "paper_abstract")
+AUTHOR_COLUMNS = ("authors", "author")
+DATE_COLUMNS = ("date", "published", "publication_date", "year")
+URL_COLUMNS = ("url", "link", "pdf_url")
+_USED = set(ID_COLUMNS + TITLE_COLUMNS + ABSTRACT_COLUMNS + AUTHOR_COLUMNS + DATE_COLUMNS
+            + URL_COLUMNS + ("doi", "arxiv", "keywords"))
+
+
+def _pick(row: dict[str, str], names: tuple[str, ...]) -> tuple[str, str | None]:
+    for name in names:
+        if name in row and row[name] is not None:
+            return name, row[name]
+    return names[0], None
+
+
+def map_row(row: dict[str, str], source: str) -> Paper:
+    """One table row (lower-cased column names) → :class:`Paper`.
+
+    >>> p = map_row({"paper_id": "1Fqg133qRaI", "title": "T", "abstract": "A.",
+    ...              "link": "https://openreview.net/forum?id=1Fqg133qRaI",
+    ...              "keywords": "GAN, few-shot"}, "csv")
+    >>> p.id, p.ids, p.meta["keywords"]
+    ('1Fqg133qRaI', {'openreview': '1Fqg133qRaI'}, ['GAN', 'few-shot'])
+    """
+    _, own = _pick(row, ID_COLUMNS)
+    _, url = _pick(row, URL_COLUMNS)
+    abstract_col, abstract = _pick(row, ABSTRACT_COLUMNS)
+    date_col, date = _pick(row, DATE_COLUMNS)
+    if date_col == "year" and date and date.strip().isdigit():
+        date = int(date)
+    meta = {k: v.strip() for k, v in row.items()
+            if k and k not in _USED and isinstance(v, str) and v.strip()}
+    keywords = split_list(row.get("keywords"))
+    if keywords:
+        meta["keywords"] = keywords
+    return make_paper(
+        source,
+        title=_pick(row, TITLE_COLUMNS)[1],
+        abstract=abstract,
+        abstract_field=abstract_col,
+        authors=_pick(row, AUTHOR_COLUMNS)[1] or None,
+        date=date or None,
+        url=url or None,
+        arxiv=row.get("arxiv") or None,
+        doi=row.get("doi") or None,
+        own_id=own or None,
+        own_key="openreview" if url and "openreview.net" in url else "source",
+        meta=meta,
+    )
+
+
+def _bad_bytes(values: list[str], header: list[str]) -> str | None:
+    for name, value in zip(header + ["?"] * len(values), values):
+        match = re.search("[\udc80-\udcff]", value)
+        if match:
+            return (f"invalid UTF-8 (byte 0x{ord(match.group()) - 0xDC00:02x}) "
+                    f"in column {name!r}")
+    return None
+
+
+def read_delimited(path: Path, delimiter: str, source: str) -> Iterator[Paper | Reject]:
+    """Read a CSV/TSV with a header row; yields a paper or a reject per data row."""
+    path = Path(path)
+    where = str(path)
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Reject(where, "line 1", f"unreadable header: {exc}")
+            return
+        if not any(h in header for h in TITLE_COLUMNS):
+            yield Reject(where, "line 1", f"no 'title' column in the header {header}; "
+                         f"is this a {source.upper()} paper list?")
+            return
+        yield from _rows(reader, header, where, source)
+
+
+def _rows(reader, header: list[str], where: str, source: str) -> Iterator[Paper | Reject]:
+    number, line = 0, reader.line_num
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number += 1
+            yield Reject(where, f"row {number} (line {line + 1})", f"malformed row: {exc}")
+            line = reader.line_num
+            continue
+        start, line = line + 1, reader.line_num
+        if not values or not any(v.strip() for v in values):
+            continue
+        number += 1
+        loc = f"row {number} (line {start})"
+        try:
+            bad = _bad_bytes(values, header)
+            if bad:
+                raise BadRecord(bad)
+            if len(values) > len(header):
+                raise BadRecord(f"{len(values)} fields but the header has {len(header)} "
+                                "(a stray delimiter or quote?)")
+            yield map_row(dict(zip(header, values)), source)
+        except BadRecord as exc:
+            yield Reject(where, loc, str(exc))
+
+
+def read_csv(path: Path) -> Iterator[Paper | Reject]:
+    """Read a comma-separated paper list."""
+    return read_delimited(path, ",", "csv")
+
+
+def read_tsv(path: Path) -> Iterator[Paper | Reject]:
+    """Read a tab-separated paper list."""
+    return read_delimited(path, "\t", "tsv")
+
+
+def _header_sniff(head: str, delimiter: str) -> bool:
+    first = head.lstrip("\ufeff").split("\n", 1)[0].lower()
+    cols = [c.strip().strip('"') for c in first.split(delimiter)]
+    return len(cols) > 1 and any(c in cols for c in TITLE_COLUMNS) and any(
+        c in cols for c in ABSTRACT_COLUMNS)
+
+
+CSV = Reader(
+    name="csv",
+    read=read_csv,
+    sniff=lambda path, head: _header_sniff(head, ","),
+    suffixes=(".csv",),
+    aliases=("comma",),
+    description="CSV with a header: paper_id|id, title, abstract|summary, [authors, date, url|link, "
+                "keywords] (the OpenReview layout)",
+    priority=5,
+    fallback=True,
+)
+
+TSV = Reader(
+    name="tsv",
+    read=read_tsv,
+    sniff=lambda path, head: _header_sniff(head, "\t"),
+    suffixes=(".tsv", ".tab"),
+    aliases=("tab",),
+    description="Tab-separated version of the csv format",
+    priority=5,
+    fallback=True,
+)

@@ -1,0 +1,182 @@
+"""Reading many input files into one de-duplicated list of papers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from kg.errors import InputError, NoValidRecordsError, RecordError
+from kg.ingest.merge import merge_papers
+from kg.ingest.registry import available_readers, detect_format, file_suffix, get_reader
+from kg.types import Paper, Reject
+
+__all__ = ["IngestResult", "expand_inputs", "iter_records", "read_inputs"]
+
+MAX_REASONS_SHOWN = 3
+
+
+@dataclass
+class IngestResult:
+    """What :func:`read_inputs` read.
+
+    ``read`` counts every record seen (papers before merging plus rejects), ``kept`` the
+    unique papers after merging, ``merged`` the records folded into another one, and
+    ``rejected`` the bad records: ``read == kept + merged + rejected`` always holds.
+    ``per_file`` maps each file to ``{"format", "read", "papers", "rejected"}``.
+    """
+
+    papers: list[Paper]
+    rejects: list[Reject]
+    read: int
+    kept: int
+    merged: int
+    rejected: int
+    per_file: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def summary_line(self) -> str:
+        """``"read N, kept K, merged M, rejected R"``."""
+        return (f"read {self.read}, kept {self.kept}, merged {self.merged}, "
+                f"rejected {self.rejected}")
+
+
+def _known_suffixes() -> set[str]:
+    suffixes: set[str] = set()
+    for name in available_readers():
+        try:
+            suffixes.update(get_reader(name).suffixes)
+        except Exception:  # a broken plugin must not break directory listing
+            continue
+    return suffixes
+
+
+def expand_inputs(paths: Iterable[str | Path] | str | Path) -> list[Path]:
+    """Files to read: each path as is, each directory as its files (recursively, sorted)
+    whose suffix some reader claims. Checks every path exists before anything is read.
+
+    Raises
+    ------
+    InputError
+        If a path does not exist, or a directory holds no readable file.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    out: list[Path] = []
+    suffixes: set[str] | None = None
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            suffixes = suffixes if suffixes is not None else _known_suffixes()
+            found = sorted(p for p in path.rglob("*")
+                           if p.is_file() and file_suffix(p) in suffixes
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                raise InputError(f"{path}: directory holds no file of a known format "
+                                 f"({', '.join(sorted(suffixes))})")
+            out.extend(found)
+        elif path.is_file():
+            out.append(path)
+        elif path.exists():
+            raise InputError(f"{path}: not a regular file")
+        else:
+            raise InputError(f"{path}: no such file or directory")
+    return out
+
+
+def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[Paper | Reject]:
+    """Stream the papers and rejects of one file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The input file.
+    fmt : str, optional
+        A reader name or alias; detected from the file when not given.
+
+    Raises
+    ------
+    InputError
+        If the file is missing or unreadable; :class:`~kg.errors.UnknownFormatError`
+        if ``fmt`` is unknown or the format cannot be detected.
+    """
+    path = Path(path)
+    reader = get_reader(fmt) if fmt else get_reader(detect_format(path))
+    if not path.is_file():
+        raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    try:
+        yield from reader.read(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _no_valid(per_file: dict[str, dict[str, object]], rejects: list[Reject]) -> str:
+    lines = ["no valid paper was read from the inputs:"]
+    for name, counts in per_file.items():
+        mine = [r for r in rejects if r.source == name]
+        reasons = "; ".join(f"{r.location}: {r.reason}" for r in mine[:MAX_REASONS_SHOWN])
+        more = f" (+{len(mine) - MAX_REASONS_SHOWN} more)" if len(mine) > MAX_REASONS_SHOWN else ""
+        detail = f": {reasons}{more}" if mine else ": no records found"
+        lines.append(f"  {name} [{counts['format']}]: {counts['rejected']} rejected{detail}")
+    return "\n".join(lines)
+
+
+def read_inputs(
+    paths: Iterable[str | Path] | str | Path,
+    fmt: str | None = None,
+    strict: bool = False,
+) -> IngestResult:
+    """Read every input file, collect rejects, and merge duplicate papers.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Files or directories (read recursively) in any supported format.
+    fmt : str, optional
+        Format for all inputs; detected per file when not given.
+    strict : bool
+        Raise :class:`~kg.errors.RecordError` at the first bad record.
+
+    Returns
+    -------
+    IngestResult
+
+    Raises
+    ------
+    InputError
+        A path is missing or unreadable, or its format is unknown (checked before reading).
+    RecordError
+        Under ``strict``, at the first bad record (message names file and location).
+    NoValidRecordsError
+        If no input held a single valid paper.
+    """
+    files = expand_inputs(paths)
+    if not files:
+        raise InputError("no input files given")
+    readers = {f: get_reader(fmt) if fmt else get_reader(detect_format(f)) for f in files}
+    papers: list[Paper] = []
+    rejects: list[Reject] = []
+    per_file: dict[str, dict[str, object]] = {}
+    for path in files:
+        counts = {"format": readers[path].name, "read": 0, "papers": 0, "rejected": 0}
+        per_file[str(path)] = counts
+        for record in iter_records(path, readers[path].name):
+            counts["read"] += 1
+            if isinstance(record, Reject):
+                if strict:
+                    raise RecordError(str(record))
+                rejects.append(record)
+                counts["rejected"] += 1
+            else:
+                papers.append(record)
+                counts["papers"] += 1
+    if not papers:
+        raise NoValidRecordsError(_no_valid(per_file, rejects))
+    result = merge_papers(papers)
+    return IngestResult(
+        papers=result.papers,
+        rejects=rejects,
+        read=len(papers) + len(rejects),
+        kept=len(result.papers),
+        merged=result.merged,
+        rejected=len(rejects),
+        per_file=per_file,
+    )
