@@ -87,6 +87,9 @@ class ShardCache:
         content = [(p.id, p.title, p.abstract) for p in chunk]
         return _fingerprint(self.base_key, content)
 
+    def has(self, key: str) -> bool:
+        return (self.directory / f"{key}.jsonl").is_file()
+
     def get(self, key: str) -> list[dict] | None:
         path = self.directory / f"{key}.jsonl"
         if not path.is_file():
@@ -161,24 +164,22 @@ def extract_records(
                             sorted((acronyms or {}).items()))
         cache = ShardCache(cache_dir, base)
     keys = [cache.key(c) for c in chunks] if cache else [None] * len(chunks)
-    cached = {i: cache.get(k) for i, k in enumerate(keys)} if cache else {}
-    todo = [i for i in range(len(chunks)) if cached.get(i) is None]
+    todo = [i for i, k in enumerate(keys) if not (cache and cache.has(k))]
+    todo_set = set(todo)
     if stats is not None:
         stats.update(chunks=len(chunks), chunks_cached=len(chunks) - len(todo))
 
     results = _run_engine(engine, [chunks[i] for i in todo], settings, acronyms, jobs, scheduler)
-    pending: dict[int, list[dict]] = {}
-    done = 0
+    fresh: dict[int, list[dict]] = {}
     todo_iter = iter(todo)
+    done = 0
     for i in range(len(chunks)):
-        records = cached.get(i)
-        while records is None:
+        while i in todo_set and i not in fresh:  # engines return chunks in order
             j = next(todo_iter)
-            got = next(results)
+            fresh[j] = next(results)
             if cache:
-                cache.put(keys[j], got)
-            pending[j] = got
-            records = pending.pop(i, None)
+                cache.put(keys[j], fresh[j])
+        records = fresh.pop(i) if i in fresh else cache.get(keys[i])
         done += len(records)
         if progress:
             progress("extract", done, len(papers))

@@ -6,6 +6,7 @@ same steps can be driven from a notebook.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from kg.store import (
     SUMMARY_FILE,
     atomic_directory,
     load_papers,
+    read_jsonl,
     save_graph,
     write_jsonl,
     write_papers,
@@ -101,43 +103,46 @@ def build(
     out_dir = Path(out_dir)
     timer = _Timer()
 
-    with timer.stage("ingest"):
-        ingest = read_inputs([Path(p) for p in inputs], fmt=options.fmt, strict=options.strict)
-        papers = list(ingest.papers)
-        counts = {
-            "read": ingest.read,
-            "kept": ingest.kept,
-            "merged": ingest.merged,
-            "rejected": ingest.rejected,
-        }
-        if update:
-            previous = load_papers(out_dir)
-            merged = merge_papers(list(previous) + papers)
-            counts["previous"] = len(previous)
-            counts["merged"] += len(previous) + len(papers) - len(merged.papers)
-            papers = list(merged.papers)
-        counts["papers"] = len(papers)
-
-    with timer.stage("extract"):
-        extract_stats: dict[str, int] = {}
-        records = list(_extract(papers, options, shard_dir(out_dir), progress, extract_stats))
-        counts.update(extract_stats)
-
-    with timer.stage("link"):
-        graph = _link(papers, records, options)
-
-    with timer.stage("analyze"):
-        stats = _analyze(graph)
-
-    result = BuildResult(
-        out_dir=out_dir,
-        counts=counts,
-        rejects=[str(r) for r in ingest.rejects],
-        graph=stats,
-    )
     with atomic_directory(out_dir) as tmp:
+        with timer.stage("ingest"):
+            ingest = read_inputs([Path(p) for p in inputs], fmt=options.fmt,
+                                 strict=options.strict)
+            papers = list(ingest.papers)
+            counts = {
+                "read": ingest.read,
+                "kept": ingest.kept,
+                "merged": ingest.merged,
+                "rejected": ingest.rejected,
+            }
+            if update:
+                previous = load_papers(out_dir)
+                merged = merge_papers(list(previous) + papers)
+                counts["previous"] = len(previous)
+                counts["merged"] += len(previous) + len(papers) - len(merged.papers)
+                papers = list(merged.papers)
+            counts["papers"] = len(papers)
+            write_papers(tmp, papers)
+
+        with timer.stage("extract"):
+            extract_stats: dict[str, int] = {}
+            records = _extract(papers, options, shard_dir(out_dir), progress, extract_stats)
+            write_jsonl(tmp / EXTRACTIONS_FILE, records)
+            counts.update(extract_stats)
+
+        with timer.stage("link"):
+            graph = _link(papers, read_jsonl(tmp / EXTRACTIONS_FILE), options)
+
+        with timer.stage("analyze"):
+            stats = _analyze(graph)
+
+        result = BuildResult(
+            out_dir=out_dir,
+            counts=counts,
+            rejects=[str(r) for r in ingest.rejects],
+            graph=stats,
+        )
         with timer.stage("export"):
-            _export(graph, papers, records, tmp, options)
+            _export(graph, tmp, options)
         result.timings = timer.timings
         _write_summary(tmp, result, inputs, options, update)
     return result
@@ -158,9 +163,10 @@ def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
     from kg.extract import ExtractSettings
 
     settings = ExtractSettings(model=options.model, discovery=options.discovery)
+    if not options.resume:
+        shutil.rmtree(shards, ignore_errors=True)
     return extract_records(papers, settings, jobs=options.jobs, engine=options.engine,
-                           scheduler=options.scheduler,
-                           cache_dir=shards if options.resume else None, progress=progress,
+                           scheduler=options.scheduler, cache_dir=shards, progress=progress,
                            stats=stats)
 
 
@@ -177,13 +183,11 @@ def _analyze(graph) -> dict[str, Any]:
     return graph_stats(graph)
 
 
-def _export(graph, papers: list[Paper], records: list[dict], tmp: Path, options: BuildOptions) -> None:
+def _export(graph, tmp: Path, options: BuildOptions) -> None:
     from kg.export import write_graphml
     from kg.rdf import write_rdf
     from kg.view import write_html
 
-    write_papers(tmp, papers)
-    write_jsonl(tmp / EXTRACTIONS_FILE, records)
     save_graph(graph, tmp)
     write_rdf(graph, tmp / "graph.ttl", format="turtle")
     write_graphml(graph, tmp / "graph.graphml")
