@@ -95,4 +95,31 @@ def _report_rejects(rejects: list[str], target: Path) -> None:
                    f"{target}/summary.json", err=True)
 
 
-COMMANDS = [build]
+@click.command("formats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def formats(as_json):
+    """List the input formats: --format names, aliases and file suffixes.
+
+    \b
+    Example:
+      kg formats
+    """
+    import json
+
+    from kg.ingest import available_readers, get_reader
+
+    rows = []
+    for name in available_readers():
+        reader = get_reader(name)
+        rows.append({"name": reader.name, "aliases": list(reader.aliases),
+                     "suffixes": list(reader.suffixes), "description": reader.description})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        aliases = f" (also: {', '.join(r['aliases'])})" if r["aliases"] else ""
+        click.echo(f"{r['name']:<{width}}  {r['description']}{aliases}")
+
+
+COMMANDS = [build, formats]
