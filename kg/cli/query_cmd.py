@@ -1,2 +1,275 @@
-"""Commands: filled in by the stage that owns them."""
-COMMANDS: list = []
+"""Query commands over a built graph: ``kg stats``, ``concept``, ``related``, ``path``, ``suggest``.
+
+Each reads the graph that ``kg build -o DIR`` wrote (``--graph DIR``, default ``kg-out``)
+and prints a plain-text table, or JSON with ``--json`` for scripts. Unknown papers or
+concepts raise :class:`kg.errors.NotFoundError`, which the ``kg`` group shows as a one-line
+message with close matches.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import click
+
+DEFAULT_GRAPH = "kg-out"
+
+graph_option = click.option(
+    "--graph", "graph_dir", type=click.Path(path_type=Path), default=DEFAULT_GRAPH,
+    show_default=True, metavar="DIR", help="Build directory written by `kg build -o DIR`.",
+)
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print JSON (for scripts) instead of a table.")
+
+
+def _load(graph_dir: Path):
+    from kg.store import load_graph
+
+    return load_graph(graph_dir)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _width() -> int:
+    """Terminal width for tables; wide when the output goes to a file or a pipe."""
+    if not sys.stdout.isatty():
+        return 200
+    return max(60, min(shutil.get_terminal_size((100, 24)).columns, 200))
+
+
+def _cut(text: Any, width: int) -> str:
+    text = " ".join(str("" if text is None else text).split())
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, flex: int = -1) -> str:
+    """Left-aligned columns; column ``flex`` is shortened to fit the terminal."""
+    rows = [[("" if v is None else str(v)) for v in row] for row in rows]
+    if not rows:
+        return "  (none)"
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    flex = flex % len(headers)
+    others = sum(w for i, w in enumerate(widths) if i != flex) + 2 * (len(headers) - 1) + 2
+    widths[flex] = max(len(headers[flex]), min(widths[flex], _width() - others))
+    lines = ["  " + "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
+    for r in rows:
+        cells = [_cut(v, widths[i]).ljust(widths[i]) for i, v in enumerate(r)]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- stats
+
+
+@click.command("stats")
+@graph_option
+@json_option
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many top concepts to list.")
+def stats(graph_dir: Path, as_json: bool, top: int) -> None:
+    """Counts of a built graph: nodes, edges, top concepts, communities, dates.
+
+    \b
+    Example:
+      kg stats --graph kg-out
+      kg stats --json | jq .nodes
+    """
+    from kg.analyze import graph_stats
+
+    s = graph_stats(_load(graph_dir), top=top)
+    if as_json:
+        _echo_json(s)
+        return
+    click.echo(f"Graph in {graph_dir}/")
+    click.echo("Nodes:  " + ", ".join(f"{v} {k}s" for k, v in s["nodes"].items()))
+    click.echo("Edges:  " + ", ".join(f"{v} {k}" for k, v in s["edges"].items()))
+    click.echo("Concepts by source:  " + ", ".join(f"{v} {k}" for k, v in s["concepts"].items()))
+    d = s["dates"]
+    click.echo(f"Dates:  {d['first'] or '-'} to {d['last'] or '-'} ({d['undated']} undated)")
+    click.echo(f"Concept communities:  {s['concept_communities']}")
+    click.echo(f"Papers without concepts:  {s['papers_without_concepts']}")
+    click.echo("\nTop concepts:")
+    click.echo(_table(["papers", "concept", "iri"],
+                      ([c["paper_count"], c["label"], c["iri"]] for c in s["top_concepts"]),
+                      flex=2))
+
+
+# ----------------------------------------------------------------------------- concept
+
+
+@click.command("concept")
+@click.argument("name")
+@graph_option
+@json_option
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True,
+              help="Most papers and neighbours listed.")
+@click.option("--freq", type=click.Choice(["month", "week"]), default="month",
+              show_default=True, help="Period of the trend.")
+def concept(name: str, graph_dir: Path, as_json: bool, limit: int, freq: str) -> None:
+    """Show a concept: its papers, co-occurring concepts, hierarchy and trend.
+
+    NAME is a label, an alternative label or acronym (any case), or the concept IRI.
+
+    \b
+    Example:
+      kg concept NTK --graph kg-out
+      kg concept "low-rank adaptation" --json
+    """
+    from kg.analyze import concept_summary
+
+    s = concept_summary(_load(graph_dir), name, papers=limit, neighbours=limit, freq=freq)
+    if as_json:
+        _echo_json(s)
+        return
+    click.echo(f"{s['label']}  [{s['type'] or 'concept'}, {s['source']}]")
+    click.echo(f"  {s['iri']}")
+    if s["alt_labels"]:
+        click.echo("  also: " + ", ".join(s["alt_labels"]))
+    if s["definition"]:
+        click.echo("  " + s["definition"])
+    click.echo(f"\nPapers ({s['paper_count']}, {min(limit, s['paper_count'])} shown):")
+    click.echo(_table(["id", "date", "mentions", "title"],
+                      ([p["id"], p["date"] or "", p["count"], p["title"]] for p in s["papers"])))
+    click.echo("\nCo-occurring concepts:")
+    click.echo(_table(["npmi", "papers", "concept"],
+                      ([f"{c['npmi']:.2f}", c["support"], c["label"]] for c in s["cooccurs"])))
+    click.echo("\nBroader:  " + (", ".join(b["label"] for b in s["broader"]) or "-"))
+    click.echo("Narrower:  " + (", ".join(n["label"] for n in s["narrower"]) or "-"))
+    click.echo(f"\nTrend ({freq}):")
+    peak = max((n for _, n in s["trend"]), default=0) or 1
+    for period, n in s["trend"]:
+        bar = "#" * max(0, round(30 * n / peak))
+        click.echo(f"  {period or 'undated':>8}  {n:>5}  {bar}")
+
+
+# ----------------------------------------------------------------------------- related
+
+
+@click.command("related")
+@click.argument("paper")
+@graph_option
+@json_option
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many related papers.")
+def related(paper: str, graph_dir: Path, as_json: bool, top: int) -> None:
+    """Papers most similar to PAPER, with the shared concepts that explain each link.
+
+    PAPER is a paper id (arXiv id with or without version, DOI, ...), its IRI or its title.
+
+    \b
+    Example:
+      kg related 2509.04664 --top 5 --graph kg-out
+    """
+    from kg.analyze import related_papers, resolve_paper
+
+    G = _load(graph_dir)
+    iri = resolve_paper(G, paper)
+    rows = related_papers(G, iri, top=top)
+    if as_json:
+        _echo_json({"paper": {"id": G.nodes[iri].get("id"), "iri": iri,
+                              "title": G.nodes[iri].get("title")}, "related": rows})
+        return
+    click.echo(f"{G.nodes[iri].get('id')}  {G.nodes[iri].get('title')}")
+    if not rows:
+        click.echo("  no similar papers (it shares no specific concept with another paper)")
+        return
+    click.echo(_table(["weight", "id", "shared concepts", "title"],
+                      ([f"{r['weight']:.3f}", r["id"], _cut(", ".join(r["shared"][:3]), 60),
+                        r["title"]] for r in rows), flex=3))
+
+
+# ----------------------------------------------------------------------------- path
+
+
+@click.command("path")
+@click.argument("a")
+@click.argument("b")
+@graph_option
+@json_option
+def path(a: str, b: str, graph_dir: Path, as_json: bool) -> None:
+    """How A and B are connected, every step explained.
+
+    A and B are paper ids or concept names (labels, acronyms, IRIs). The path prefers
+    specific links: it avoids concepts that nearly every paper mentions.
+
+    \b
+    Example:
+      kg path NTK LoRA --graph kg-out
+      kg path 2509.04664 "scaling law"
+    """
+    from kg.analyze import shortest_path
+
+    steps = shortest_path(_load(graph_dir), a, b)
+    if as_json:
+        _echo_json({"steps": steps})
+        return
+    if not steps:
+        click.echo("A and B are the same node.")
+        return
+    click.echo(f"{steps[0]['from_label']}  →  {steps[-1]['to_label']}  ({len(steps)} steps)")
+    for i, s in enumerate(steps, 1):
+        click.echo(f"  {i}. [{s['relation']}] {s['explanation']}")
+
+
+# ----------------------------------------------------------------------------- suggest
+
+
+@click.command("suggest")
+@graph_option
+@json_option
+@click.option("--min-papers", type=click.IntRange(1, None), default=3, show_default=True,
+              help="Fewest papers a term must appear in.")
+@click.option("--top", type=click.IntRange(1, 100000), default=50, show_default=True,
+              help="Most terms listed.")
+def suggest(graph_dir: Path, as_json: bool, min_papers: int, top: int) -> None:
+    """Frequent discovered terms the ontology lacks: candidates for ontology/*.ttl.
+
+    Reads the extraction records of the build (extractions.jsonl) when present, so terms
+    below the graph's own threshold are seen too; otherwise the discovered concepts of the
+    graph. Terms the current ontology already names are left out.
+
+    \b
+    Example:
+      kg suggest --min-papers 5 --graph kg-out
+    """
+    rows = _suggestions(graph_dir, min_papers)[:top]
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        click.echo(f"No discovered term in {min_papers} or more papers.")
+        return
+    click.echo(_table(["papers", "term", "also", "example"],
+                      ([r["papers"], r["label"], ", ".join(r["alt_labels"][:3]),
+                        (r["examples"] or [""])[0]] for r in rows), flex=3))
+
+
+def _suggestions(graph_dir: Path, min_papers: int) -> list[dict[str, Any]]:
+    """Rows ``{iri, label, alt_labels, papers, examples}``, most papers first."""
+    from kg.store import EXTRACTIONS_FILE, load_extractions
+
+    if (Path(graph_dir) / EXTRACTIONS_FILE).is_file():
+        from kg.extract import suggest_terms
+        from kg.ontology import load_ontology
+
+        terms = suggest_terms(load_extractions(graph_dir), load_ontology(), min_papers=min_papers)
+        return [{"iri": t["iri"], "label": t["label"], "alt_labels": list(t.get("alt_labels", ())),
+                 "papers": t["papers"], "examples": list(t.get("examples", ()))} for t in terms]
+    from kg.analyze import discovered_concepts
+    from kg.ontology import load_ontology
+
+    G = _load(graph_dir)
+    ontology = load_ontology()
+    rows = discovered_concepts(G, min_papers=min_papers, top=None)
+    return [{"iri": r["iri"], "label": r["label"], "alt_labels": r["alt_labels"],
+             "papers": r["paper_count"],
+             "examples": [f"paper {pid}" for pid in r["examples"]]}
+            for r in rows if not ontology.find(r["label"])]
+
+
+COMMANDS = [stats, concept, related, path, suggest]

@@ -1,0 +1,170 @@
+"""The query commands (kg stats / concept / related / path / suggest) on a saved graph."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import cli
+from kg.store import load_graph, save_graph
+
+
+def _load_helper():
+    path = Path(__file__).parent / "fixtures" / "graph" / "loader.py"
+    spec = importlib.util.spec_from_file_location("kg_graph_fixture_loader", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fx = _load_helper()
+COMMANDS = ["stats", "concept", "related", "path", "suggest"]
+
+
+@pytest.fixture(scope="module")
+def graph_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kg-out")
+    save_graph(fx.graph(), out)
+    return out
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_saved_graph_round_trips(graph_dir):
+    G = load_graph(graph_dir)
+    H = fx.graph()
+    assert sorted(G.nodes(data=True)) == sorted(H.nodes(data=True))
+    assert sorted(G.edges(keys=True, data=True)) == sorted(H.edges(keys=True, data=True))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output and "--graph" in result.output
+    assert "--json" in result.output
+
+
+def test_commands_are_registered():
+    assert set(COMMANDS) <= set(cli.commands)
+
+
+def test_stats(graph_dir):
+    result = run("stats", "--graph", graph_dir)
+    assert result.exit_code == 0, result.output
+    assert "24 papers" in result.output and "neural network" in result.output
+    data = json.loads(run("stats", "--graph", graph_dir, "--json").output)
+    assert data["nodes"]["paper"] == 24 and data["dates"]["undated"] == 3
+
+
+def test_missing_graph_dir_says_how_to_build(tmp_path):
+    result = CliRunner().invoke(cli, ["stats", "--graph", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "kg build" in result.output and "Traceback" not in result.output
+
+
+def test_concept(graph_dir):
+    result = run("concept", "NTK", "--graph", graph_dir)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "neural tangent kernel" in out and "2501.00001" in out
+    assert "infinite width" in out  # co-occurring
+    assert "learning theory" in out  # broader
+    assert "2025-01" in out
+    data = json.loads(run("concept", "ntk", "--graph", graph_dir, "--json").output)
+    assert data["paper_count"] == 6 and len(data["papers"]) == 6
+    assert data["cooccurs"][0]["label"] == "infinite width"
+    assert sum(n for _, n in data["trend"]) == 6
+
+
+def test_concept_week_trend_and_limit(graph_dir):
+    data = json.loads(run("concept", "LoRA", "--graph", graph_dir, "--json", "--freq", "week",
+                          "--limit", "2").output)
+    assert len(data["papers"]) == 2 and data["paper_count"] == 5
+    assert all("-W" in p for p, _ in data["trend"] if p)
+
+
+def test_unknown_concept_is_a_clear_message(graph_dir):
+    result = CliRunner().invoke(cli, ["concept", "neural tangent kernal", "--graph", str(graph_dir)])
+    assert result.exit_code == 1
+    assert "did you mean" in result.output and "neural tangent kernel" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_related(graph_dir):
+    result = run("related", "2501.00018", "--graph", graph_dir)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "2501.00019" in lines[2] and "grokking" in lines[2]  # title, header, best
+    data = json.loads(run("related", "arXiv:2501.00018v2", "--graph", graph_dir, "--json",
+                          "--top", "1").output)
+    assert [r["id"] for r in data["related"]] == ["2501.00019"]
+    assert data["related"][0]["shared"] == ["grokking"]
+
+
+def test_related_unknown_paper(graph_dir):
+    result = CliRunner().invoke(cli, ["related", "2501.00099", "--graph", str(graph_dir)])
+    assert result.exit_code == 1 and "no paper" in result.output and "did you mean" in result.output
+
+
+def test_related_isolated_paper(graph_dir):
+    result = run("related", "2501.00023", "--graph", graph_dir)
+    assert result.exit_code == 0 and "no similar papers" in result.output
+
+
+def test_path(graph_dir):
+    result = run("path", "NTK", "LoRA", "--graph", graph_dir)
+    assert result.exit_code == 0, result.output
+    steps = [line for line in result.output.splitlines() if line.lstrip()[:2].rstrip(".").isdigit()]
+    assert steps and all("[" in s for s in steps)
+    data = json.loads(run("path", "2501.00018", "grokking", "--graph", graph_dir, "--json").output)
+    assert [s["relation"] for s in data["steps"]] == ["mentions"]
+
+
+def test_path_not_connected(graph_dir):
+    result = CliRunner().invoke(cli, ["path", "2501.00023", "LoRA", "--graph", str(graph_dir)])
+    assert result.exit_code == 1 and "not connected" in result.output
+
+
+def test_suggest_from_graph(graph_dir, monkeypatch):
+    import kg.ontology
+
+    monkeypatch.setattr(kg.ontology, "load_ontology", fx.ontology)
+    result = run("suggest", "--graph", graph_dir, "--min-papers", "2")
+    assert result.exit_code == 0 and "spectral bias" in result.output
+    data = json.loads(run("suggest", "--graph", graph_dir, "--json", "--min-papers", "2").output)
+    assert data[0]["label"] == "spectral bias" and data[0]["papers"] == 3
+    result = run("suggest", "--graph", graph_dir, "--min-papers", "4")
+    assert result.exit_code == 0 and "No discovered term" in result.output
+
+
+def test_suggest_from_extraction_records(tmp_path, monkeypatch):
+    import kg.ontology
+    from kg.store import EXTRACTIONS_FILE, write_jsonl
+
+    # the fixture ontology, so the test does not depend on what ontology/ holds today
+    monkeypatch.setattr(kg.ontology, "load_ontology", fx.ontology)
+
+    save_graph(fx.graph(), tmp_path)
+    write_jsonl(tmp_path / EXTRACTIONS_FILE, fx.records())
+    data = json.loads(run("suggest", "--graph", tmp_path, "--json", "--min-papers", "1").output)
+    labels = [r["label"] for r in data]
+    # the records still hold "lazy regime" (one paper), which the graph dropped
+    assert labels[0] == "spectral bias" and "lazy regime" in labels
+    assert data[0]["papers"] == 3 and data[0]["examples"]
+
+
+def test_suggest_leaves_out_terms_the_ontology_names(graph_dir, monkeypatch):
+    import kg.ontology
+    from kg.ontology import Concept, Ontology
+
+    named = Ontology([*fx.ontology(), Concept(fx.C + "spectral-bias", "spectral bias", (),
+                                              "Phenomenon", (), "")])
+    monkeypatch.setattr(kg.ontology, "load_ontology", lambda: named)
+    data = json.loads(run("suggest", "--graph", graph_dir, "--json", "--min-papers", "2").output)
+    assert data == []
