@@ -20,6 +20,7 @@ contents intact.
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
 import json
 import os
@@ -158,8 +159,10 @@ def _plain(value: Any) -> Any:
 
 
 def _restore(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_restore(v) for v in value)
+    if type(value) is list:
+        if value and type(value[0]) is list:
+            return tuple(_restore(v) for v in value)
+        return tuple(value)
     return value
 
 
@@ -193,6 +196,8 @@ def load_graph(directory: str | Path) -> nx.MultiDiGraph:
     """
     path = _require(directory, GRAPH_FILE)
     graph = nx.MultiDiGraph()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of small containers: the cyclic GC would rescan them all
     try:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
@@ -206,6 +211,9 @@ def load_graph(directory: str | Path) -> nx.MultiDiGraph:
                     graph.graph.update(row.get("graph", {}))
     except (OSError, EOFError, ValueError, KeyError) as exc:
         raise GraphError(f"{path}: unreadable graph file ({exc}); rebuild it with kg build") from exc
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return graph
 
 
