@@ -8,8 +8,8 @@ whose node keys are IRIs and whose edge keys are relation names:
 - ``concept --broader--> concept`` from the ontology, for the concepts present and all
   their ancestors (so that hierarchy navigation works);
 - ``paper --author--> author`` with ``position`` (1 for the first author);
-- ``paper --similar--> paper`` (derived): IDF-weighted cosine over shared concepts, top k
-  per paper, stored once per pair from the smaller IRI to the larger one;
+- ``paper --similar--> paper`` (derived): IDF-weighted cosine over shared concepts, at most
+  k per paper, stored once per pair from the smaller IRI to the larger one;
 - ``concept --cooccurs--> concept`` (derived): normalized PMI over papers, with support,
   stored once per pair from the smaller IRI to the larger one.
 
@@ -250,9 +250,10 @@ def build_graph(
         Gives concept labels, types and definitions, and the ``broader`` hierarchy. Without
         it, concept attributes come from the records and there are no ``broader`` edges.
     top_k : int
-        Similar papers chosen per paper. An edge is kept when either paper ranks the other
-        among its ``top_k``, so a paper may have more than ``top_k`` ``similar`` edges, but
-        never more than ``top_k`` that it chose itself.
+        Most ``similar`` links per paper. Each paper proposes its ``top_k`` nearest papers;
+        proposals are accepted from the strongest down while both papers have fewer than
+        ``top_k`` links, so every paper ends with at most ``top_k`` (the projection has at
+        most ``top_k * n / 2`` edges: linear in the corpus size).
     min_cooccurrence : int
         Fewest papers two concepts must share to get a ``cooccurs`` edge (its support).
     min_npmi : float
@@ -533,6 +534,7 @@ def _similar_edges(X: sp.csr_matrix, rows: list[str], cols: list[str],
                 key = (i, j) if i < j else (j, i)
                 if key not in pairs:
                     pairs[key] = wij
+    pairs = _degree_bounded(pairs, n, top_k)
     idf_of = {cols[j]: idf[j] for j in np.flatnonzero(eligible)}
     eligible_of = [[c for c in kept[p] if c in idf_of] for p in rows]
     out = []
@@ -542,6 +544,25 @@ def _similar_edges(X: sp.csr_matrix, rows: list[str], cols: list[str],
         shared = tuple(sorted(common, key=lambda c: (-idf_of[c], c))[:MAX_SHARED])
         out.append((u, v, {"weight": round(float(pairs[(i, j)]), 6), "shared": shared}))
     return out
+
+
+def _degree_bounded(pairs: dict[tuple[int, int], float], n: int, top_k: int):
+    """Keep the strongest candidate pairs such that no paper has more than ``top_k`` links.
+
+    Candidates are each paper's own top k; they are accepted greedily from the highest
+    weight down (ties by index), skipping a pair once either paper has ``top_k`` links.
+
+    >>> _degree_bounded({(0, 1): 0.9, (0, 2): 0.8, (1, 2): 0.7}, 3, 1)
+    {(0, 1): 0.9}
+    """
+    degree = [0] * n
+    kept = {}
+    for (i, j), w in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
+        if degree[i] < top_k and degree[j] < top_k:
+            degree[i] += 1
+            degree[j] += 1
+            kept[(i, j)] = w
+    return kept
 
 
 def _cooccurrence_edges(X: sp.csr_matrix, cols: list[str], min_support: int, min_npmi: float):
