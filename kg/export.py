@@ -36,9 +36,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 from typing import IO, Any
 
 from kg.errors import ExportError, KGError
@@ -243,15 +246,91 @@ def write_graphml(G, path: str | os.PathLike[str]) -> Path:
     >>> list(nx.read_graphml(out).edges(data=True))
     [('a', 'b', {'npmi': 0.5, 'support': 3, 'relation': 'cooccurs', 'id': 'e0'})]
     """
-    import networkx as nx
-
-    F = flat_graph(G)
-    with atomic_output(path, "wb") as fh:
-        try:
-            nx.write_graphml(F, fh, encoding="utf-8", prettyprint=True, infer_numeric_types=True)
-        except (TypeError, ValueError, nx.NetworkXError) as exc:
-            raise ExportError(f"cannot write GraphML {path}: {exc}") from exc
+    nodes = [(str(n), G.nodes[n]) for n in sorted(G.nodes, key=str)]
+    edges = _sorted_edges(G)
+    node_numeric = _numeric_attrs(d for _, d in nodes)
+    edge_numeric = _numeric_attrs(d for *_, d in edges)
+    node_rows = [(n, _flat_attrs(d, node_numeric, {"id": "paper_id"})) for n, d in nodes]
+    edge_rename = {"id": "edge_id", "relation": "relation_attr", "key": "edge_key"}
+    edge_rows = []
+    for u, v, key, d in edges:
+        attrs = _flat_attrs(d, edge_numeric, edge_rename)
+        attrs["relation"] = "" if key is None else str(key)
+        edge_rows.append((str(u), str(v), attrs))
+    with atomic_output(path, "w") as fh:
+        _write_graphml_rows(fh, G, node_rows, edge_rows)
     return Path(path)
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: Any) -> str:
+    return xml_escape(_XML_INVALID.sub("", str(value)))
+
+
+def _graphml_types(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """GraphML attribute types: boolean, long, double or string, per attribute name."""
+    kinds: dict[str, set[type]] = {}
+    for attrs in rows:
+        for k, v in attrs.items():
+            kinds.setdefault(k, set()).add(type(v))
+    out = {}
+    for k, ts in kinds.items():
+        if ts == {bool}:
+            out[k] = "boolean"
+        elif ts <= {int}:
+            out[k] = "long"
+        elif ts <= {int, float}:
+            out[k] = "double"
+        else:
+            out[k] = "string"
+    return out
+
+
+def _graphml_value(value: Any, kind: str) -> str:
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "double":
+        return repr(float(value))
+    return _xml_text(value)
+
+
+def _write_graphml_rows(fh, G, node_rows, edge_rows) -> None:
+    """Stream GraphML text: key declarations, then nodes and edges in the given order."""
+    node_types = _graphml_types(a for _, a in node_rows)
+    edge_types = _graphml_types(a for *_, a in edge_rows)
+    graph_attrs = {str(k): _flat_value(v) for k, v in G.graph.items()
+                   if v is not None and not isinstance(v, Mapping)}
+    graph_types = _graphml_types([graph_attrs])
+    ids: dict[tuple[str, str], str] = {}
+    fh.write('<?xml version="1.0" encoding="utf-8"?>\n<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+             'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+             'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+    for domain, types in (("graph", graph_types), ("node", node_types), ("edge", edge_types)):
+        for name in sorted(types):
+            key_id = ids[(domain, name)] = f"d{len(ids)}"
+            fh.write(f'  <key id="{key_id}" for="{domain}" attr.name={quoteattr(_XML_INVALID.sub("", name))} '
+                     f'attr.type="{types[name]}"/>\n')
+    edgedefault = "directed" if G.is_directed() else "undirected"
+    fh.write(f'  <graph edgedefault="{edgedefault}">\n')
+    for name in sorted(graph_attrs):
+        fh.write(f'    <data key="{ids[("graph", name)]}">'
+                 f'{_graphml_value(graph_attrs[name], graph_types[name])}</data>\n')
+    write = fh.write
+    for n, attrs in node_rows:
+        write(f'    <node id={quoteattr(_XML_INVALID.sub("", n))}>')
+        for k, v in attrs.items():
+            write(f'<data key="{ids[("node", k)]}">{_graphml_value(v, node_types[k])}</data>')
+        write("</node>\n")
+    for i, (u, v, attrs) in enumerate(edge_rows):
+        write(f'    <edge id="e{i}" source={quoteattr(_XML_INVALID.sub("", u))} '
+              f'target={quoteattr(_XML_INVALID.sub("", v))}>')
+        for k, val in attrs.items():
+            write(f'<data key="{ids[("edge", k)]}">{_graphml_value(val, edge_types[k])}</data>')
+        write("</edge>\n")
+    fh.write("  </graph>\n</graphml>\n")
 
 
 def write_gexf(G, path: str | os.PathLike[str]) -> Path:

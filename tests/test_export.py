@@ -9,6 +9,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+import kg.export
+
 from kg import export as kg_export
 from kg.errors import ExportError
 from kg.export import EXPORTERS, export, flat_graph, write_csv, write_gexf, write_graphml
@@ -108,11 +110,11 @@ def test_failed_graphml_write_leaves_the_existing_file_intact(G, tmp_path, monke
     target = tmp_path / "graph.graphml"
     target.write_text("old", encoding="utf-8")
 
-    def half_then_fail(F, fh, **kwargs):
-        fh.write(b"<?xml version='1.0'?><graphml>")
-        raise nx.NetworkXError("interrupted")
+    def half_then_fail(fh, *args, **kwargs):
+        fh.write("<?xml version='1.0'?><graphml>")
+        raise OSError("interrupted")
 
-    monkeypatch.setattr(nx, "write_graphml", half_then_fail)
+    monkeypatch.setattr(kg.export, "_write_graphml_rows", half_then_fail)
     with pytest.raises(ExportError, match="interrupted"):
         write_graphml(G, target)
     assert target.read_text(encoding="utf-8") == "old"
