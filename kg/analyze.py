@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import contextlib
 import difflib
 import math
 import re
@@ -213,7 +214,7 @@ def resolve_concept(G: nx.MultiDiGraph, name: str) -> str:
     raise exc
 
 
-def resolve_paper(G: nx.MultiDiGraph, id_or_iri: str) -> str:
+def resolve_paper(G: nx.MultiDiGraph, id_or_iri: str, *, fragments: bool = True) -> str:
     """The IRI of the paper named by its id, IRI, arXiv id/URL (any version), DOI or title.
 
     Raises
@@ -228,6 +229,10 @@ def resolve_paper(G: nx.MultiDiGraph, id_or_iri: str) -> str:
     'https://w3id.org/paper-kg/paper/p3'
     >>> resolve_paper(G, "lora three")
     'https://w3id.org/paper-kg/paper/p3'
+    >>> resolve_paper(G, "ntk")  # a title fragment must be unique
+    Traceback (most recent call last):
+    ...
+    kg.errors.NotFoundError: 'ntk' matches 2 paper titles: ...
     """
     name = str(id_or_iri).strip()
     candidates = [name, paper_iri(name)]
@@ -240,9 +245,23 @@ def resolve_paper(G: nx.MultiDiGraph, id_or_iri: str) -> str:
     papers = _nodes_of(G, "paper")
     tkey = title_key(name)
     if tkey:
-        for p in sorted(papers):
-            if title_key(G.nodes[p].get("title") or "") == tkey:
+        titles = {p: title_key(G.nodes[p].get("title") or "") for p in sorted(papers)}
+        for p, t in titles.items():
+            if t == tkey:
                 return p
+        # a unique title prefix, then a unique whole-word title fragment ("PERK")
+        for match in () if not fragments else (lambda t: t.startswith(tkey + " "),
+                      lambda t: f" {tkey} " in f" {t} "):
+            found = [p for p, t in titles.items() if match(t)]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                shown = "; ".join(f"{G.nodes[p].get('id')} ({G.nodes[p].get('title')})"
+                                  for p in found[:5])
+                exc = NotFoundError(f"{name!r} matches {len(found)} paper titles: {shown}; "
+                                    "give a paper id or more of the title")
+                exc.suggestions = [str(G.nodes[p].get("id")) for p in found[:5]]
+                raise exc
     ids = {str(G.nodes[p].get("id")): p for p in papers}
     suggestions = difflib.get_close_matches(name, list(ids), n=5, cutoff=0.6)
     hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
@@ -252,7 +271,10 @@ def resolve_paper(G: nx.MultiDiGraph, id_or_iri: str) -> str:
 
 
 def resolve_node(G: nx.MultiDiGraph, name: str) -> str:
-    """A paper (tried first) or a concept named by ``name``; see the two resolvers.
+    """The paper or concept named by ``name``; see the two resolvers.
+
+    Paper ids, IRIs and whole titles are tried first, then concepts, then title fragments,
+    so that "LoRA" names the concept even when a title contains the word.
 
     Examples
     --------
@@ -261,11 +283,13 @@ def resolve_node(G: nx.MultiDiGraph, name: str) -> str:
     ('p1', 'lora')
     """
     try:
-        return resolve_paper(G, name)
+        return resolve_paper(G, name, fragments=False)
     except NotFoundError as paper_error:
         try:
             return resolve_concept(G, name)
         except NotFoundError as concept_error:
+            with contextlib.suppress(NotFoundError):
+                return resolve_paper(G, name)
             suggestions = (concept_error.suggestions + paper_error.suggestions)[:5]
             hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
             exc = NotFoundError(f"no paper or concept {name!r} in the graph{hint}")
