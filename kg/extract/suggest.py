@@ -1,0 +1,70 @@
+"""Ontology candidates from extraction records (used by ``kg suggest``)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["suggest_terms"]
+
+
+def suggest_terms(records: Iterable[dict], ontology=None, min_papers: int = 3) -> list[dict]:
+    """Discovered terms recurring in at least ``min_papers`` papers, best first.
+
+    Parameters
+    ----------
+    records : iterable of dict
+        Extraction records (``Extractor.extract`` output).
+    ontology : Ontology, optional
+        Terms whose label (or a surface form) already names an ontology concept
+        (``ontology.find``) are left out.
+    min_papers : int
+        Fewest distinct papers a term must occur in.
+
+    Returns
+    -------
+    list of dict
+        ``{"iri", "label", "alt_labels", "papers", "mentions", "score", "forms",
+        "examples"}`` sorted by papers (desc), then mean score (desc), then label.
+
+    Examples
+    --------
+    >>> recs = [{"id": str(i), "concepts": [{"iri": "x/a", "label": "graph sparsifier",
+    ...          "alt_labels": [], "source": "discovered", "score": 0.8,
+    ...          "mentions": [{"text": "graph sparsifiers", "sentence": "S."}]}]}
+    ...         for i in range(3)]
+    >>> [(s["label"], s["papers"]) for s in suggest_terms(recs, min_papers=2)]
+    [('graph sparsifier', 3)]
+    """
+    terms: dict[str, dict] = {}
+    for rec in records:
+        pid = rec.get("id")
+        for c in rec.get("concepts", []):
+            if c.get("source") != "discovered":
+                continue
+            t = terms.setdefault(c["iri"], {"iri": c["iri"], "labels": {}, "alt": {},
+                                            "papers": set(), "mentions": 0, "scores": [],
+                                            "forms": {}, "examples": []})
+            t["papers"].add(pid)
+            t["labels"][c["label"]] = t["labels"].get(c["label"], 0) + 1
+            for a in c.get("alt_labels") or ():
+                t["alt"][a] = t["alt"].get(a, 0) + 1
+            t["scores"].append(float(c.get("score", 0.0)))
+            for m in c.get("mentions", []):
+                t["mentions"] += 1
+                t["forms"][m["text"]] = t["forms"].get(m["text"], 0) + 1
+                if len(t["examples"]) < 3 and m.get("sentence"):
+                    t["examples"].append(m["sentence"])
+    out = []
+    for t in terms.values():
+        if len(t["papers"]) < min_papers:
+            continue
+        label = sorted(t["labels"].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        forms = sorted(t["forms"], key=lambda f: (-t["forms"][f], f))
+        if ontology is not None and any(ontology.find(x) for x in [label, *forms]):
+            continue
+        out.append({"iri": t["iri"], "label": label,
+                    "alt_labels": sorted(t["alt"], key=lambda a: (-t["alt"][a], a)),
+                    "papers": len(t["papers"]), "mentions": t["mentions"],
+                    "score": round(sum(t["scores"]) / len(t["scores"]), 4),
+                    "forms": forms[:5], "examples": t["examples"]})
+    out.sort(key=lambda d: (-d["papers"], -d["score"], d["label"]))
+    return out

