@@ -54,3 +54,34 @@ def test_unknown_command_is_a_usage_error():
 def test_python_dash_m_kg_runs():
     proc = subprocess.run([sys.executable, "-m", "kg", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "build" in proc.stdout
+
+
+@pytest.mark.parametrize("fmt,name", [("gexf", "g.gexf"), ("ttl", "g.ttl"), ("nt", "g.nt"),
+                                      ("jsonld", "g.jsonld"), ("graphml", "g.graphml")])
+def test_export_writes_each_format(demo_build, tmp_path, fmt, name):
+    out = tmp_path / name
+    result = CliRunner().invoke(cli, ["export", "--graph", str(demo_build), "--to", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
+
+
+def test_export_gexf_and_csv_open_in_networkx(demo_build, tmp_path):
+    import csv
+
+    import networkx as nx
+
+    CliRunner().invoke(cli, ["export", "--graph", str(demo_build), "--to", "gexf", "-o", str(tmp_path / "g.gexf")])
+    G = nx.read_gexf(tmp_path / "g.gexf")
+    assert sum(1 for _, k in G.nodes(data="kind") if k == "paper") == 55
+    result = CliRunner().invoke(cli, ["export", "--graph", str(demo_build), "--to", "csv", "-o", str(tmp_path / "csv")])
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "csv" / "edges.csv", newline="", encoding="utf-8") as fh:
+        relations = {row["relation"] for row in csv.DictReader(fh)}
+    assert {"mentions", "similar", "cooccurs", "broader"} <= relations
+
+
+def test_export_rejects_unknown_format_and_misplaced_detail(demo_build, tmp_path):
+    result = CliRunner().invoke(cli, ["export", "--graph", str(demo_build), "--to", "svg", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "graphml" in result.output
+    result = CliRunner().invoke(cli, ["export", "--graph", str(demo_build), "--to", "gexf", "--detail", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "RDF" in result.output

@@ -122,4 +122,41 @@ def formats(as_json):
         click.echo(f"{r['name']:<{width}}  {r['description']}{aliases}")
 
 
-COMMANDS = [build, formats]
+@click.command("export")
+@click.option("--graph", "graph_dir", type=click.Path(path_type=Path), default=Path("kg-out"),
+              show_default=True, help="A directory written by kg build.")
+@click.option("-t", "--to", "fmt", required=True, metavar="FORMAT",
+              help="graphml, gexf, csv, turtle (ttl), ntriples (nt), nquads, trig, rdfxml, "
+                   "jsonld or html.")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="The file to write (a directory for csv: nodes.csv and edges.csv).")
+@click.option("--detail", is_flag=True,
+              help="RDF only: add mention counts, scores, evidence and link weights.")
+def export_(graph_dir, fmt, output, detail):
+    """Write a built graph in another format (Gephi, igraph, triple stores, browsers).
+
+    \b
+    Examples:
+      kg export --graph kg-out --to gexf -o kg.gexf
+      kg export --graph kg-out --to csv -o kg-csv/
+      kg export --graph kg-out --to jsonld --detail -o kg.jsonld
+    """
+    from kg.export import ALIASES, EXPORTERS, export
+    from kg.store import load_graph
+
+    name = ALIASES.get(fmt.lower(), fmt.lower())
+    if name not in EXPORTERS:
+        raise click.BadParameter(
+            f"unknown format {fmt!r}; choose one of: {', '.join(EXPORTERS)}", param_hint="--to")
+    rdf = name in {"turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"}
+    if detail and not rdf:
+        raise click.UsageError("--detail applies to RDF formats only.")
+    graph = load_graph(graph_dir)
+    if name == "csv":
+        output.mkdir(parents=True, exist_ok=True)
+    options = {"detail": True} if detail else {}
+    written = export(graph, name, output, **options)
+    click.echo(f"wrote {written}")
+
+
+COMMANDS = [build, formats, export_]
