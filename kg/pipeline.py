@@ -54,6 +54,7 @@ class BuildResult:
     counts: dict[str, int]
     rejects: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, int] = field(default_factory=dict)
     graph: dict[str, Any] = field(default_factory=dict)
 
     def summary_line(self) -> str:
@@ -65,8 +66,11 @@ class BuildResult:
 
 
 class _Timer:
+    """Wall time of each stage, and the process's peak RSS (MiB) when each stage ended."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
+        self.peak_rss_mb: dict[str, int] = {}
 
     def stage(self, name: str):
         timer = self
@@ -79,8 +83,15 @@ class _Timer:
                 timer.timings[name] = round(
                     timer.timings.get(name, 0.0) + time.perf_counter() - self.t0, 3
                 )
+                timer.peak_rss_mb[name] = _peak_rss_mb()
 
         return _Ctx()
+
+
+def _peak_rss_mb() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
 
 
 def build(
@@ -144,6 +155,7 @@ def build(
         with timer.stage("export"):
             _export(graph, tmp, options)
         result.timings = timer.timings
+        result.peak_rss_mb = timer.peak_rss_mb
         _write_summary(tmp, result, inputs, options, update)
     return result
 
@@ -205,5 +217,6 @@ def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions
         "rejects": result.rejects,
         "graph": result.graph,
         "timings_s": result.timings,
+        "peak_rss_mb_after": result.peak_rss_mb,
     }
     (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
