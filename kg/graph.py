@@ -186,40 +186,49 @@ def _field_key(f: str) -> tuple:
     return (_FIELD_ORDER.get(f, 9), f)
 
 
-def _mention_edge(concepts: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """The ``mentions`` edge of one paper and concept, from its record entries (usually
-    one; several when records repeat a paper, merged without double counting)."""
-    if len(concepts) == 1:
-        mentions = concepts[0].get("mentions") or ()
-        scores = [concepts[0].get("score")]
-    else:
-        unique = {}
-        for c in concepts:
-            for m in c.get("mentions") or ():
-                unique.setdefault((m.get("field"), m.get("start"), m.get("end"), m.get("text"),
-                                   m.get("sentence")), m)
-        mentions = list(unique.values())
-        scores = [c.get("score") for c in concepts]
-    if len(mentions) > 1:
-        mentions = sorted(mentions, key=_mention_key)
-    fields: list[str] = []
-    evidence: list[str] = []
-    for m in mentions:
-        field = m.get("field")
-        if field and field not in fields:
-            fields.append(field)
-        if len(evidence) < MAX_EVIDENCE:
-            sentence = (m.get("sentence") or m.get("text") or "").strip()
-            if sentence and sentence not in evidence:
-                evidence.append(sentence)
-    if len(fields) > 1:
-        fields.sort(key=_field_key)
-    scores = [float(x) for x in scores if x is not None]
+def _best_evidence(candidates) -> tuple:
+    """Keep the (mention key, sentence) pairs that give the first MAX_EVIDENCE distinct
+    sentences in mention order; the rest can never become evidence, whatever is merged."""
+    kept, sentences = [], set()
+    for key, sentence in sorted(candidates):
+        if sentence in sentences:
+            continue
+        if len(sentences) == MAX_EVIDENCE:
+            break
+        sentences.add(sentence)
+        kept.append((key, sentence))
+    return tuple(kept)
+
+
+def _mention_summary(concept: Mapping[str, Any]) -> tuple:
+    """What a ``mentions`` edge needs from one record entry, small enough to keep for a
+    whole corpus: (mention ids, best score, fields, evidence candidates)."""
+    ids, candidates = set(), []
+    for m in concept.get("mentions") or ():
+        ids.add((m.get("field") or "", m.get("start") or 0, m.get("end") or 0))
+        sentence = (m.get("sentence") or m.get("text") or "").strip()
+        if sentence:
+            candidates.append((_mention_key(m), sentence))
+    score = concept.get("score")
+    return (tuple(sorted(ids)), None if score is None else float(score),
+            _best_evidence(candidates))
+
+
+def _merge_summaries(a: tuple, b: tuple) -> tuple:
+    """The summary of a paper's concept seen in two records (no mention counted twice)."""
+    scores = [x for x in (a[1], b[1]) if x is not None]
+    return (tuple(sorted(set(a[0]) | set(b[0]))), max(scores) if scores else None,
+            _best_evidence(a[2] + b[2]))
+
+
+def _summary_edge(summary: tuple) -> dict[str, Any]:
+    ids, score, evidence = summary
+    fields = {f for f, _, _ in ids if f}
     return {
-        "count": len(mentions),
-        "score": max(scores) if scores else None,
-        "fields": tuple(fields),
-        "evidence": tuple(evidence),
+        "count": len(ids),
+        "score": score,
+        "fields": tuple(sorted(fields, key=_field_key)),
+        "evidence": tuple(sentence for _, sentence in evidence),
     }
 
 
@@ -318,8 +327,8 @@ def _build(papers, records, ontology, *, top_k, min_cooccurrence, min_npmi,
         info = _paper_fields(paper)
         paper_info[paper_iri(info["id"])] = info
 
-    # paper IRI -> concept IRI -> record entries; concept IRI -> observed attributes
-    mentions: dict[str, dict[str, list[Mapping[str, Any]]]] = defaultdict(dict)
+    # paper IRI -> concept IRI -> mention summary (records are not kept: they are large)
+    mentions: dict[str, dict[str, tuple]] = defaultdict(dict)
     # concept IRI -> Counter of (label, type, source) as the records give them; alt labels
     seen: dict[str, Counter] = defaultdict(Counter)
     seen_alts: dict[str, set[str]] = defaultdict(set)
@@ -339,11 +348,9 @@ def _build(papers, records, ontology, *, top_k, min_cooccurrence, min_npmi,
             alts = concept.get("alt_labels")
             if alts:
                 seen_alts[ciri].update(alts)
-            entries = mentions[piri].get(ciri)
-            if entries is None:
-                mentions[piri][ciri] = [concept]
-            else:
-                entries.append(concept)
+            summary = _mention_summary(concept)
+            previous = mentions[piri].get(ciri)
+            mentions[piri][ciri] = summary if previous is None else _merge_summaries(previous, summary)
 
     # paper counts and which concepts survive
     paper_count: Counter[str] = Counter()
@@ -413,7 +420,7 @@ def _build(papers, records, ontology, *, top_k, min_cooccurrence, min_npmi,
         G.add_node(airi, kind="author", name=min(author_names[airi]))
 
     _add_edges(G, (
-        (piri, ciri, "mentions", _mention_edge(mentions[piri][ciri]))
+        (piri, ciri, "mentions", _summary_edge(mentions[piri][ciri]))
         for piri in sorted(mentions) for ciri in sorted(mentions[piri]) if ciri in concept_attrs
     ))
     _add_edges(G, ((child, parent, "broader", {}) for child, parent in sorted(broader_edges)))
