@@ -246,17 +246,22 @@ def write_graphml(G, path: str | os.PathLike[str]) -> Path:
     >>> list(nx.read_graphml(out).edges(data=True))
     [('a', 'b', {'npmi': 0.5, 'support': 3, 'relation': 'cooccurs', 'id': 'e0'})]
     """
-    nodes = [(str(n), G.nodes[n]) for n in sorted(G.nodes, key=str)]
+    order = sorted(G.nodes, key=str)
     edges = _sorted_edges(G)
-    node_numeric = _numeric_attrs(d for _, d in nodes)
+    node_numeric = _numeric_attrs(G.nodes[n] for n in order)
     edge_numeric = _numeric_attrs(d for *_, d in edges)
-    node_rows = [(n, _flat_attrs(d, node_numeric, {"id": "paper_id"})) for n, d in nodes]
     edge_rename = {"id": "edge_id", "relation": "relation_attr", "key": "edge_key"}
-    edge_rows = []
-    for u, v, key, d in edges:
-        attrs = _flat_attrs(d, edge_numeric, edge_rename)
-        attrs["relation"] = "" if key is None else str(key)
-        edge_rows.append((str(u), str(v), attrs))
+
+    def node_rows():  # generated twice (types, then text): never all held in memory
+        for n in order:
+            yield str(n), _flat_attrs(G.nodes[n], node_numeric, {"id": "paper_id"})
+
+    def edge_rows():
+        for u, v, key, d in edges:
+            attrs = _flat_attrs(d, edge_numeric, edge_rename)
+            attrs["relation"] = "" if key is None else str(key)
+            yield str(u), str(v), attrs
+
     with atomic_output(path, "w") as fh:
         _write_graphml_rows(fh, G, node_rows, edge_rows)
     return Path(path)
@@ -297,9 +302,13 @@ def _graphml_value(value: Any, kind: str) -> str:
 
 
 def _write_graphml_rows(fh, G, node_rows, edge_rows) -> None:
-    """Stream GraphML text: key declarations, then nodes and edges in the given order."""
-    node_types = _graphml_types(a for _, a in node_rows)
-    edge_types = _graphml_types(a for *_, a in edge_rows)
+    """Stream GraphML text: key declarations, then nodes and edges in the given order.
+
+    ``node_rows`` and ``edge_rows`` are callables returning fresh iterators of flattened
+    rows; they are read twice (attribute types first), so rows are never all in memory.
+    """
+    node_types = _graphml_types(a for _, a in node_rows())
+    edge_types = _graphml_types(a for *_, a in edge_rows())
     graph_attrs = {str(k): _flat_value(v) for k, v in G.graph.items()
                    if v is not None and not isinstance(v, Mapping)}
     graph_types = _graphml_types([graph_attrs])
@@ -319,12 +328,12 @@ def _write_graphml_rows(fh, G, node_rows, edge_rows) -> None:
         fh.write(f'    <data key="{ids[("graph", name)]}">'
                  f'{_graphml_value(graph_attrs[name], graph_types[name])}</data>\n')
     write = fh.write
-    for n, attrs in node_rows:
+    for n, attrs in node_rows():
         write(f'    <node id={quoteattr(_XML_INVALID.sub("", n))}>')
         for k, v in attrs.items():
             write(f'<data key="{ids[("node", k)]}">{_graphml_value(v, node_types[k])}</data>')
         write("</node>\n")
-    for i, (u, v, attrs) in enumerate(edge_rows):
+    for i, (u, v, attrs) in enumerate(edge_rows()):
         write(f'    <edge id="e{i}" source={quoteattr(_XML_INVALID.sub("", u))} '
               f'target={quoteattr(_XML_INVALID.sub("", v))}>')
         for k, val in attrs.items():
