@@ -6,8 +6,8 @@ chunk with an :class:`~kg.extract.Extractor` rebuilt in the worker from the (pic
 settings, and yields the records in input order, so all engines give identical output.
 
 Finished chunks can be cached as JSON Lines shards (``cache_dir``): a shard's file name is a
-hash of everything its records depend on (kg version, settings, ontology files, the corpus
-acronym table, the chunk's papers), so a build killed midway resumes from the shards it
+hash of everything its records depend on (kg version, extraction code, settings, ontology
+files, the corpus acronym table, the chunk's papers), so a build killed midway resumes from the shards it
 finished, and a rebuild with unchanged inputs re-extracts nothing.
 """
 from __future__ import annotations
@@ -72,6 +72,19 @@ def _ontology_fingerprint(settings) -> str:
     h = hashlib.sha1()
     for p in sorted(paths):
         h.update(Path(p).read_bytes())
+    return h.hexdigest()
+
+
+def _code_fingerprint() -> str:
+    """Hash of the extraction code and data, so that shards from other code are not reused."""
+    import kg.extract
+
+    root = Path(kg.extract.__file__).resolve().parent
+    h = hashlib.sha1()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".json", ".txt"}:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 
@@ -160,7 +173,8 @@ def extract_records(
     if cache_dir is not None:
         from kg import __version__
 
-        base = _fingerprint(__version__, settings.to_dict(), _ontology_fingerprint(settings),
+        base = _fingerprint(__version__, _code_fingerprint(), settings.to_dict(),
+                            _ontology_fingerprint(settings),
                             sorted((acronyms or {}).items()))
         cache = ShardCache(cache_dir, base)
     keys = [cache.key(c) for c in chunks] if cache else [None] * len(chunks)
