@@ -23,6 +23,8 @@ Examples
 from __future__ import annotations
 
 import re
+from itertools import compress
+from operator import add
 
 from spacy.attrs import IDX, ORTH, SPACY
 
@@ -127,18 +129,16 @@ class Analysis:
         cache = _CACHE
         if len(cache) > _CACHE_MAX:
             cache.clear()
-        get = cache.get
-        infos = [get(o) for o in orths]
-        if None in infos:
-            for i, o in enumerate(orths):
-                if infos[i] is None:
-                    infos[i] = cache[o] = token_info(strings[o])
+        missing = set(orths).difference(cache)  # C-level: no Python loop per token
+        for o in missing:
+            cache[o] = token_info(strings[o])
+        infos = list(map(cache.__getitem__, orths))
         self.infos = infos
         # one C-level transpose instead of a Python loop per field
         self.lower, self.low, self.mixed, self.kind, lens, toks, self.flag = zip(*infos)
         kind = self.kind
         self.start = start = arr[:, 1].tolist()
-        self.end = [s + k for s, k in zip(start, lens)]
+        self.end = list(map(add, start, lens))
         spaces = arr[:, 2]
         text = doc.user_data.get(TEXT_KEY)
         if text is None:
@@ -147,7 +147,7 @@ class Analysis:
         self.doc_text = text
         self.hyphens = []
         joined = self.joined
-        for i in [k for k, x in enumerate(kind) if x == HYPHEN]:
+        for i in compress(range(n), map(HYPHEN.__eq__, kind)):
             if 0 < i < n - 1 and not spaces[i - 1] and not spaces[i] and kind[i + 1] <= NUMBER \
                     and kind[i - 1] <= NUMBER:
                 joined[i] = True

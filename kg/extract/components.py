@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import re
+from itertools import compress
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
@@ -190,8 +191,10 @@ class OntologyMatcher:
         first = self.first
         n = len(kind)
         out = []
-        cands = {i for i, k in enumerate(low) if k in first}
-        cands.update(i for i, k in enumerate(mixed) if k in first)
+        # candidate starts, tested at C speed (no per-token Python loop)
+        has = first.__contains__
+        cands = set(compress(range(n), map(has, low)))
+        cands.update(compress(range(n), map(has, mixed)))
         cands.update(h - 1 for h in a.hyphens if low[h - 1] in plow or mixed[h - 1] in pmix)
         done = 0
         outer = None
@@ -320,6 +323,7 @@ class AbbreviationDetector:
         self.ontology_key = ontology_key
         self._corpus: dict[str, tuple[str, str]] = {}
         self._corpus_raw: dict[str, str] = {}
+        self._corpus_for = None
 
     # corpus table -------------------------------------------------------------------
     @property
@@ -329,8 +333,12 @@ class AbbreviationDetector:
 
     def set_corpus(self, table: dict[str, str] | None) -> None:
         """Install a corpus acronym table ``{SF: long form}`` (None clears it)."""
-        self._corpus_raw = dict(table or {})
+        raw = dict(table or {})
+        if raw == self._corpus_raw and self._corpus_for is self._matcher():
+            return  # same table, same matcher: the resolved table is unchanged
+        self._corpus_raw = raw
         self._corpus = {}
+        self._corpus_for = self._matcher()
         for sf, lf in self._corpus_raw.items():
             target = self._resolve_text(lf)
             if target and (self.discover or not target.startswith("x:")):
@@ -367,7 +375,17 @@ class AbbreviationDetector:
         onto_by_start = {m[0]: m for m in onto}
         defs: dict[str, tuple[str, str]] = {}
         spans: list[tuple] = []
-        for i in [t for t, w in enumerate(lower) if w == "("]:
+        opens = []
+        if "(" in text:
+            k = -1
+            index = lower.index
+            try:
+                while True:
+                    k = index("(", k + 1)
+                    opens.append(k)
+            except ValueError:
+                pass
+        for i in opens:
             if i >= n - 2:
                 continue
             close = None
@@ -421,7 +439,10 @@ class AbbreviationDetector:
             taken = {t for s in onto for t in range(s[0], s[1])}
             taken.update(t for s in spans for t in range(s[0], s[1]))
             mixed = a.mixed
-            uses = [t for t, m in enumerate(mixed) if m in defs or m in corpus]
+            mset = set(mixed)
+            present = corpus.keys() & mset
+            present.update(k for k in defs if k in mset)
+            uses = [t for t, m in enumerate(mixed) if m in present] if present else []
             for t in uses:
                 if kind[t] != WORD or t in taken:
                     continue

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gc
 from collections.abc import Iterable, Iterator
 
 from kg.extract.abbreviations import AcronymTable
@@ -75,6 +76,8 @@ def _label_of(text: str) -> str:
     """Preferred label of a discovered term from a surface form: lower-cased unless a word
     has a capital after its first letter (acronyms, CamelCase), white space collapsed."""
     words = text.split()
+    if text.lower() == text:  # nothing to keep cased
+        return " ".join(words)
     return " ".join([w if any(p[1:].lower() != p[1:] for p in w.split("-")) else w.lower()
                      for w in words])
 
@@ -173,6 +176,19 @@ class Extractor:
 
     # ---------------------------------------------------------------------- internals
     def _run(self, batch: list[Paper]) -> list[dict]:
+        # The cyclic garbage collector is paused for one batch: a batch allocates many
+        # small containers (no cycles of ours) and collections would rescan the caches;
+        # whatever garbage a batch leaves is collected once it is re-enabled.
+        enabled = gc.isenabled()
+        if enabled:
+            gc.disable()
+        try:
+            return self._run_batch(batch)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run_batch(self, batch: list[Paper]) -> list[dict]:
         nlp = self.nlp
         texts = [p.title + SEPARATOR + p.abstract for p in batch]
 
@@ -214,26 +230,27 @@ class Extractor:
             starts = sentence_starts(a)
         ends = starts[1:] + [len(text)]
 
-        sent_cache: dict[int, str] = {}
-
-        def sentence(start: int) -> str:
-            if start < off:
-                return title
-            k = bisect.bisect_right(starts, start) - 1
-            sent = sent_cache.get(k)
-            if sent is None:
-                sent = sent_cache[k] = text[max(starts[k], off):ends[k]].strip()
-            return sent
+        sent_cache: dict[int, str] = {}  # sentence index -> its text (abstract part)
+        bisect_right = bisect.bisect_right
 
         ontology = self.ontology.concepts
         mentions = doc.user_data.get(MENTIONS, ())
-        cover = {}
+        # cover[t]: the last discovered mention over token t (slice writes, no token loop)
+        cover = None
         for m in mentions:
-            if m[3] == "discovered":
-                for t in range(m[0], m[1]):
-                    cover[t] = (m[0], m[1])
-        if cover:
-            mentions = [self._widen(m, cover) if m[3] == "ontology" else m for m in mentions]
+            if m[3] == "discovered" and m[0] < m[1]:
+                if cover is None:
+                    cover = [None] * len(tstart)
+                cover[m[0]:m[1]] = [(m[0], m[1])] * (m[1] - m[0])
+        if cover is not None:
+            widened = []
+            for m in mentions:
+                if m[3] == "ontology":
+                    span = cover[m[0]]
+                    if span is not None and m[1] <= span[1] and (span[0], span[1]) != (m[0], m[1]):
+                        m = span + m[2:]
+                widened.append(m)
+            mentions = widened
         # group by concept: char spans, scores, title flag (cheap), then rank and cap
         groups: dict[str, list] = {}
         for i, j, cid, source, score in mentions:
@@ -276,10 +293,16 @@ class Extractor:
             for start in sorted(spans):
                 end = spans[start]
                 mtext = text[start:end]
-                base = 0 if start < off else off
-                ms.append({"field": "title" if start < off else "abstract",
-                           "start": start - base, "end": end - base, "text": mtext,
-                           "sentence": sentence(start)})
+                if start < off:
+                    ms.append({"field": "title", "start": start, "end": end, "text": mtext,
+                               "sentence": title})
+                else:
+                    k = bisect_right(starts, start) - 1
+                    sent = sent_cache.get(k)
+                    if sent is None:
+                        sent = sent_cache[k] = text[max(starts[k], off):ends[k]].strip()
+                    ms.append({"field": "abstract", "start": start - off, "end": end - off,
+                               "text": mtext, "sentence": sent})
                 texts[mtext] = texts.get(mtext, 0) + 1
             if source == "ontology":
                 c = ontology[cid]
@@ -294,7 +317,10 @@ class Extractor:
                 elif cid in sublabels:
                     label, alts = _label_of(sublabels[cid]), []
                 else:
-                    best_text = sorted(texts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+                    if len(texts) == 1:
+                        best_text = next(iter(texts))
+                    else:
+                        best_text = sorted(texts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
                     label, alts = _label_of(best_text), []
                 ctype = DISCOVERED_TYPE
             concepts.append({"iri": iri, "label": label, "alt_labels": alts, "type": ctype,
