@@ -63,6 +63,12 @@ TERM_LABELS = "kg_term_labels"
 SUBTERM_DISCOUNT = 0.6
 
 
+def _in_parentheses(a, i: int, j: int) -> bool:
+    """Is the candidate ``i:j`` written as "(term)"? (The termhood score then differs.)"""
+    st = a.start[i]
+    return st > 0 and a.doc_text[st - 1] == "(" and j < len(a.kind) and a.lower[j] == ")"
+
+
 def _mentions(doc: Doc) -> list:
     m = doc.user_data.get(MENTIONS)
     if m is None:
@@ -543,7 +549,7 @@ class TermDiscovery:
             if (s, e) in known:
                 continue
             key = text[start[s]:end[e - 1]]
-            hit = cache.get(key)
+            hit = None if _in_parentheses(a, s, e) else cache.get(key)
             if hit is None:
                 score, free = span_score(a, s, e, w)
                 score = round(score, 4)
@@ -588,7 +594,9 @@ class TermDiscovery:
             if (i, j) in known:
                 continue
             key = text[start[i]:end[j - 1]]
-            hit = cache.get(key)
+            # the cache holds context-free scores only: a term in parentheses is scored anew,
+            # so that a paper's result never depends on which papers came before it
+            hit = None if _in_parentheses(a, i, j) else cache.get(key)
             if hit is None:
                 score, free = span_score(a, i, j, w)
                 score = round(score, 4)
