@@ -71,27 +71,34 @@ def sorted_lines(path: Path) -> list[bytes]:
     return sorted(path.read_bytes().splitlines())
 
 
-def rdf_speeds(ttl: Path, n: int = 200_000) -> tuple[float, float, int]:
+def rdf_speeds(out_dir: Path, n: int = 200_000) -> tuple[float, float, int]:
+    """kg's own Turtle writer on the whole built graph, and rdflib's Turtle serializer on the
+    first ``n`` triples of the same output; rates in triples/s."""
     import io
 
     import pyoxigraph as ox
     import rdflib
 
+    from kg.rdf import statements, write_rdf
+    from kg.store import load_graph
+
+    G = load_graph(out_dir)
+    total = sum(1 for _ in statements(G))
+    t0 = time.perf_counter()
+    write_rdf(G, out_dir / "bench.ttl", format="turtle")
+    kg_rate = total / (time.perf_counter() - t0)
+    (out_dir / "bench.ttl").unlink()
     triples = []
-    for t in ox.parse(path=str(ttl), format=ox.RdfFormat.TURTLE):
+    for t in ox.parse(path=str(out_dir / "graph.ttl"), format=ox.RdfFormat.TURTLE):
         triples.append(t)
         if len(triples) >= n:
             break
-    t0 = time.perf_counter()
-    ox.serialize(triples, format=ox.RdfFormat.TURTLE)
-    ox_rate = len(triples) / (time.perf_counter() - t0)
     g = rdflib.Graph()
-    nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    g.parse(data=nt, format="nt")
+    g.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     t0 = time.perf_counter()
     g.serialize(destination=io.BytesIO(), format="turtle")
     rdflib_rate = len(triples) / (time.perf_counter() - t0)
-    return ox_rate, rdflib_rate, len(triples)
+    return kg_rate, rdflib_rate, total
 
 
 def main() -> None:
@@ -145,9 +152,10 @@ def main() -> None:
     naive = naive_noun_chunks(texts[:300])
     print("\nnaive baseline (en_core_web_sm noun chunks, 300-paper sample): "
           + (f"{naive:.1f} papers/s" if naive else "model not installed"))
-    ox_rate, rdflib_rate, nt = rdf_speeds(out1 / "graph.ttl")
-    print(f"RDF Turtle writing, same {nt} triples: pyoxigraph {ox_rate:,.0f} triples/s, "
-          f"rdflib {rdflib_rate:,.0f} triples/s, ratio {ox_rate / rdflib_rate:.0f}x (target >= 20x)")
+    kg_rate, rdflib_rate, nt = rdf_speeds(out1)
+    print(f"RDF Turtle writing: kg.rdf.write_rdf {kg_rate:,.0f} triples/s ({nt} triples), "
+          f"rdflib {rdflib_rate:,.0f} triples/s (first 200,000 of them), "
+          f"ratio {kg_rate / rdflib_rate:.0f}x (target >= 20x)")
     print(f"\noutputs kept in {tmp}")
 
 
