@@ -544,25 +544,32 @@ class TermDiscovery:
                 if kind[t] != HYPHEN and not (t + 1 < j and joined[t + 1])]
         subs = [(s, j) for s in starts[1:]] + [(i, e) for e in ends[1:-1]]
         text, start, end = a.doc_text, a.start, a.end
-        cache, w = self._cache, self.weights
         for s, e in subs:
             if (s, e) in known:
                 continue
             key = text[start[s]:end[e - 1]]
-            hit = None if _in_parentheses(a, s, e) else cache.get(key)
-            if hit is None:
-                score, free = span_score(a, s, e, w)
-                score = round(score, 4)
-                slug = discovered_slug(a, s, e) if score >= self.min_score else ""
-                if free:
-                    cache[key] = (score, slug)
-            else:
-                score, slug = hit
+            score, slug = self._score(a, s, e, key)
             if score < self.min_score or not slug:
                 continue
             cid = "x:" + slug
             spans.append((i, j, cid, "discovered", round(score * SUBTERM_DISCOUNT, 4)))
             labels.setdefault(cid, key)
+
+    def _score(self, a: Analysis, i: int, j: int, key: str) -> tuple[float, str]:
+        """``(termhood score, slug)`` of the candidate ``i:j`` whose text is ``key``.
+
+        The cache holds context-free scores only: a term in parentheses is scored anew, so
+        that a paper's result never depends on which papers came before it.
+        """
+        hit = None if _in_parentheses(a, i, j) else self._cache.get(key)
+        if hit is not None:
+            return hit
+        score, free = span_score(a, i, j, self.weights)
+        score = round(score, 4)
+        slug = discovered_slug(a, i, j) if score >= self.min_score else ""
+        if free:
+            self._cache[key] = (score, slug)
+        return score, slug
 
     def candidates(self, doc: Doc, a: Analysis) -> list[tuple[int, int]]:
         """Candidate spans ``(start, end)`` of a doc."""
@@ -585,26 +592,14 @@ class TermDiscovery:
         known = {(m[0], m[1]) for m in mentions}
         spans = []
         labels: dict[str, str] = {}
-        w = self.weights
-        cache = self._cache
-        if len(cache) > 200_000:
-            cache.clear()
+        if len(self._cache) > 200_000:
+            self._cache.clear()
         text, start, end = a.doc_text, a.start, a.end
         for i, j in self.candidates(doc, a):
             if (i, j) in known:
                 continue
             key = text[start[i]:end[j - 1]]
-            # the cache holds context-free scores only: a term in parentheses is scored anew,
-            # so that a paper's result never depends on which papers came before it
-            hit = None if _in_parentheses(a, i, j) else cache.get(key)
-            if hit is None:
-                score, free = span_score(a, i, j, w)
-                score = round(score, 4)
-                slug = discovered_slug(a, i, j) if score >= self.min_score else ""
-                if free:  # the parenthesis feature depends on context
-                    cache[key] = (score, slug)
-            else:
-                score, slug = hit
+            score, slug = self._score(a, i, j, key)
             if score < self.min_score or not slug:
                 continue
             spans.append((i, j, "x:" + slug, "discovered", score))
