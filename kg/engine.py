@@ -46,15 +46,20 @@ def _init_worker(settings, acronyms) -> None:
     _worker_acronyms = acronyms
 
 
-def _extract_chunk(chunk: Sequence[Paper]) -> list[dict]:
-    return list(_worker_extractor.extract(list(chunk), acronyms=_worker_acronyms))
+def _as_jsonl(records: Iterable[dict]) -> str:
+    """Records as JSON Lines text (made in the worker, so the parent only copies text)."""
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
-def _extract_chunk_dask(chunk: Sequence[Paper], settings, acronyms) -> list[dict]:
+def _extract_chunk(chunk: Sequence[Paper]) -> str:
+    return _as_jsonl(_worker_extractor.extract(list(chunk), acronyms=_worker_acronyms))
+
+
+def _extract_chunk_dask(chunk: Sequence[Paper], settings, acronyms) -> str:
     global _worker_extractor
     if _worker_extractor is None or _worker_extractor.settings != settings:
         _init_worker(settings, acronyms)
-    return list(_worker_extractor.extract(list(chunk), acronyms=acronyms))
+    return _as_jsonl(_worker_extractor.extract(list(chunk), acronyms=acronyms))
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -103,19 +108,17 @@ class ShardCache:
     def has(self, key: str) -> bool:
         return (self.directory / f"{key}.jsonl").is_file()
 
-    def get(self, key: str) -> list[dict] | None:
+    def get(self, key: str) -> str | None:
+        """The JSON Lines text of a finished chunk, or None."""
         path = self.directory / f"{key}.jsonl"
         if not path.is_file():
             return None
-        with open(path, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh]
+        return path.read_text(encoding="utf-8")
 
-    def put(self, key: str, records: list[dict]) -> None:
+    def put(self, key: str, text: str) -> None:
         path = self.directory / f"{key}.jsonl"
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for r in records:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)  # a shard exists whole or not at all
 
     def prune(self, keep: set[str]) -> None:
@@ -125,7 +128,18 @@ class ShardCache:
                 path.unlink(missing_ok=True)
 
 
-def extract_records(
+def extract_records(papers: Sequence[Paper], settings=None, **options: Any) -> Iterator[dict]:
+    """Yield the extraction record of every paper, in input order.
+
+    Takes the same arguments as :func:`extract_jsonl`, whose text it parses.
+    """
+    for text in extract_jsonl(papers, settings, **options):
+        for line in text.split("\n"):  # json.dumps escapes newlines inside strings
+            if line:
+                yield json.loads(line)
+
+
+def extract_jsonl(
     papers: Sequence[Paper],
     settings=None,
     *,
@@ -136,8 +150,9 @@ def extract_records(
     cache_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
     stats: dict | None = None,
-) -> Iterator[dict]:
-    """Yield the extraction record of every paper, in input order.
+) -> Iterator[str]:
+    """Yield the extraction records of the papers as JSON Lines text, one chunk at a time,
+    in input order (what ``kg build`` writes to ``extractions.jsonl``).
 
     Parameters
     ----------
@@ -184,7 +199,7 @@ def extract_records(
         stats.update(chunks=len(chunks), chunks_cached=len(chunks) - len(todo))
 
     results = _run_engine(engine, [chunks[i] for i in todo], settings, acronyms, jobs, scheduler)
-    fresh: dict[int, list[dict]] = {}
+    fresh: dict[int, str] = {}
     todo_iter = iter(todo)
     done = 0
     for i in range(len(chunks)):
@@ -193,16 +208,16 @@ def extract_records(
             fresh[j] = next(results)
             if cache:
                 cache.put(keys[j], fresh[j])
-        records = fresh.pop(i) if i in fresh else cache.get(keys[i])
-        done += len(records)
+        text = fresh.pop(i) if i in fresh else cache.get(keys[i])
+        done += len(chunks[i])
         if progress:
             progress("extract", done, len(papers))
-        yield from records
+        yield text
     if cache:
         cache.prune(set(keys))
 
 
-def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler) -> Iterator[list[dict]]:
+def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler) -> Iterator[str]:
     if not chunks:
         return iter(())
     if engine == "dask":
@@ -213,7 +228,7 @@ def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler) -> Iterator
     return _run_pool(chunks, settings, acronyms, jobs)
 
 
-def _run_pool(chunks, settings, acronyms, jobs) -> Iterator[list[dict]]:
+def _run_pool(chunks, settings, acronyms, jobs) -> Iterator[str]:
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
@@ -221,7 +236,7 @@ def _run_pool(chunks, settings, acronyms, jobs) -> Iterator[list[dict]]:
         yield from pool.imap(_extract_chunk, chunks)
 
 
-def _run_dask(chunks, settings, acronyms, jobs, scheduler) -> Iterator[list[dict]]:
+def _run_dask(chunks, settings, acronyms, jobs, scheduler) -> Iterator[str]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:

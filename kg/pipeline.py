@@ -21,7 +21,6 @@ from kg.store import (
     load_papers,
     read_jsonl,
     save_graph,
-    write_jsonl,
     write_papers,
 )
 from kg.types import Paper
@@ -136,8 +135,10 @@ def build(
 
         with timer.stage("extract"):
             extract_stats: dict[str, int] = {}
-            records = _extract(papers, options, shard_dir(out_dir), progress, extract_stats)
-            write_jsonl(tmp / EXTRACTIONS_FILE, records)
+            with open(tmp / EXTRACTIONS_FILE, "w", encoding="utf-8") as fh:
+                for text in _extract(papers, options, shard_dir(out_dir), progress,
+                                     extract_stats):
+                    fh.write(text)
             counts.update(extract_stats)
 
         with timer.stage("link"):
@@ -170,14 +171,14 @@ def shard_dir(out_dir: Path) -> Path:
 
 
 def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
-             progress: ProgressFn | None, stats: dict) -> Iterable[dict]:
-    from kg.engine import extract_records
+             progress: ProgressFn | None, stats: dict) -> Iterable[str]:
+    from kg.engine import extract_jsonl
     from kg.extract import ExtractSettings
 
     settings = ExtractSettings(model=options.model, discovery=options.discovery)
     if not options.resume:
         shutil.rmtree(shards, ignore_errors=True)
-    return extract_records(papers, settings, jobs=options.jobs, engine=options.engine,
+    return extract_jsonl(papers, settings, jobs=options.jobs, engine=options.engine,
                            scheduler=options.scheduler, cache_dir=shards, progress=progress,
                            stats=stats)
 
