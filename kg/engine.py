@@ -56,7 +56,6 @@ def _extract_chunk(chunk: Sequence[Paper]) -> str:
 
 
 def _extract_chunk_dask(chunk: Sequence[Paper], settings, acronyms) -> str:
-    global _worker_extractor
     if _worker_extractor is None or _worker_extractor.settings != settings:
         _init_worker(settings, acronyms)
     return _as_jsonl(_worker_extractor.extract(list(chunk), acronyms=acronyms))

@@ -219,11 +219,9 @@ def _phrase_records(papers: Sequence[Paper], fn: Callable[[str], list[str]]) -> 
 
 def _yake_fn(top: int = 20):
     try:
-        import yake  # noqa: F401
+        import yake
     except ImportError:
         return None
-    import yake
-
     kw = yake.KeywordExtractor(lan="en", n=3, top=top)
 
     def run(text: str) -> list[str]:

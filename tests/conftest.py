@@ -40,3 +40,13 @@ def demo_build(tmp_path_factory) -> Path:
     result = CliRunner().invoke(cli, ["build", "--demo", "-o", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     return out
+
+
+def load_module(path: Path, name: str):
+    """Import a helper module by file path (tests/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,9 +1,7 @@
 """kg.analyze on the fixture graph: behaviour, not just shapes."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
@@ -24,17 +22,10 @@ from kg.analyze import (
     shortest_path,
 )
 from kg.errors import GraphError, NotFoundError
+from tests.conftest import FIXTURES, load_module
 
 
-def _load_helper():
-    path = Path(__file__).parent / "fixtures" / "graph" / "loader.py"
-    spec = importlib.util.spec_from_file_location("kg_graph_fixture_loader", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fx = _load_helper()
+fx = load_module(FIXTURES / "graph" / "loader.py", "kg_graph_fixture_loader")
 C, P = fx.C, fx.P
 
 

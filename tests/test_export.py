@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 from collections import Counter
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -14,11 +12,9 @@ import kg.export
 from kg import export as kg_export
 from kg.errors import ExportError
 from kg.export import EXPORTERS, export, flat_graph, write_csv, write_gexf, write_graphml
+from tests.conftest import FIXTURES, load_module
 
-_spec = importlib.util.spec_from_file_location(
-    "export_graphs", Path(__file__).parent / "fixtures" / "export" / "graphs.py")
-graphs = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(graphs)
+graphs = load_module(FIXTURES / "export" / "graphs.py", "export_graphs")
 
 
 @pytest.fixture()

@@ -1,11 +1,9 @@
 """kg.graph: the graph model built from extraction records, and its derived links."""
 from __future__ import annotations
 
-import importlib.util
 import math
 import random
 from collections import Counter
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -21,17 +19,10 @@ from kg.graph import (
     paper_iri,
     slugify,
 )
+from tests.conftest import FIXTURES, load_module
 
 
-def _load_helper():
-    path = Path(__file__).parent / "fixtures" / "graph" / "loader.py"
-    spec = importlib.util.spec_from_file_location("kg_graph_fixture_loader", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fx = _load_helper()
+fx = load_module(FIXTURES / "graph" / "loader.py", "kg_graph_fixture_loader")
 C, P = fx.C, fx.P
 
 

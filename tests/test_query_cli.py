@@ -1,26 +1,17 @@
 """The query commands (kg stats / concept / related / path / suggest) on a saved graph."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.store import load_graph, save_graph
+from tests.conftest import FIXTURES, load_module
 
 
-def _load_helper():
-    path = Path(__file__).parent / "fixtures" / "graph" / "loader.py"
-    spec = importlib.util.spec_from_file_location("kg_graph_fixture_loader", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fx = _load_helper()
+fx = load_module(FIXTURES / "graph" / "loader.py", "kg_graph_fixture_loader")
 COMMANDS = ["stats", "concept", "related", "path", "suggest"]
 
 

@@ -1,8 +1,6 @@
 """The RDF view (kg.rdf): modelling, formats, SPARQL, atomic and deterministic writes."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -15,11 +13,9 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS
 from kg import rdf
 from kg.errors import ExportError, KGError
 from kg.rdf import graph_to_quads, graph_to_triples, to_rdflib, to_store, write_rdf
+from tests.conftest import FIXTURES, load_module
 
-_spec = importlib.util.spec_from_file_location(
-    "export_graphs", Path(__file__).parent / "fixtures" / "export" / "graphs.py")
-graphs = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(graphs)
+graphs = load_module(FIXTURES / "export" / "graphs.py", "export_graphs")
 
 KGV = rdflib.Namespace("https://w3id.org/paper-kg/vocab#")
 PREFIXES = """

@@ -2,23 +2,19 @@
 from __future__ import annotations
 
 import html.parser
-import importlib.util
 import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from kg import view
 from kg.errors import ExportError
 from kg.view import external_references, render_html, select_view, write_html
+from tests.conftest import FIXTURES, load_module
 
-_spec = importlib.util.spec_from_file_location(
-    "export_graphs", Path(__file__).parent / "fixtures" / "export" / "graphs.py")
-graphs = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(graphs)
+graphs = load_module(FIXTURES / "export" / "graphs.py", "export_graphs")
 
 
 class _Resources(html.parser.HTMLParser):
