@@ -710,6 +710,10 @@ def graph_stats(G: nx.MultiDiGraph, *, top: int = 10, communities: bool = True) 
     >>> s["nodes"], s["edges"]["similar"], s["dates"]
     ({'concept': 3, 'paper': 4}, 4, {'first': '2025-01-10', 'last': '2025-02-20', 'undated': 1})
     """
+    from kg.model import GraphModel
+
+    if isinstance(G, GraphModel):
+        return _model_stats(G, top, communities)
     nodes = Counter(k for _, k in G.nodes(data="kind"))
     edges = Counter(k for _, _, k in G.edges(keys=True))
     sources = Counter(s for n, s in G.nodes(data="source") if G.nodes[n].get("kind") == "concept")
@@ -728,4 +732,35 @@ def graph_stats(G: nx.MultiDiGraph, *, top: int = 10, communities: bool = True) 
         "dates": {"first": dates[0] if dates else None, "last": dates[-1] if dates else None,
                   "undated": len(papers) - len(dates)},
         "papers_without_concepts": len(papers) - len(with_concepts),
+    }
+
+
+def _model_stats(M, top: int, communities: bool) -> dict[str, Any]:
+    """:func:`graph_stats` of a :class:`kg.model.GraphModel`, from its columns."""
+    import numpy as np
+
+    counts = M.counts()
+    attrs = M.concept_attrs
+    ranked = sorted(range(len(attrs)),
+                    key=lambda c: (-(attrs[c].get("paper_count") or 0), M.concept_iris[c]))[:top]
+    n_comms = None
+    if communities:
+        H = nx.Graph()
+        edges = sorted((M.concept_iris[u], M.concept_iris[v], w) for u, v, w in
+                       zip(M.c_u.tolist(), M.c_v.tolist(), M.c_npmi.tolist()))
+        H.add_nodes_from(sorted({n for u, v, _ in edges for n in (u, v)}))
+        H.add_weighted_edges_from(edges, weight="weight")
+        n_comms = len(_communities(M.view(), H, 1.0, 0))
+    dates = sorted(d for d in M.dates if d)
+    return {
+        "nodes": counts["nodes"],
+        "edges": counts["edges"],
+        "concepts": dict(sorted(Counter(a.get("source") for a in attrs).items())),
+        "top_concepts": [{"iri": M.concept_iris[c],
+                          "label": str(attrs[c].get("label") or M.concept_iris[c]),
+                          "paper_count": attrs[c].get("paper_count") or 0} for c in ranked],
+        "concept_communities": n_comms,
+        "dates": {"first": dates[0] if dates else None, "last": dates[-1] if dates else None,
+                  "undated": len(M.paper_iris) - len(dates)},
+        "papers_without_concepts": int(np.count_nonzero(np.diff(M.m_ptr) == 0)),
     }

@@ -34,19 +34,14 @@ Examples
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import re
 import unicodedata
 import urllib.parse
-from collections import Counter, defaultdict
 from typing import Any, Iterable, Mapping
 
 import networkx as nx
-import numpy as np
-import scipy.sparse as sp
 
 from kg.errors import GraphError, NotFoundError
 from kg.types import Paper
@@ -79,8 +74,6 @@ MAX_EVIDENCE = 3
 MAX_SHARED = 5
 #: A concept in at most this many papers is never dropped as "too common" for similarity.
 MIN_DF_CAP = 5
-_BLOCK_ROWS = 2048
-_FIELD_ORDER = {"title": 0, "abstract": 1}
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -152,86 +145,6 @@ def node_label(G: nx.MultiDiGraph, node: str) -> str:
 # ----------------------------------------------------------------------------- build
 
 
-def _paper_fields(paper: Any) -> dict[str, Any]:
-    if isinstance(paper, Paper):
-        return {
-            "id": paper.id, "title": paper.title, "abstract": paper.abstract,
-            "date": paper.date, "url": paper.url, "source": paper.source,
-            "authors": tuple(paper.authors),
-        }
-    if isinstance(paper, Mapping):
-        return {
-            "id": str(paper["id"]), "title": paper.get("title") or "",
-            "abstract": paper.get("abstract") or "", "date": paper.get("date"),
-            "url": paper.get("url"), "source": paper.get("source") or "",
-            "authors": tuple(paper.get("authors") or ()),
-        }
-    raise GraphError(f"not a paper: {paper!r}")
-
-
-def _most_common(counts: Mapping[Any, int]) -> Any:
-    """The most frequent value; ties broken by the smallest value (order independent)."""
-    items = [(v, n) for v, n in counts.items() if v not in (None, "")]
-    if not items:
-        return None
-    return min(items, key=lambda kv: (-kv[1], str(kv[0])))[0]
-
-
-def _mention_key(m: Mapping[str, Any]) -> tuple:
-    return (_FIELD_ORDER.get(m.get("field"), 9), m.get("start") or 0, m.get("end") or 0,
-            m.get("sentence") or "", m.get("text") or "")
-
-
-def _field_key(f: str) -> tuple:
-    return (_FIELD_ORDER.get(f, 9), f)
-
-
-def _best_evidence(candidates) -> tuple:
-    """Keep the (mention key, sentence) pairs that give the first MAX_EVIDENCE distinct
-    sentences in mention order; the rest can never become evidence, whatever is merged."""
-    kept, sentences = [], set()
-    for key, sentence in sorted(candidates):
-        if sentence in sentences:
-            continue
-        if len(sentences) == MAX_EVIDENCE:
-            break
-        sentences.add(sentence)
-        kept.append((key, sentence))
-    return tuple(kept)
-
-
-def _mention_summary(concept: Mapping[str, Any]) -> tuple:
-    """What a ``mentions`` edge needs from one record entry, small enough to keep for a
-    whole corpus: (mention ids, best score, fields, evidence candidates)."""
-    ids, candidates = set(), []
-    for m in concept.get("mentions") or ():
-        ids.add((m.get("field") or "", m.get("start") or 0, m.get("end") or 0))
-        sentence = (m.get("sentence") or m.get("text") or "").strip()
-        if sentence:
-            candidates.append((_mention_key(m), sentence))
-    score = concept.get("score")
-    return (tuple(sorted(ids)), None if score is None else float(score),
-            _best_evidence(candidates))
-
-
-def _merge_summaries(a: tuple, b: tuple) -> tuple:
-    """The summary of a paper's concept seen in two records (no mention counted twice)."""
-    scores = [x for x in (a[1], b[1]) if x is not None]
-    return (tuple(sorted(set(a[0]) | set(b[0]))), max(scores) if scores else None,
-            _best_evidence(a[2] + b[2]))
-
-
-def _summary_edge(summary: tuple) -> dict[str, Any]:
-    ids, score, evidence = summary
-    fields = {f for f, _, _ in ids if f}
-    return {
-        "count": len(ids),
-        "score": score,
-        "fields": tuple(sorted(fields, key=_field_key)),
-        "evidence": tuple(sentence for _, sentence in evidence),
-    }
-
-
 def build_graph(
     papers: Iterable[Paper | Mapping[str, Any]],
     records: Iterable[Mapping[str, Any]],
@@ -298,147 +211,15 @@ def build_graph(
     >>> G.edges[c + "ntk", c + "width", "cooccurs"]["support"]
     2
     """
-    if top_k < 0 or min_cooccurrence < 1 or min_discovered_papers < 1:
-        raise GraphError("top_k must be >= 0, min_cooccurrence and min_discovered_papers >= 1")
-    with _gc_paused():
-        return _build(papers, records, ontology, top_k=top_k, min_cooccurrence=min_cooccurrence,
-                      min_npmi=min_npmi, min_discovered_papers=min_discovered_papers,
-                      max_df=max_df, max_concept_papers=max_concept_papers)
+    from kg.model import GraphModel
 
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector: building millions of small dicts (which form no
-    cycles) otherwise triggers repeated full collections, about 40 % of the build time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _build(papers, records, ontology, *, top_k, min_cooccurrence, min_npmi,
-           min_discovered_papers, max_df, max_concept_papers) -> nx.MultiDiGraph:
-
-    paper_info: dict[str, dict[str, Any]] = {}
-    for paper in papers:
-        info = _paper_fields(paper)
-        paper_info[paper_iri(info["id"])] = info
-
-    # paper IRI -> concept IRI -> mention summary (records are not kept: they are large)
-    mentions: dict[str, dict[str, tuple]] = defaultdict(dict)
-    # concept IRI -> Counter of (label, type, source) as the records give them; alt labels
-    seen: dict[str, Counter] = defaultdict(Counter)
-    seen_alts: dict[str, set[str]] = defaultdict(set)
-    for record in records:
-        if "id" not in record:
-            raise GraphError("an extraction record has no 'id'")
-        piri = paper_iri(record["id"])
-        if piri not in paper_info:
-            paper_info[piri] = _paper_fields(
-                {"id": record["id"], "title": record.get("title"), "abstract": record.get("abstract")}
-            )
-        for concept in record.get("concepts") or ():
-            ciri = concept.get("iri")
-            if not ciri:
-                raise GraphError(f"record {record['id']}: a concept has no 'iri'")
-            seen[ciri][(concept.get("label"), concept.get("type"), concept.get("source"))] += 1
-            alts = concept.get("alt_labels")
-            if alts:
-                seen_alts[ciri].update(alts)
-            summary = _mention_summary(concept)
-            previous = mentions[piri].get(ciri)
-            mentions[piri][ciri] = summary if previous is None else _merge_summaries(previous, summary)
-
-    # paper counts and which concepts survive
-    paper_count: Counter[str] = Counter()
-    for piri, cmap in mentions.items():
-        paper_count.update(cmap.keys())
-    onto_concepts = getattr(ontology, "concepts", None) or {}
-    concept_attrs: dict[str, dict[str, Any]] = {}
-    for ciri, triples in seen.items():
-        obs: dict[str, Counter] = {"label": Counter(), "type": Counter(), "source": Counter()}
-        for (label, ctype, source), n in triples.items():
-            obs["label"][label] += n
-            obs["type"][ctype] += n
-            obs["source"][source] += n
-        in_onto = ciri in onto_concepts
-        source = "ontology" if in_onto or obs["source"]["ontology"] else (
-            _most_common(obs["source"]) or "discovered")
-        if source == "discovered" and paper_count[ciri] < min_discovered_papers:
-            continue
-        concept_attrs[ciri] = _concept_attrs(ciri, obs, seen_alts.get(ciri, ()),
-                                             onto_concepts.get(ciri), source, paper_count[ciri])
-
-    # ontology ancestors of the concepts present
-    broader_edges: set[tuple[str, str]] = set()
-    frontier = sorted(c for c in concept_attrs if c in onto_concepts)
-    while frontier:
-        nxt = []
-        for ciri in frontier:
-            for parent in getattr(onto_concepts[ciri], "broader", ()) or ():
-                if parent not in onto_concepts:
-                    continue
-                broader_edges.add((ciri, parent))
-                if parent not in concept_attrs:
-                    concept_attrs[parent] = _concept_attrs(parent, None, (), onto_concepts[parent],
-                                                           "ontology", 0)
-                    nxt.append(parent)
-        frontier = sorted(nxt)
-
-    # authors: slug -> names seen; the smallest name is shown (order independent)
-    author_names: dict[str, set[str]] = defaultdict(set)
-    author_edges: list[tuple[str, str, int]] = []
-    for piri in sorted(paper_info):
-        done = set()
-        for pos, name in enumerate(paper_info[piri]["authors"], 1):
-            name = " ".join(str(name).split())
-            if not name:
-                continue
-            airi = author_iri(name)
-            author_names[airi].add(name)
-            if airi not in done:
-                done.add(airi)
-                author_edges.append((piri, airi, pos))
-
-    G = nx.MultiDiGraph()
-    G.graph.update({
-        "base": BASE, "top_k": top_k, "min_cooccurrence": min_cooccurrence,
-        "min_npmi": min_npmi, "min_discovered_papers": min_discovered_papers, "max_df": max_df,
-        "max_concept_papers": max_concept_papers,
-    })
-    for piri in sorted(paper_info):
-        info = paper_info[piri]
-        G.add_node(piri, kind="paper", id=info["id"], title=info["title"],
-                   abstract=info["abstract"], date=info["date"] or None, url=info["url"],
-                   source=info["source"])
-    for ciri in sorted(concept_attrs):
-        G.add_node(ciri, **concept_attrs[ciri])
-    for airi in sorted(author_names):
-        G.add_node(airi, kind="author", name=min(author_names[airi]))
-
-    _add_edges(G, (
-        (piri, ciri, "mentions", _summary_edge(mentions[piri][ciri]))
-        for piri in sorted(mentions) for ciri in sorted(mentions[piri]) if ciri in concept_attrs
-    ))
-    _add_edges(G, ((child, parent, "broader", {}) for child, parent in sorted(broader_edges)))
-    _add_edges(G, ((piri, airi, "author", {"position": pos}) for piri, airi, pos in author_edges))
-
-    kept = {p: sorted(c for c in cmap if c in concept_attrs) for p, cmap in mentions.items()}
-    paper_rows = sorted(p for p, cs in kept.items() if cs)
-    concept_cols = sorted({c for p in paper_rows for c in kept[p]})
-    if paper_rows and concept_cols:
-        col = {c: j for j, c in enumerate(concept_cols)}
-        X = _incidence(paper_rows, concept_cols, kept, col)
-        _add_edges(G, (
-            (u, v, "similar", attrs) for u, v, attrs in
-            _similar_edges(X, paper_rows, concept_cols, kept, top_k, max_df, max_concept_papers)))
-        _add_edges(G, (
-            (u, v, "cooccurs", attrs) for u, v, attrs in
-            _cooccurrence_edges(X, concept_cols, min_cooccurrence, min_npmi)))
-    return G
+    if iter(records) is records:  # one-shot: held here, so repeated ids can be merged
+        records = list(records)
+    return GraphModel.build(
+        papers, records, ontology, top_k=top_k, min_cooccurrence=min_cooccurrence,
+        min_npmi=min_npmi, min_discovered_papers=min_discovered_papers, max_df=max_df,
+        max_concept_papers=max_concept_papers,
+    ).to_networkx()
 
 
 def _add_edges(G: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str, dict]]) -> None:
@@ -465,135 +246,6 @@ def _add_edges(G: nx.MultiDiGraph, edges: Iterable[tuple[str, str, str, dict]]) 
     clear = getattr(nx, "_clear_cache", None)
     if clear is not None:
         clear(G)
-
-
-def _concept_attrs(iri: str, obs: Mapping[str, Counter] | None, alt_labels: Iterable[str],
-                   onto: Any, source: str, count: int) -> dict[str, Any]:
-    obs = obs or {"label": Counter(), "type": Counter()}
-    if onto is not None:
-        label = onto.label
-        alt = tuple(onto.alt_labels)
-        ctype = onto.type
-        definition = getattr(onto, "definition", None) or None
-    else:
-        label = _most_common(obs["label"]) or iri.rstrip("/").rsplit("/", 1)[-1]
-        alt = tuple(sorted({a for a in alt_labels if a and a != label}
-                           | {lab for lab in obs["label"] if lab and lab != label}))
-        ctype = _most_common(obs["type"])
-        definition = None
-    return {"kind": "concept", "label": label, "alt_labels": alt, "type": ctype,
-            "source": source, "definition": definition, "paper_count": count}
-
-
-def _incidence(rows: list[str], cols: list[str], kept: Mapping[str, list[str]],
-               col: Mapping[str, int]) -> sp.csr_matrix:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indices: list[int] = []
-    for i, p in enumerate(rows):
-        indices.extend(col[c] for c in kept[p])
-        indptr[i + 1] = len(indices)
-    data = np.ones(len(indices), dtype=np.float64)
-    return sp.csr_matrix((data, np.asarray(indices, dtype=np.int64), indptr),
-                         shape=(len(rows), len(cols)))
-
-
-def _similar_edges(X: sp.csr_matrix, rows: list[str], cols: list[str],
-                   kept: Mapping[str, list[str]], top_k: int, max_df: float,
-                   max_concept_papers: int | None):
-    """Top-k IDF-weighted cosine neighbours per paper; one edge per pair, u < v."""
-    if top_k == 0:
-        return []
-    n = X.shape[0]
-    df = np.asarray(X.sum(axis=0)).ravel()
-    cap = max(max_df * n, MIN_DF_CAP)
-    if max_concept_papers is not None:
-        cap = min(cap, max(max_concept_papers, MIN_DF_CAP))
-    eligible = (df >= 2) & (df <= cap)
-    idf = np.where(eligible, np.log((1.0 + n) / (1.0 + df)) + 1.0, 0.0)
-    W = (X @ sp.diags(idf)).tocsr()
-    W.eliminate_zeros()
-    norms = np.sqrt(np.asarray(W.multiply(W).sum(axis=1)).ravel())
-    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    W = (sp.diags(inv) @ W).tocsr()
-    WT = W.T.tocsr()
-
-    pairs: dict[tuple[int, int], float] = {}
-    for start in range(0, n, _BLOCK_ROWS):
-        S = (W[start:start + _BLOCK_ROWS] @ WT).tocsr()
-        indptr, indices, data = S.indptr, S.indices, S.data
-        for r in range(S.shape[0]):
-            i = start + r
-            lo, hi = indptr[r], indptr[r + 1]
-            if lo == hi:
-                continue
-            cand = indices[lo:hi]
-            w = data[lo:hi]
-            mask = (cand != i) & (w > 0)
-            cand, w = cand[mask], w[mask]
-            if cand.size == 0:
-                continue
-            if cand.size > top_k:
-                kth = np.partition(w, cand.size - top_k)[cand.size - top_k]
-                keep = w >= kth
-                cand, w = cand[keep], w[keep]
-            order = np.lexsort((cand, -w))[:top_k]
-            for j, wij in zip(cand[order].tolist(), w[order].tolist()):
-                key = (i, j) if i < j else (j, i)
-                if key not in pairs:
-                    pairs[key] = wij
-    pairs = _degree_bounded(pairs, n, top_k)
-    idf_of = {cols[j]: idf[j] for j in np.flatnonzero(eligible)}
-    eligible_of = [[c for c in kept[p] if c in idf_of] for p in rows]
-    out = []
-    for (i, j) in sorted(pairs):
-        u, v = rows[i], rows[j]
-        common = set(eligible_of[i]).intersection(eligible_of[j])
-        shared = tuple(sorted(common, key=lambda c: (-idf_of[c], c))[:MAX_SHARED])
-        out.append((u, v, {"weight": round(float(pairs[(i, j)]), 6), "shared": shared}))
-    return out
-
-
-def _degree_bounded(pairs: dict[tuple[int, int], float], n: int, top_k: int):
-    """Keep the strongest candidate pairs such that no paper has more than ``top_k`` links.
-
-    Candidates are each paper's own top k; they are accepted greedily from the highest
-    weight down (ties by index), skipping a pair once either paper has ``top_k`` links.
-
-    >>> _degree_bounded({(0, 1): 0.9, (0, 2): 0.8, (1, 2): 0.7}, 3, 1)
-    {(0, 1): 0.9}
-    """
-    degree = [0] * n
-    kept = {}
-    for (i, j), w in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
-        if degree[i] < top_k and degree[j] < top_k:
-            degree[i] += 1
-            degree[j] += 1
-            kept[(i, j)] = w
-    return kept
-
-
-def _cooccurrence_edges(X: sp.csr_matrix, cols: list[str], min_support: int, min_npmi: float):
-    """Concept pairs sharing at least ``min_support`` papers with NPMI >= ``min_npmi``."""
-    n = X.shape[0]
-    df = np.asarray(X.sum(axis=0)).ravel()
-    keep = np.flatnonzero(df >= min_support)
-    if keep.size < 2:
-        return []
-    B = X[:, keep].tocsc().astype(np.int32)
-    C = sp.triu(B.T @ B, k=1).tocoo()
-    mask = C.data >= min_support
-    ri, ci, support = keep[C.row[mask]], keep[C.col[mask]], C.data[mask].astype(np.float64)
-    p_ij = support / n
-    p_i, p_j = df[ri] / n, df[ci] / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        npmi = np.log(p_ij / (p_i * p_j)) / -np.log(p_ij)
-    npmi = np.where(p_ij >= 1.0, 0.0, npmi)  # both in every paper: no information
-    sel = np.flatnonzero(npmi >= min_npmi)
-    order = sorted(sel.tolist(), key=lambda t: (cols[ri[t]], cols[ci[t]]))
-    return [
-        (cols[ri[t]], cols[ci[t]], {"npmi": round(float(npmi[t]), 6), "support": int(support[t])})
-        for t in order
-    ]
 
 
 # ----------------------------------------------------------------------------- explain

@@ -183,11 +183,12 @@ def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
                            stats=stats)
 
 
-def _link(papers: list[Paper], records: list[dict], options: BuildOptions):
-    from kg.graph import build_graph
+def _link(papers: list[Paper], records: Iterable[dict], options: BuildOptions):
+    """The compact graph model (records are streamed once, never held)."""
+    from kg.model import GraphModel
     from kg.ontology import load_ontology
 
-    return build_graph(papers, records, load_ontology(), top_k=options.top_k)
+    return GraphModel.build(papers, records, load_ontology(), top_k=options.top_k)
 
 
 def _analyze(graph) -> dict[str, Any]:
@@ -201,9 +202,10 @@ def _export(graph, tmp: Path, options: BuildOptions) -> None:
     from kg.rdf import write_rdf
     from kg.view import write_html
 
-    save_graph(graph, tmp)
-    write_rdf(graph, tmp / "graph.ttl", format="turtle")
-    write_graphml(graph, tmp / "graph.graphml")
+    view = graph.view()  # streaming writers: attributes made one node at a time
+    save_graph(view, tmp)
+    write_rdf(view, tmp / "graph.ttl", format="turtle")
+    write_graphml(view, tmp / "graph.graphml")
     write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes, title=options.title)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import gzip
+import io
 import json
 import os
 import shutil
@@ -172,7 +173,10 @@ def save_graph(graph: nx.MultiDiGraph, directory: str | Path) -> Path:
     Tuple attributes are stored as JSON arrays and come back as tuples.
     """
     path = Path(directory) / GRAPH_FILE
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as fh:
+    # mtime 0: the same graph gives the same bytes (builds are reproducible)
+    with open(path, "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as gz, \
+            io.TextIOWrapper(gz, encoding="utf-8") as fh:
         fh.write(json.dumps({"graph": _plain_dict(graph.graph)}) + "\n")
         for node, attrs in graph.nodes(data=True):
             fh.write(json.dumps({"n": node, "a": _plain_dict(attrs)}, ensure_ascii=False) + "\n")

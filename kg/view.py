@@ -171,6 +171,8 @@ def select_view(
     """
     if max_nodes < 1:
         raise ExportError(f"max_nodes must be at least 1, not {max_nodes}")
+    if _is_model(G):
+        return _select_from_model(G, max_nodes, include_authors)
     kinds = {"paper", "concept"} | ({"author"} if include_authors else set())
     candidates = sorted((n for n in G if _kind(G, n) in kinds), key=str)
     if len(candidates) <= max_nodes:
@@ -220,6 +222,85 @@ def select_view(
         nodes=chosen, total=len(candidates), concepts=count["concept"], papers=count["paper"],
         authors=count["author"], truncated=truncated,
     )
+
+
+
+def _is_model(G) -> bool:
+    from kg.model import GraphModel
+
+    return isinstance(G, GraphModel)
+
+
+def _select_from_model(M, max_nodes: int, include_authors: bool) -> ViewSelection:
+    """:func:`select_view` on a :class:`kg.model.GraphModel`, from its arrays (same result)."""
+    import numpy as np
+
+    papers, concepts = M.paper_iris, M.concept_iris
+    authors = M.author_iris if include_authors else []
+    total = len(papers) + len(concepts) + len(authors)
+    if total <= max_nodes:
+        chosen = sorted(papers + concepts + authors)
+        return ViewSelection(nodes=chosen, total=total, concepts=len(concepts),
+                             papers=len(papers), authors=len(authors), truncated=False)
+    counts = [a.get("paper_count") or 0 for a in M.concept_attrs]
+    ranked = sorted(range(len(concepts)), key=lambda c: (-counts[c], concepts[c]))
+    top = ranked[: max(1, max_nodes // 5)]
+    is_top = np.zeros(len(concepts), bool)
+    is_top[top] = True
+    paper_of = np.repeat(np.arange(len(papers)), np.diff(M.m_ptr))
+    top_count = np.bincount(paper_of[is_top[M.m_concept]], minlength=len(papers))
+    papers_of = M.papers_of()
+    queues = []
+    for c in top:
+        ps = papers_of[c]
+        queues.append([papers[p] for p in ps[np.lexsort((ps, -top_count[ps]))].tolist()])
+    chosen = [concepts[c] for c in top]
+    chosen_set = set(chosen)
+    pos = [0] * len(queues)
+    active = True
+    while len(chosen) < max_nodes and active:
+        active = False
+        for i, q in enumerate(queues):
+            while pos[i] < len(q) and q[pos[i]] in chosen_set:
+                pos[i] += 1
+            if pos[i] < len(q):
+                active = True
+                chosen_set.add(q[pos[i]])
+                chosen.append(q[pos[i]])
+                if len(chosen) >= max_nodes:
+                    break
+    for c in ranked[len(top):]:  # few papers: fill with the next concepts
+        if len(chosen) >= max_nodes:
+            break
+        chosen.append(concepts[c])
+    n_concepts = sum(1 for n in chosen if M.node_attrs(n)["kind"] == "concept")
+    return ViewSelection(nodes=sorted(chosen), total=total, concepts=n_concepts,
+                         papers=len(chosen) - n_concepts, authors=0, truncated=True)
+
+
+def _drawn_part_of_model(M, sel: ViewSelection):
+    """The graph to draw from a model and the mention lists the tooltips need: the
+    whole graph when everything is drawn, else the subgraph of the drawn nodes."""
+    if not sel.truncated:
+        G = M.to_networkx()
+        return (G, *_mention_lists(G))
+    papers_of, concepts_of = {}, {}
+    ciris, piris = M.concept_iris, M.paper_iris
+    by_concept = None
+    for n in sel.nodes:
+        kind, k = M._kind_index(n)
+        if kind == "paper":
+            concepts_of[n] = [ciris[c] for c in M.m_concept[M.m_ptr[k]:M.m_ptr[k + 1]].tolist()]
+        elif kind == "concept":
+            if by_concept is None:
+                by_concept = M.papers_of()
+            papers_of[n] = [piris[p] for p in by_concept[k].tolist()]
+    H = M.subgraph(sel.nodes)
+    for cs in concepts_of.values():  # undrawn concepts still name a paper's tooltip
+        for c in cs:
+            if c not in H:
+                H.add_node(c, **M.node_attrs(c))
+    return H, papers_of, concepts_of
 
 
 def _tooltip(G, n, papers_of: Mapping[str, list[str]], concepts_of: Mapping[str, list[str]]) -> str:
@@ -398,8 +479,11 @@ def render_html(
 
     title = title or "kg knowledge graph"
     sel = select_view(G, max_nodes, include_authors=include_authors)
+    if _is_model(G):
+        G, papers_of, concepts_of = _drawn_part_of_model(G, sel)
+    else:
+        papers_of, concepts_of = _mention_lists(G)
     chosen = set(sel.nodes)
-    papers_of, concepts_of = _mention_lists(G)
 
     edges: list[tuple[str, str, str, dict]] = []
     for u, v, key, data in G.edges(keys=True, data=True):

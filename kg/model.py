@@ -1,0 +1,912 @@
+"""The compact graph model: papers, concepts and authors in columns, links in arrays.
+
+:class:`GraphModel` holds the kg graph (the model of ``docs/architecture.md``) in a form
+that stays small at corpus scale: one row per paper, concept and author (sorted by IRI,
+so an integer index is a stable position), relations as CSR arrays of integer indices,
+and mention evidence *by reference*: each evidence sentence is an offset and a length
+into its paper's abstract or title, not a string of its own. The records it is built
+from are streamed once and never held.
+
+Everything else is a view of it:
+
+- :meth:`GraphModel.to_networkx` gives the :class:`networkx.MultiDiGraph` of
+  :func:`kg.graph.build_graph` (the same nodes, edges, attributes and insertion order);
+- :meth:`GraphModel.view` gives a read-only, networkx-shaped facade whose node and edge
+  attributes are made on demand, one node at a time, which the exporters (Turtle,
+  GraphML, the ``graph.kg.jsonl.gz`` store) stream without ever building the whole graph;
+- :meth:`GraphModel.stats` and :meth:`GraphModel.subgraph` serve ``summary.json`` and the
+  HTML map (a few thousand nodes) without the full networkx graph.
+
+Examples
+--------
+>>> from kg.graph import CONCEPT_BASE, paper_iri
+>>> recs = [{"id": p, "title": p, "abstract": "We study grokking.", "concepts": [
+...     {"iri": CONCEPT_BASE + "grokking", "label": "grokking", "source": "ontology",
+...      "mentions": [{"field": "abstract", "start": 9, "end": 17, "text": "grokking",
+...                    "sentence": "We study grokking."}]}]} for p in "ab"]
+>>> M = GraphModel.build([], recs, max_df=1.0)
+>>> M.counts()["edges"]
+{'mentions': 2, 'similar': 1}
+>>> V = M.view()
+>>> V.nodes[paper_iri("a")]["title"], V._adj[paper_iri("a")][CONCEPT_BASE + "grokking"]
+('a', {'mentions': {'count': 1, 'score': None, 'fields': ('abstract',), 'evidence': ('We study grokking.',)}})
+"""
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any, Iterable
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from kg.errors import GraphError
+from kg.types import Paper
+
+__all__ = ["GraphModel", "ModelView"]
+
+_BLOCK_ROWS = 2048
+_FIELD_ORDER = {"title": 0, "abstract": 1}
+# where an evidence sentence lives: in the abstract, the title, or (not found in either)
+# in the model's own list of extra sentences
+_IN_ABSTRACT, _IN_TITLE, _EXTRA = 0, 1, 2
+
+
+# ----------------------------------------------------------------- record summaries
+def _mention_key(m: Mapping[str, Any]) -> tuple:
+    return (_FIELD_ORDER.get(m.get("field"), 9), m.get("start") or 0, m.get("end") or 0,
+            m.get("sentence") or "", m.get("text") or "")
+
+
+def _field_key(f: str) -> tuple:
+    return (_FIELD_ORDER.get(f, 9), f)
+
+
+def _best_evidence(candidates, max_evidence: int) -> tuple:
+    """Keep the (mention key, sentence) pairs that give the first ``max_evidence`` distinct
+    sentences in mention order; the rest can never become evidence, whatever is merged."""
+    kept, sentences = [], set()
+    for key, sentence in sorted(candidates):
+        if sentence in sentences:
+            continue
+        if len(sentences) == max_evidence:
+            break
+        sentences.add(sentence)
+        kept.append((key, sentence))
+    return tuple(kept)
+
+
+def _mention_summary(concept: Mapping[str, Any], max_evidence: int) -> tuple:
+    """(mention ids, best score, evidence candidates) of one record entry."""
+    ids, candidates = set(), []
+    for m in concept.get("mentions") or ():
+        ids.add((m.get("field") or "", m.get("start") or 0, m.get("end") or 0))
+        sentence = (m.get("sentence") or m.get("text") or "").strip()
+        if sentence:
+            candidates.append((_mention_key(m), sentence))
+    score = concept.get("score")
+    return (ids, None if score is None else float(score),
+            _best_evidence(candidates, max_evidence))
+
+
+def _merge_summaries(a: tuple, b: tuple, max_evidence: int) -> tuple:
+    """The summary of a paper's concept seen in two records (no mention counted twice)."""
+    scores = [x for x in (a[1], b[1]) if x is not None]
+    return (a[0] | b[0], max(scores) if scores else None,
+            _best_evidence(a[2] + b[2], max_evidence))
+
+
+def _most_common(counts: Mapping[Any, int]) -> Any:
+    """The most frequent value; ties broken by the smallest value (order independent)."""
+    items = [(v, n) for v, n in counts.items() if v not in (None, "")]
+    if not items:
+        return None
+    return min(items, key=lambda kv: (-kv[1], str(kv[0])))[0]
+
+
+def _concept_attrs(iri: str, obs: Mapping[str, Counter] | None, alt_labels: Iterable[str],
+                   onto: Any, source: str, count: int) -> dict[str, Any]:
+    obs = obs or {"label": Counter(), "type": Counter()}
+    if onto is not None:
+        label = onto.label
+        alt = tuple(onto.alt_labels)
+        ctype = onto.type
+        definition = getattr(onto, "definition", None) or None
+    else:
+        label = _most_common(obs["label"]) or iri.rstrip("/").rsplit("/", 1)[-1]
+        alt = tuple(sorted({a for a in alt_labels if a and a != label}
+                           | {lab for lab in obs["label"] if lab and lab != label}))
+        ctype = _most_common(obs["type"])
+        definition = None
+    return {"kind": "concept", "label": label, "alt_labels": alt, "type": ctype,
+            "source": source, "definition": definition, "paper_count": count}
+
+
+def _paper_fields(paper: Any) -> dict[str, Any]:
+    if isinstance(paper, Paper):
+        return {
+            "id": paper.id, "title": paper.title, "abstract": paper.abstract,
+            "date": paper.date, "url": paper.url, "source": paper.source,
+            "authors": tuple(paper.authors),
+        }
+    if isinstance(paper, Mapping):
+        return {
+            "id": str(paper["id"]), "title": paper.get("title") or "",
+            "abstract": paper.get("abstract") or "", "date": paper.get("date"),
+            "url": paper.get("url"), "source": paper.get("source") or "",
+            "authors": tuple(paper.get("authors") or ()),
+        }
+    raise GraphError(f"not a paper: {paper!r}")
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector: building millions of small containers (which
+    form no cycles) otherwise triggers repeated full collections."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _csr(rows: np.ndarray, n: int) -> np.ndarray:
+    """CSR pointer array of ``n`` rows from the (sorted) row index of each entry."""
+    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------- model
+class GraphModel:
+    """The kg graph in columns (see the module docstring). Build it with :meth:`build`.
+
+    Attributes
+    ----------
+    params : dict
+        The build parameters (``G.graph`` of the networkx view).
+    paper_iris, concept_iris, author_iris : list of str
+        Node IRIs of each kind, sorted; a node's index is its position here.
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+        # papers (sorted by IRI) and their fields
+        self.paper_iris: list[str] = []
+        self.paper_ids: list[str] = []
+        self.titles: list[str] = []
+        self.abstracts: list[str] = []
+        self.dates: list[Any] = []
+        self.urls: list[Any] = []
+        self.sources: list[Any] = []
+        # concepts (sorted by IRI): attribute dicts
+        self.concept_iris: list[str] = []
+        self.concept_attrs: list[dict[str, Any]] = []
+        # authors (sorted by IRI)
+        self.author_iris: list[str] = []
+        self.author_names: list[str] = []
+        # mentions: CSR over papers; concepts ascending within a paper
+        self.m_ptr = np.zeros(1, np.int64)
+        self.m_concept = np.zeros(0, np.int32)
+        self.m_count = np.zeros(0, np.int32)
+        self.m_score = np.zeros(0, np.float64)  # nan: no score
+        self.m_fields = np.zeros(0, np.int32)  # index into field_sets
+        self.field_sets: list[tuple[str, ...]] = []
+        self.ev_ptr = np.zeros(1, np.int64)  # CSR over mentions
+        self.ev_where = np.zeros(0, np.int8)
+        self.ev_start = np.zeros(0, np.int32)
+        self.ev_len = np.zeros(0, np.int32)
+        self.extra_sentences: list[str] = []
+        # authors of each paper: CSR over papers, in author order
+        self.a_ptr = np.zeros(1, np.int64)
+        self.a_author = np.zeros(0, np.int32)
+        self.a_pos = np.zeros(0, np.int32)
+        # broader: (child, parent) concept indices, sorted by IRI pair
+        self.broader: list[tuple[int, int]] = []
+        # similar: paper index pairs i < j, sorted; weight; up to MAX_SHARED shared concepts
+        self.s_u = np.zeros(0, np.int32)
+        self.s_v = np.zeros(0, np.int32)
+        self.s_weight = np.zeros(0, np.float64)
+        self.s_shared = np.zeros((0, 0), np.int32)  # -1 pads
+        # cooccurs: concept index pairs, sorted by IRI pair; npmi, support
+        self.c_u = np.zeros(0, np.int32)
+        self.c_v = np.zeros(0, np.int32)
+        self.c_npmi = np.zeros(0, np.float64)
+        self.c_support = np.zeros(0, np.int64)
+        self._index: dict[str, tuple[str, int]] | None = None
+
+    # ------------------------------------------------------------------------ build
+    @classmethod
+    def build(
+        cls,
+        papers: Iterable[Paper | Mapping[str, Any]],
+        records: Iterable[Mapping[str, Any]],
+        ontology: Any = None,
+        *,
+        top_k: int = 10,
+        min_cooccurrence: int = 3,
+        min_npmi: float = 0.1,
+        min_discovered_papers: int = 2,
+        max_df: float = 0.2,
+        max_concept_papers: int | None = 2000,
+    ) -> "GraphModel":
+        """Build the model; the parameters are those of :func:`kg.graph.build_graph`.
+
+        ``records`` is read once, as a stream. Several records of one paper are merged;
+        when ``records`` is a one-shot iterator that cannot be read twice, a paper id seen
+        twice raises :class:`~kg.errors.GraphError` (pass a list to merge duplicates).
+        """
+        if top_k < 0 or min_cooccurrence < 1 or min_discovered_papers < 1:
+            raise GraphError("top_k must be >= 0, min_cooccurrence and min_discovered_papers >= 1")
+        with _gc_paused():
+            m = cls()
+            m.params = {
+                "base": _base(), "top_k": top_k, "min_cooccurrence": min_cooccurrence,
+                "min_npmi": min_npmi, "min_discovered_papers": min_discovered_papers,
+                "max_df": max_df, "max_concept_papers": max_concept_papers,
+            }
+            _Builder(m, ontology).run(papers, records)
+            m._derive(top_k=top_k, min_cooccurrence=min_cooccurrence, min_npmi=min_npmi,
+                      max_df=max_df, max_concept_papers=max_concept_papers)
+        return m
+
+    def _derive(self, *, top_k, min_cooccurrence, min_npmi, max_df, max_concept_papers) -> None:
+        """The derived links: ``similar`` (top-k cosine) and ``cooccurs`` (NPMI)."""
+        nconc = len(self.concept_iris)
+        lens = np.diff(self.m_ptr)
+        rows = np.flatnonzero(lens > 0)
+        if rows.size == 0 or nconc == 0:
+            return
+        X = sp.csr_matrix(
+            (np.ones(self.m_concept.size), self.m_concept.astype(np.int64),
+             np.concatenate([[0], np.cumsum(lens[rows])]).astype(np.int64)),
+            shape=(rows.size, nconc))
+        if top_k:
+            self._similar(X, rows, top_k, max_df, max_concept_papers)
+        self._cooccurs(X, min_cooccurrence, min_npmi)
+
+    def _similar(self, X, rows, top_k, max_df, max_concept_papers) -> None:
+        from kg.graph import MAX_SHARED, MIN_DF_CAP
+
+        n = X.shape[0]
+        df = np.asarray(X.sum(axis=0)).ravel()
+        cap = max(max_df * n, MIN_DF_CAP)
+        if max_concept_papers is not None:
+            cap = min(cap, max(max_concept_papers, MIN_DF_CAP))
+        eligible = (df >= 2) & (df <= cap)
+        idf = np.where(eligible, np.log((1.0 + n) / (1.0 + df)) + 1.0, 0.0)
+        W = (X @ sp.diags(idf)).tocsr()
+        W.eliminate_zeros()
+        norms = np.sqrt(np.asarray(W.multiply(W).sum(axis=1)).ravel())
+        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        W = (sp.diags(inv) @ W).tocsr()
+        WT = W.T.tocsr()
+        pairs: dict[tuple[int, int], float] = {}
+        for start in range(0, n, _BLOCK_ROWS):
+            S = (W[start:start + _BLOCK_ROWS] @ WT).tocsr()
+            indptr, indices, data = S.indptr, S.indices, S.data
+            for r in range(S.shape[0]):
+                i = start + r
+                lo, hi = indptr[r], indptr[r + 1]
+                if lo == hi:
+                    continue
+                cand = indices[lo:hi]
+                w = data[lo:hi]
+                mask = (cand != i) & (w > 0)
+                cand, w = cand[mask], w[mask]
+                if cand.size == 0:
+                    continue
+                if cand.size > top_k:
+                    kth = np.partition(w, cand.size - top_k)[cand.size - top_k]
+                    keep = w >= kth
+                    cand, w = cand[keep], w[keep]
+                order = np.lexsort((cand, -w))[:top_k]
+                for j, wij in zip(cand[order].tolist(), w[order].tolist()):
+                    key = (i, j) if i < j else (j, i)
+                    if key not in pairs:
+                        pairs[key] = wij
+        kept = sorted(_degree_bounded(pairs, n, top_k).items())
+        if not kept:
+            return
+        # shared concepts: eligible ones in both papers, rarest (highest IDF) first
+        Xe = X[:, np.flatnonzero(eligible)].tocsr()
+        ecols = np.flatnonzero(eligible)
+        rank = np.empty(nconc := X.shape[1], np.int64)  # position by (-idf, IRI)
+        order = np.lexsort((np.arange(nconc), -idf))
+        rank[order] = np.arange(nconc)
+        shared = np.full((len(kept), MAX_SHARED), -1, np.int32)
+        ind, ptr = Xe.indices, Xe.indptr
+        for t, ((i, j), _) in enumerate(kept):
+            common = np.intersect1d(ind[ptr[i]:ptr[i + 1]], ind[ptr[j]:ptr[j + 1]],
+                                    assume_unique=True)
+            if common.size:
+                cs = ecols[common]
+                cs = cs[np.argsort(rank[cs], kind="stable")][:MAX_SHARED]
+                shared[t, :cs.size] = cs
+        ij = np.array([k for k, _ in kept], dtype=np.int64)
+        self.s_u = rows[ij[:, 0]].astype(np.int32)
+        self.s_v = rows[ij[:, 1]].astype(np.int32)
+        self.s_weight = np.array([round(float(w), 6) for _, w in kept])
+        self.s_shared = shared
+
+    def _cooccurs(self, X, min_support, min_npmi) -> None:
+        n = X.shape[0]
+        df = np.asarray(X.sum(axis=0)).ravel()
+        keep = np.flatnonzero(df >= min_support)
+        if keep.size < 2:
+            return
+        B = X[:, keep].tocsc().astype(np.int32)
+        C = sp.triu(B.T @ B, k=1).tocoo()
+        mask = C.data >= min_support
+        ri, ci, support = keep[C.row[mask]], keep[C.col[mask]], C.data[mask].astype(np.float64)
+        p_ij = support / n
+        p_i, p_j = df[ri] / n, df[ci] / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            npmi = np.log(p_ij / (p_i * p_j)) / -np.log(p_ij)
+        npmi = np.where(p_ij >= 1.0, 0.0, npmi)  # both in every paper: no information
+        sel = np.flatnonzero(npmi >= min_npmi)
+        sel = sel[np.lexsort((ci[sel], ri[sel]))]  # IRI order == index order
+        self.c_u = ri[sel].astype(np.int32)
+        self.c_v = ci[sel].astype(np.int32)
+        self.c_npmi = np.array([round(float(x), 6) for x in npmi[sel].tolist()])
+        self.c_support = support[sel].astype(np.int64)
+
+    # ---------------------------------------------------------------------- lookups
+    def _kind_index(self, iri: str) -> tuple[str, int] | None:
+        if self._index is None:
+            index: dict[str, tuple[str, int]] = {}
+            for kind, iris in (("author", self.author_iris), ("concept", self.concept_iris),
+                               ("paper", self.paper_iris)):
+                for k, x in enumerate(iris):
+                    index[x] = (kind, k)
+            self._index = index
+        return self._index.get(iri)
+
+    def __contains__(self, iri: object) -> bool:
+        return isinstance(iri, str) and self._kind_index(iri) is not None
+
+    def number_of_nodes(self) -> int:
+        return len(self.paper_iris) + len(self.concept_iris) + len(self.author_iris)
+
+    def paper_attrs(self, k: int) -> dict[str, Any]:
+        return {"kind": "paper", "id": self.paper_ids[k], "title": self.titles[k],
+                "abstract": self.abstracts[k], "date": self.dates[k], "url": self.urls[k],
+                "source": self.sources[k]}
+
+    def author_attrs(self, k: int) -> dict[str, Any]:
+        return {"kind": "author", "name": self.author_names[k]}
+
+    def node_attrs(self, iri: str) -> dict[str, Any]:
+        found = self._kind_index(iri)
+        if found is None:
+            raise KeyError(iri)
+        kind, k = found
+        if kind == "paper":
+            return self.paper_attrs(k)
+        if kind == "concept":
+            return self.concept_attrs[k]
+        return self.author_attrs(k)
+
+    def _sentence(self, paper: int, e: int) -> str:
+        where, start = self.ev_where[e], int(self.ev_start[e])
+        if where == _IN_ABSTRACT:
+            return self.abstracts[paper][start:start + int(self.ev_len[e])]
+        if where == _IN_TITLE:
+            return self.titles[paper][start:start + int(self.ev_len[e])]
+        return self.extra_sentences[start]
+
+    def mention_attrs(self, paper: int, t: int) -> dict[str, Any]:
+        """Attributes of mention ``t`` (a position in the mention arrays) of ``paper``."""
+        score = float(self.m_score[t])
+        return {
+            "count": int(self.m_count[t]),
+            "score": None if score != score else score,
+            "fields": self.field_sets[self.m_fields[t]],
+            "evidence": tuple(self._sentence(paper, e)
+                              for e in range(self.ev_ptr[t], self.ev_ptr[t + 1])),
+        }
+
+    def similar_attrs(self, t: int) -> dict[str, Any]:
+        iris = self.concept_iris
+        return {"weight": float(self.s_weight[t]),
+                "shared": tuple(iris[c] for c in self.s_shared[t].tolist() if c >= 0)}
+
+    def cooccurs_attrs(self, t: int) -> dict[str, Any]:
+        return {"npmi": float(self.c_npmi[t]), "support": int(self.c_support[t])}
+
+    # -------------------------------------------------------------------- adjacency
+    def _out_tables(self):
+        """Per-node out-edge CSR for similar (by u), broader and cooccurs (by child / u)."""
+        if getattr(self, "_outs", None) is None:
+            np_, nc = len(self.paper_iris), len(self.concept_iris)
+            s_ptr = _csr(self.s_u.astype(np.int64), np_)  # s_u sorted (pairs sorted)
+            b_child = np.array([c for c, _ in self.broader], np.int64)
+            b_ptr = _csr(b_child, nc)
+            c_ptr = _csr(self.c_u.astype(np.int64), nc)
+            self._outs = (s_ptr, b_ptr, c_ptr)
+        return self._outs
+
+    def out_edges(self, kind: str, k: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(target, relation, attrs)`` of node ``k`` of ``kind``, in the insertion order
+        of the networkx view (mentions, author, similar; broader, cooccurs)."""
+        s_ptr, b_ptr, c_ptr = self._out_tables()
+        if kind == "paper":
+            ciris = self.concept_iris
+            for t in range(self.m_ptr[k], self.m_ptr[k + 1]):
+                yield ciris[self.m_concept[t]], "mentions", self.mention_attrs(k, t)
+            airis = self.author_iris
+            for t in range(self.a_ptr[k], self.a_ptr[k + 1]):
+                yield airis[self.a_author[t]], "author", {"position": int(self.a_pos[t])}
+            piris = self.paper_iris
+            for t in range(s_ptr[k], s_ptr[k + 1]):
+                yield piris[self.s_v[t]], "similar", self.similar_attrs(t)
+        elif kind == "concept":
+            ciris = self.concept_iris
+            for t in range(b_ptr[k], b_ptr[k + 1]):
+                yield ciris[self.broader[t][1]], "broader", {}
+            for t in range(c_ptr[k], c_ptr[k + 1]):
+                yield ciris[self.c_v[t]], "cooccurs", self.cooccurs_attrs(t)
+
+    def adjacency(self, iri: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """``{target: {relation: attrs}}`` of one node, as networkx's ``G._adj[iri]``."""
+        found = self._kind_index(iri)
+        if found is None:
+            raise KeyError(iri)
+        adj: dict[str, dict[str, dict[str, Any]]] = {}
+        for v, key, attrs in self.out_edges(*found):
+            keydict = adj.get(v)
+            if keydict is None:
+                keydict = adj[v] = {}
+            keydict[key] = attrs
+        return adj
+
+    def nodes(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(iri, attrs)`` in the networkx view's order: papers, concepts, authors."""
+        for k, iri in enumerate(self.paper_iris):
+            yield iri, self.paper_attrs(k)
+        yield from zip(self.concept_iris, self.concept_attrs)
+        for k, iri in enumerate(self.author_iris):
+            yield iri, self.author_attrs(k)
+
+    def edges(self) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+        """``(u, v, relation, attrs)`` in the order ``G.edges(keys=True, data=True)`` of
+        the networkx view gives them."""
+        for kind, iris in (("paper", self.paper_iris), ("concept", self.concept_iris)):
+            for k, u in enumerate(iris):
+                adj = self.adjacency(u) if kind == "concept" else None
+                if adj is not None:  # broader and cooccurs may join one target
+                    for v, keydict in adj.items():
+                        for key, attrs in keydict.items():
+                            yield u, v, key, attrs
+                    continue
+                for v, key, attrs in self.out_edges(kind, k):
+                    yield u, v, key, attrs
+
+    # ------------------------------------------------------------------------ views
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Nodes per kind and edges per relation (non-zero only, sorted)."""
+        nodes = {"author": len(self.author_iris), "concept": len(self.concept_iris),
+                 "paper": len(self.paper_iris)}
+        edges = {"author": int(self.a_author.size), "broader": len(self.broader),
+                 "cooccurs": int(self.c_u.size), "mentions": int(self.m_concept.size),
+                 "similar": int(self.s_u.size)}
+        return {"nodes": {k: v for k, v in nodes.items() if v},
+                "edges": {k: v for k, v in edges.items() if v}}
+
+    def view(self) -> "ModelView":
+        """A read-only networkx-shaped facade (see :class:`ModelView`)."""
+        return ModelView(self)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The full :class:`networkx.MultiDiGraph` (what :func:`kg.graph.build_graph` returns)."""
+        from kg.graph import _add_edges
+
+        with _gc_paused():
+            G = nx.MultiDiGraph()
+            G.graph.update(self.params)
+            for iri, attrs in self.nodes():
+                G.add_node(iri, **attrs)
+            # relation by relation, as the graph has always been built (pred order)
+            piris, ciris = self.paper_iris, self.concept_iris
+            _add_edges(G, (
+                (piris[k], ciris[self.m_concept[t]], "mentions", self.mention_attrs(k, t))
+                for k in range(len(piris)) for t in range(self.m_ptr[k], self.m_ptr[k + 1])))
+            _add_edges(G, ((ciris[c], ciris[p], "broader", {}) for c, p in self.broader))
+            airis = self.author_iris
+            _add_edges(G, (
+                (piris[k], airis[self.a_author[t]], "author", {"position": int(self.a_pos[t])})
+                for k in range(len(piris)) for t in range(self.a_ptr[k], self.a_ptr[k + 1])))
+            _add_edges(G, ((piris[self.s_u[t]], piris[self.s_v[t]], "similar",
+                            self.similar_attrs(t)) for t in range(self.s_u.size)))
+            _add_edges(G, ((ciris[self.c_u[t]], ciris[self.c_v[t]], "cooccurs",
+                            self.cooccurs_attrs(t)) for t in range(self.c_u.size)))
+        return G
+
+    def subgraph(self, nodes: Iterable[str]) -> nx.MultiDiGraph:
+        """The networkx graph induced by ``nodes`` (for the HTML map: a few thousand)."""
+        keep = set(nodes)
+        H = nx.MultiDiGraph()
+        H.graph.update(self.params)
+        for iri in sorted(keep):
+            H.add_node(iri, **self.node_attrs(iri))
+        edges = []
+        for u in sorted(keep):
+            for v, keydict in self.adjacency(u).items():
+                if v in keep:
+                    edges.extend((u, v, key, attrs) for key, attrs in keydict.items())
+        from kg.graph import _add_edges
+
+        _add_edges(H, edges)
+        return H
+
+    def papers_of(self) -> list[np.ndarray]:
+        """Paper indices of each concept (ascending), by concept index."""
+        nconc = len(self.concept_iris)
+        paper_of_mention = np.repeat(np.arange(len(self.paper_iris)), np.diff(self.m_ptr))
+        order = np.argsort(self.m_concept, kind="stable")
+        ptr = _csr(np.sort(self.m_concept).astype(np.int64), nconc)
+        sorted_papers = paper_of_mention[order]
+        return [sorted_papers[ptr[c]:ptr[c + 1]] for c in range(nconc)]
+
+
+def _base() -> str:
+    from kg.graph import BASE
+
+    return BASE
+
+
+def _degree_bounded(pairs: dict[tuple[int, int], float], n: int, top_k: int):
+    """Keep the strongest candidate pairs such that no paper has more than ``top_k`` links.
+
+    Candidates are each paper's own top k; they are accepted greedily from the highest
+    weight down (ties by index), skipping a pair once either paper has ``top_k`` links.
+
+    >>> _degree_bounded({(0, 1): 0.9, (0, 2): 0.8, (1, 2): 0.7}, 3, 1)
+    {(0, 1): 0.9}
+    """
+    degree = [0] * n
+    kept = {}
+    for (i, j), w in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
+        if degree[i] < top_k and degree[j] < top_k:
+            degree[i] += 1
+            degree[j] += 1
+            kept[(i, j)] = w
+    return kept
+
+
+# -------------------------------------------------------------------------- builder
+class _Builder:
+    """One streaming pass over papers and records into a :class:`GraphModel`."""
+
+    def __init__(self, model: GraphModel, ontology: Any) -> None:
+        from kg.graph import MAX_EVIDENCE
+
+        self.m = model
+        self.ontology = ontology
+        self.max_evidence = MAX_EVIDENCE
+
+    def run(self, papers, records) -> None:
+        from kg.graph import paper_iri
+
+        max_ev = self.max_evidence
+        paper_info: dict[str, dict[str, Any]] = {}
+        for paper in papers:
+            info = _paper_fields(paper)
+            paper_info[paper_iri(info["id"])] = info
+
+        one_shot = iter(records) is records
+        repeated: set[str] = set()
+        if not one_shot:  # a cheap first pass finds the papers with several records
+            seen_ids: set[str] = set()
+            for record in records:
+                if "id" not in record:
+                    raise GraphError("an extraction record has no 'id'")
+                rid = str(record["id"])
+                (repeated if rid in seen_ids else seen_ids).add(rid)
+
+        # concept IRI -> provisional number; per record: provisional concept numbers and
+        # compact summaries (count, score, fields, evidence sentences); evidence is located
+        # in the paper text at the end, when the paper's final text is known
+        concept_no: dict[str, int] = {}
+        seen: list[Counter] = []
+        seen_alts: dict[int, set[str]] = defaultdict(set)
+        rec_paper: list[str] = []
+        rec_entries: list[list[tuple]] = []
+        merged: dict[str, dict[int, tuple]] = {}
+        rec_of: dict[str, int] = {}
+        for record in records:
+            if "id" not in record:
+                raise GraphError("an extraction record has no 'id'")
+            rid = str(record["id"])
+            piri = paper_iri(record["id"])
+            if piri not in paper_info:
+                paper_info[piri] = _paper_fields(
+                    {"id": record["id"], "title": record.get("title"),
+                     "abstract": record.get("abstract")})
+            if piri in rec_of and (one_shot or rid not in repeated):
+                raise GraphError(
+                    f"extraction record {rid!r} appears twice in a one-shot stream; "
+                    "pass a list of records to merge them")
+            entries = []
+            full = merged.setdefault(piri, {}) if rid in repeated else None
+            for concept in record.get("concepts") or ():
+                ciri = concept.get("iri")
+                if not ciri:
+                    raise GraphError(f"record {record['id']}: a concept has no 'iri'")
+                c = concept_no.get(ciri)
+                if c is None:
+                    c = concept_no[ciri] = len(seen)
+                    seen.append(Counter())
+                seen[c][(concept.get("label"), concept.get("type"), concept.get("source"))] += 1
+                alts = concept.get("alt_labels")
+                if alts:
+                    seen_alts[c].update(alts)
+                summary = _mention_summary(concept, max_ev)
+                if full is not None:
+                    prev = full.get(c)
+                    full[c] = summary if prev is None else _merge_summaries(prev, summary, max_ev)
+                else:
+                    entries.append((c, *_compact(summary)))
+            if full is not None:
+                if piri in rec_of:
+                    continue
+                entries = None  # filled from ``merged`` at the end
+            rec_of[piri] = len(rec_paper)
+            rec_paper.append(piri)
+            rec_entries.append(entries)
+        for piri, full in merged.items():
+            rec_entries[rec_of[piri]] = [(c, *_compact(s)) for c, s in full.items()]
+
+        self._concepts(concept_no, seen, seen_alts, rec_entries)
+        self._papers(paper_info)
+        self._mentions(rec_paper, rec_entries)
+        self._authors(paper_info)
+
+    def _concepts(self, concept_no, seen, seen_alts, rec_entries) -> None:
+        m = self.m
+        params = m.params
+        paper_count = np.zeros(len(seen), np.int64)
+        for entries in rec_entries:
+            for e in entries:
+                paper_count[e[0]] += 1
+        onto = getattr(self.ontology, "concepts", None) or {}
+        attrs: dict[str, dict[str, Any]] = {}
+        for ciri, c in concept_no.items():
+            obs: dict[str, Counter] = {"label": Counter(), "type": Counter(), "source": Counter()}
+            for (label, ctype, source), n in seen[c].items():
+                obs["label"][label] += n
+                obs["type"][ctype] += n
+                obs["source"][source] += n
+            in_onto = ciri in onto
+            source = "ontology" if in_onto or obs["source"]["ontology"] else (
+                _most_common(obs["source"]) or "discovered")
+            if source == "discovered" and paper_count[c] < params["min_discovered_papers"]:
+                continue
+            attrs[ciri] = _concept_attrs(ciri, obs, seen_alts.get(c, ()), onto.get(ciri),
+                                         source, int(paper_count[c]))
+        broader: set[tuple[str, str]] = set()
+        frontier = sorted(c for c in attrs if c in onto)
+        while frontier:
+            nxt = []
+            for ciri in frontier:
+                for parent in getattr(onto[ciri], "broader", ()) or ():
+                    if parent not in onto:
+                        continue
+                    broader.add((ciri, parent))
+                    if parent not in attrs:
+                        attrs[parent] = _concept_attrs(parent, None, (), onto[parent],
+                                                       "ontology", 0)
+                        nxt.append(parent)
+            frontier = sorted(nxt)
+        m.concept_iris = sorted(attrs)
+        m.concept_attrs = [attrs[c] for c in m.concept_iris]
+        final = {c: k for k, c in enumerate(m.concept_iris)}
+        m.broader = [(final[c], final[p]) for c, p in sorted(broader)]
+        # provisional number -> final index (-1: dropped)
+        self.remap = np.full(len(seen), -1, np.int64)
+        for ciri, c in concept_no.items():
+            k = final.get(ciri)
+            if k is not None:
+                self.remap[c] = k
+
+    def _papers(self, paper_info) -> None:
+        m = self.m
+        m.paper_iris = sorted(paper_info)
+        for piri in m.paper_iris:
+            info = paper_info[piri]
+            m.paper_ids.append(info["id"])
+            m.titles.append(info["title"])
+            m.abstracts.append(info["abstract"])
+            m.dates.append(info["date"] or None)
+            m.urls.append(info["url"])
+            m.sources.append(info["source"])
+        self.paper_info = paper_info
+
+    def _mentions(self, rec_paper, rec_entries) -> None:
+        m = self.m
+        pos = {piri: k for k, piri in enumerate(m.paper_iris)}
+        order = sorted(range(len(rec_paper)), key=lambda r: pos[rec_paper[r]])
+        remap = self.remap
+        field_no: dict[tuple, int] = {}
+        m_ptr = [0]
+        concept, count, score, fields = [], [], [], []
+        ev_ptr = [0]
+        ev_where, ev_start, ev_len = [], [], []
+        extra: dict[str, int] = {}
+        at = 0
+        for k in range(len(m.paper_iris)):
+            if at < len(order) and pos[rec_paper[order[at]]] == k:
+                entries = [(int(remap[e[0]]),) + e[1:] for e in rec_entries[order[at]]
+                           if remap[e[0]] >= 0]
+                entries.sort()
+                at += 1
+                abstract, title = m.abstracts[k], m.titles[k]
+                for c, n, sc, fs, sentences in entries:
+                    concept.append(c)
+                    count.append(n)
+                    score.append(sc)
+                    f = field_no.get(fs)
+                    if f is None:
+                        f = field_no[fs] = len(field_no)
+                    fields.append(f)
+                    for s in sentences:
+                        i = abstract.find(s)
+                        if i >= 0:
+                            ev_where.append(_IN_ABSTRACT)
+                        else:
+                            i = title.find(s)
+                            if i >= 0:
+                                ev_where.append(_IN_TITLE)
+                            else:
+                                ev_where.append(_EXTRA)
+                                i = extra.setdefault(s, len(extra))
+                        ev_start.append(i)
+                        ev_len.append(len(s))
+                    ev_ptr.append(len(ev_where))
+            m_ptr.append(len(concept))
+        m.m_ptr = np.array(m_ptr, np.int64)
+        m.m_concept = np.array(concept, np.int32)
+        m.m_count = np.array(count, np.int32)
+        m.m_score = np.array(score, np.float64)
+        m.m_fields = np.array(fields, np.int32)
+        m.field_sets = list(field_no)
+        m.ev_ptr = np.array(ev_ptr, np.int64)
+        m.ev_where = np.array(ev_where, np.int8)
+        m.ev_start = np.array(ev_start, np.int32)
+        m.ev_len = np.array(ev_len, np.int32)
+        m.extra_sentences = list(extra)
+
+    def _authors(self, paper_info) -> None:
+        from kg.graph import author_iri
+
+        m = self.m
+        names: dict[str, set[str]] = defaultdict(set)
+        per_paper = []
+        for piri in m.paper_iris:
+            done, row = set(), []
+            for position, name in enumerate(paper_info[piri]["authors"], 1):
+                name = " ".join(str(name).split())
+                if not name:
+                    continue
+                airi = author_iri(name)
+                names[airi].add(name)
+                if airi not in done:
+                    done.add(airi)
+                    row.append((airi, position))
+            per_paper.append(row)
+        m.author_iris = sorted(names)
+        m.author_names = [min(names[a]) for a in m.author_iris]
+        index = {a: k for k, a in enumerate(m.author_iris)}
+        a_ptr, a_author, a_pos = [0], [], []
+        for row in per_paper:
+            for airi, position in row:
+                a_author.append(index[airi])
+                a_pos.append(position)
+            a_ptr.append(len(a_author))
+        m.a_ptr = np.array(a_ptr, np.int64)
+        m.a_author = np.array(a_author, np.int32)
+        m.a_pos = np.array(a_pos, np.int32)
+
+
+def _compact(summary: tuple) -> tuple:
+    """(count, score, fields, evidence sentences) of a mention summary."""
+    ids, score, evidence = summary
+    fields = tuple(sorted({f for f, _, _ in ids if f}, key=_field_key))
+    return (len(ids), float("nan") if score is None else score, fields,
+            tuple(sentence for _, sentence in evidence))
+
+
+# --------------------------------------------------------------------------- facade
+class _Nodes(Mapping):
+    """``G._node`` / ``G.nodes`` of :class:`ModelView`: attributes made on demand."""
+
+    def __init__(self, model: GraphModel) -> None:
+        self._m = model
+
+    def __getitem__(self, iri: str) -> dict[str, Any]:
+        return self._m.node_attrs(iri)
+
+    def __iter__(self) -> Iterator[str]:
+        m = self._m
+        yield from m.paper_iris
+        yield from m.concept_iris
+        yield from m.author_iris
+
+    def __len__(self) -> int:
+        return self._m.number_of_nodes()
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self._m
+
+    def __call__(self, data: bool | str = False, default: Any = None):
+        if data is False:
+            return iter(self)
+        if data is True:
+            return self._m.nodes()
+        return ((n, attrs.get(data, default)) for n, attrs in self._m.nodes())
+
+
+class _Adjacency(Mapping):
+    """``G._adj`` / ``G._succ`` of :class:`ModelView`: one node's out-edges on demand."""
+
+    def __init__(self, model: GraphModel) -> None:
+        self._m = model
+
+    def __getitem__(self, iri: str) -> dict[str, dict[str, dict[str, Any]]]:
+        return self._m.adjacency(iri)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_Nodes(self._m))
+
+    def __len__(self) -> int:
+        return self._m.number_of_nodes()
+
+
+class ModelView:
+    """A read-only, networkx-shaped view of a :class:`GraphModel` for streaming writers.
+
+    It offers what the exporters read from a :class:`networkx.MultiDiGraph`: ``graph``,
+    ``nodes`` (iterable, ``nodes[iri]``, ``nodes(data=True)``), ``_node``, ``_adj`` and
+    ``_succ`` (``_adj[u][v][relation]``), ``edges(keys=True, data=True)``,
+    ``is_multigraph``, ``is_directed``, ``len`` and ``in``. Attributes are built per call
+    and not kept, so memory stays that of the model. Use :meth:`GraphModel.to_networkx`
+    for anything else (analysis, mutation).
+    """
+
+    def __init__(self, model: GraphModel) -> None:
+        self.model = model
+        self.graph = dict(model.params)
+        self._node = self.nodes = _Nodes(model)
+        self._adj = self._succ = _Adjacency(model)
+
+    def is_multigraph(self) -> bool:
+        return True
+
+    def is_directed(self) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return self.model.number_of_nodes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self.model
+
+    def number_of_nodes(self) -> int:
+        return self.model.number_of_nodes()
+
+    def edges(self, keys: bool = False, data: bool = False):
+        for u, v, key, attrs in self.model.edges():
+            if keys and data:
+                yield u, v, key, attrs
+            elif keys:
+                yield u, v, key
+            elif data:
+                yield u, v, attrs
+            else:
+                yield u, v

@@ -1,0 +1,149 @@
+"""The compact model against the reference networkx build it replaced, on real data.
+
+``tests/_legacy_graph.py`` is the networkx-only build that kg used before the compact
+model (kept verbatim as the oracle): the model's networkx view and its streaming facade
+must give exactly what it gave, attribute by attribute and in the same order.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT, load_module, shared_path
+from kg.errors import GraphError
+from kg.graph import CONCEPT_BASE, build_graph, paper_iri
+from kg.model import GraphModel
+
+legacy = load_module(ROOT / "tests" / "_legacy_graph.py", "_legacy_graph")
+fx = load_module(FIXTURES / "graph" / "loader.py", "graph_fixture_loader_model")
+
+
+def _snapshot(G):
+    """Everything of a graph, order included: nodes, out-edges and in-edge order."""
+    return (
+        dict(G.graph),
+        [(n, dict(d)) for n, d in G.nodes(data=True)],
+        [(u, v, k, dict(d)) for u, v, k, d in G.edges(keys=True, data=True)],
+        [(v, [(u, list(kd)) for u, kd in G._pred[v].items()]) for v in G],
+    )
+
+
+@pytest.fixture(scope="module")
+def arxiv_sample(tmp_path_factory):
+    """800 real arXiv CS papers (two months) and their extraction records."""
+    from kg.engine import extract_records
+    from kg.ingest import read_inputs
+    from kg.ontology import load_ontology
+
+    files = sorted(shared_path("data", "arxiv-cs").glob("*.jsonl"))
+    sample = tmp_path_factory.mktemp("model") / "sample.jsonl"
+    with open(sample, "w", encoding="utf-8") as out:
+        for f in (files[0], files[len(files) // 2]):
+            with open(f, encoding="utf-8") as fh:
+                out.write("".join(next(fh) for _ in range(400)))
+    papers = list(read_inputs([sample]).papers)
+    return papers, list(extract_records(papers)), load_ontology()
+
+
+OPTIONS = [dict(), dict(top_k=3, max_df=0.05, min_cooccurrence=2),
+           dict(top_k=0, min_discovered_papers=1, max_concept_papers=20)]
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_networkx_view_equals_the_reference_build_on_real_papers(arxiv_sample, options):
+    papers, records, onto = arxiv_sample
+    new = GraphModel.build(papers, records, onto, **options).to_networkx()
+    old = legacy.build_graph(papers, records, onto, **options)
+    assert new.number_of_edges() > 5000
+    assert _snapshot(new) == _snapshot(old)
+
+
+def test_networkx_view_equals_the_reference_build_on_the_fixtures():
+    args = (fx.papers(), fx.records(), fx.ontology())
+    assert _snapshot(build_graph(*args, **fx.BUILD_OPTIONS)) == \
+        _snapshot(legacy.build_graph(*args, **fx.BUILD_OPTIONS))
+
+
+def test_facade_streams_the_same_nodes_and_edges(arxiv_sample):
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    G, V = M.to_networkx(), M.view()
+    assert list(V.nodes(data=True)) == list(G.nodes(data=True))
+    assert list(V.edges(keys=True, data=True)) == list(G.edges(keys=True, data=True))
+    assert len(V) == len(G) and V.graph == G.graph
+    for node in list(G)[::97]:
+        assert V.nodes[node] == G.nodes[node]
+        assert V._adj[node] == {v: dict(kd) for v, kd in G._adj[node].items()}
+        assert list(V._adj[node]) == list(G._adj[node])
+    assert "nope" not in V and next(iter(G)) in V
+
+
+def test_evidence_is_kept_by_reference_and_decoded_exactly(arxiv_sample):
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    # every sentence of a real build is found in its paper's text: no string is stored
+    assert M.ev_where.size > 1000 and M.extra_sentences == []
+    # a sentence that is in neither text (a record from another source) is kept as is
+    rec = {"id": "z", "title": "T", "abstract": "A b.", "concepts": [
+        {"iri": CONCEPT_BASE + "grokking", "label": "grokking", "source": "ontology",
+         "mentions": [{"field": "abstract", "start": 0, "end": 1, "text": "A",
+                       "sentence": "Not in the text."}]}]}
+    G = GraphModel.build([], [rec]).to_networkx()
+    assert G.edges[paper_iri("z"), CONCEPT_BASE + "grokking", "mentions"]["evidence"] == \
+        ("Not in the text.",)
+
+
+def test_one_shot_stream_with_a_repeated_id_is_refused_not_silently_merged():
+    rec = {"id": "a", "concepts": []}
+    with pytest.raises(GraphError, match="'a' appears twice"):
+        GraphModel.build([], iter([rec, dict(rec)]))
+    # a list is read twice, so repeated records are merged (see test_graph)
+    assert GraphModel.build([], [rec, dict(rec)]).counts()["nodes"] == {"paper": 1}
+
+
+def test_counts_match_the_networkx_view(arxiv_sample):
+    from collections import Counter
+
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    G = M.to_networkx()
+    c = M.counts()
+    assert c["nodes"] == dict(sorted(Counter(k for _, k in G.nodes(data="kind")).items()))
+    assert c["edges"] == dict(sorted(Counter(k for _, _, k in G.edges(keys=True)).items()))
+
+
+def test_exports_from_the_facade_are_byte_identical(arxiv_sample, tmp_path):
+    from kg.export import write_graphml
+    from kg.rdf import write_rdf
+    from kg.store import GRAPH_FILE, save_graph
+
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    G = M.to_networkx()
+    for name, source in (("nx", G), ("model", M.view())):
+        d = tmp_path / name
+        d.mkdir()
+        save_graph(source, d)
+        write_rdf(source, d / "graph.ttl", format="turtle")
+        write_graphml(source, d / "graph.graphml")
+    for f in (GRAPH_FILE, "graph.ttl", "graph.graphml"):
+        assert (tmp_path / "nx" / f).read_bytes() == (tmp_path / "model" / f).read_bytes(), f
+
+
+@pytest.mark.parametrize("max_nodes", [40, 300, 100_000])
+def test_html_map_from_the_model_equals_the_one_from_networkx(arxiv_sample, max_nodes):
+    from kg.view import render_html, select_view
+
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    G = M.to_networkx()
+    assert select_view(M, max_nodes) == select_view(G, max_nodes)
+    if max_nodes < 1000:  # the full map of 800 papers is slow to lay out: selection only
+        assert render_html(M, max_nodes=max_nodes) == render_html(G, max_nodes=max_nodes)
+
+
+def test_stats_from_the_model_equal_stats_from_networkx(arxiv_sample):
+    from kg.analyze import graph_stats
+
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    assert graph_stats(M) == graph_stats(M.to_networkx())
