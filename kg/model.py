@@ -56,11 +56,6 @@ _IN_ABSTRACT, _IN_TITLE, _EXTRA = 0, 1, 2
 
 
 # ----------------------------------------------------------------- record summaries
-def _mention_key(m: Mapping[str, Any]) -> tuple:
-    return (_FIELD_ORDER.get(m.get("field"), 9), m.get("start") or 0, m.get("end") or 0,
-            m.get("sentence") or "", m.get("text") or "")
-
-
 def _field_key(f: str) -> tuple:
     return (_FIELD_ORDER.get(f, 9), f)
 
@@ -82,14 +77,19 @@ def _best_evidence(candidates, max_evidence: int) -> tuple:
 def _mention_summary(concept: Mapping[str, Any], max_evidence: int) -> tuple:
     """(mention ids, best score, evidence candidates) of one record entry."""
     ids, candidates = set(), []
+    order = _FIELD_ORDER
     for m in concept.get("mentions") or ():
-        ids.add((m.get("field") or "", m.get("start") or 0, m.get("end") or 0))
-        sentence = (m.get("sentence") or m.get("text") or "").strip()
-        if sentence:
-            candidates.append((_mention_key(m), sentence))
+        get = m.get
+        field, start, end = get("field"), get("start") or 0, get("end") or 0
+        ids.add((field or "", start, end))
+        sentence, text = get("sentence") or "", get("text") or ""
+        evidence = (sentence or text).strip()
+        if evidence:
+            candidates.append(((order.get(field, 9), start, end, sentence, text), evidence))
     score = concept.get("score")
-    return (ids, None if score is None else float(score),
-            _best_evidence(candidates, max_evidence))
+    if len(candidates) > 1 or max_evidence < 1:
+        candidates = _best_evidence(candidates, max_evidence)
+    return (ids, None if score is None else float(score), tuple(candidates))
 
 
 def _merge_summaries(a: tuple, b: tuple, max_evidence: int) -> tuple:

@@ -20,7 +20,6 @@ from kg.store import (
     atomic_directory,
     load_papers,
     read_jsonl,
-    save_graph,
     write_papers,
 )
 from kg.types import Paper
@@ -42,6 +41,7 @@ class BuildOptions:
     scheduler: str | None = None
     resume: bool = True
     html_max_nodes: int = 1500
+    exports: tuple[str, ...] = ()
     title: str = "kg: papers and concepts"
 
 
@@ -197,16 +197,96 @@ def _analyze(graph) -> dict[str, Any]:
     return graph_stats(graph)
 
 
+#: Files every build writes beside papers.jsonl and extractions.jsonl.
+CORE_OUTPUTS = ("graph.kg.jsonl.gz", "graph.ttl", "graph.html")
+#: File (or directory) name of each optional export format (``kg build --export``).
+EXPORT_NAMES = {"graphml": "graph.graphml", "gexf": "graph.gexf", "csv": "graph-csv",
+                "ntriples": "graph.nt", "nquads": "graph.nq", "trig": "graph.trig",
+                "rdfxml": "graph.rdf", "jsonld": "graph.jsonld"}
+
+
+def export_format(fmt: str) -> str:
+    """The canonical name of an optional build export (``--export``), or ExportError
+    naming the valid ones.
+
+    >>> export_format("nt"), export_format("GraphML")
+    ('ntriples', 'graphml')
+    """
+    from kg.errors import ExportError
+    from kg.export import ALIASES
+
+    name = ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
+    if name not in EXPORT_NAMES:
+        raise ExportError(
+            f"unknown --export format {fmt!r}; choose from {', '.join(sorted(EXPORT_NAMES))} "
+            "(graph.ttl and graph.html are always written)")
+    return name
+
+
 def _export(graph, tmp: Path, options: BuildOptions) -> None:
-    from kg.export import write_graphml
+    """Write every output of the model; with ``jobs > 1`` each writer runs in its own
+    forked process (they only read the model), so they share the cores."""
+    from kg.export import export
     from kg.rdf import write_rdf
+    from kg.store import save_graph
     from kg.view import write_html
 
     view = graph.view()  # streaming writers: attributes made one node at a time
-    save_graph(view, tmp)
-    write_rdf(view, tmp / "graph.ttl", format="turtle")
-    write_graphml(view, tmp / "graph.graphml")
-    write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes, title=options.title)
+    tasks = [
+        lambda: save_graph(view, tmp),
+        lambda: write_rdf(view, tmp / "graph.ttl", format="turtle"),
+        lambda: write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes,
+                           title=options.title),
+    ]
+    for fmt in dict.fromkeys(export_format(f) for f in options.exports):
+        streams = fmt not in ("gexf", "csv")  # those two copy the graph in networkx anyway
+        tasks.append(lambda fmt=fmt, streams=streams: export(
+            view if streams else graph.to_networkx(), fmt, tmp / EXPORT_NAMES[fmt]))
+    _run_tasks(tasks, parallel=options.jobs > 1)
+
+
+def _run_tasks(tasks, parallel: bool) -> None:
+    """Run ``tasks`` (callables), in forked child processes when ``parallel``; the first
+    failure is raised here with the child's message."""
+    import multiprocessing as mp
+
+    from kg.errors import KGError
+
+    if not parallel or "fork" not in mp.get_all_start_methods():
+        for task in tasks:
+            task()
+        return
+    ctx = mp.get_context("fork")
+    running = []
+    for task in tasks:
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(task, send), daemon=True)
+        proc.start()
+        send.close()
+        running.append((proc, recv))
+    errors = []
+    for proc, recv in running:
+        try:
+            message = recv.recv()
+        except EOFError:
+            message = "an export process died"
+        proc.join()
+        if message is None and proc.exitcode != 0:
+            message = f"an export process exited with code {proc.exitcode}"
+        if message is not None:
+            errors.append(message)
+    if errors:
+        raise KGError(errors[0])
+
+
+def _child(task, conn) -> None:
+    try:
+        task()
+        conn.send(None)
+    except BaseException as exc:  # reported to the parent, which raises
+        conn.send(str(exc) or type(exc).__name__)
+    finally:
+        conn.close()
 
 
 def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions, update: bool) -> None:

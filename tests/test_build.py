@@ -17,7 +17,8 @@ from kg.store import load_graph, load_summary
 SEED_TITLES_FIRST = "Does Learning Require Memorization? A Short Tale about a Long Tail"
 CHROME = {"new", "Subscribe", "Daily Papers", "Sep 9", "Get trending papers in your email inbox!",
           "byAK and the research community"}
-OUTPUT_FILES = ("papers.jsonl", "graph.ttl", "graph.html", "graph.graphml", "summary.json")
+OUTPUT_FILES = ("papers.jsonl", "extractions.jsonl", "graph.kg.jsonl.gz", "graph.ttl",
+                "graph.html", "summary.json")
 
 
 def run(*args: str):
@@ -61,14 +62,11 @@ def test_summary_counts_balance(demo_build):
 
 
 def test_graph_views_agree_on_papers(demo_build):
-    import networkx as nx
     import pyoxigraph
 
     G = load_graph(demo_build)
     papers = {n for n, k in G.nodes(data="kind") if k == "paper"}
     assert len(papers) == 55
-    graphml = nx.read_graphml(demo_build / "graph.graphml")
-    assert papers <= set(graphml.nodes)
     store = pyoxigraph.Store()
     store.load(path=str(demo_build / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
     rows = store.query(
@@ -238,3 +236,48 @@ def test_killed_build_keeps_old_output_and_resumes(tmp_path, seed_path):
     counts = load_summary(out)["counts"]
     assert counts["papers"] == len(rows)
     assert counts["chunks_cached"] >= 1
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_build_exports_extra_formats_on_request(tmp_path, seed_path, jobs):
+    import networkx as nx
+
+    out = tmp_path / "out"
+    result = run("build", str(seed_path), "-o", str(out), "--quiet", "--jobs", jobs,
+                 "--export", "graphml", "--export", "nt", "--export", "GraphML")
+    assert result.exit_code == 0, result.output
+    graphml = nx.read_graphml(out / "graph.graphml")
+    papers = {n for n, k in load_graph(out).nodes(data="kind") if k == "paper"}
+    assert len(papers) == 55 and papers <= set(graphml.nodes)
+    assert (out / "graph.nt").read_text(encoding="utf-8").count("vocab#Paper>") == 55
+    assert not (tmp_path / "default").exists()
+
+
+def test_build_without_export_writes_no_graphml(demo_build):
+    assert not (demo_build / "graph.graphml").exists()
+
+
+def test_unknown_export_format_is_refused_before_any_work(tmp_path, seed_path):
+    result = CliRunner().invoke(cli, ["build", str(seed_path), "-o", str(tmp_path / "o"),
+                                      "--export", "svg"])
+    assert result.exit_code == 2
+    assert "unknown --export format 'svg'" in result.output and "graphml" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_failing_writer_fails_the_build_and_leaves_no_output(tmp_path, seed_path,
+                                                               monkeypatch, jobs):
+    import kg.view
+    from kg.errors import ExportError
+
+    def broken(*args, **kwargs):
+        raise ExportError("disk full while writing graph.html")
+
+    monkeypatch.setattr(kg.view, "write_html", broken)  # forked writers inherit it
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(seed_path), "-o", str(out), "--quiet",
+                                      "--jobs", jobs])
+    assert result.exit_code == 1
+    assert "disk full while writing graph.html" in result.output
+    assert not out.exists()

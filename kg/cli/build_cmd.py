@@ -25,6 +25,9 @@ MAX_REJECTS_SHOWN = 50
               help="Similar-paper links kept per paper.")
 @click.option("--html-max-nodes", type=click.IntRange(10, 100000), default=1500, show_default=True,
               help="Most nodes drawn in graph.html.")
+@click.option("--export", "exports", multiple=True, metavar="FORMAT",
+              help="Also write the graph as FORMAT (repeatable): graphml, gexf, csv, nt, nq, "
+                   "trig, rdfxml, jsonld. graph.ttl and graph.html are always written.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Worker processes for extraction (output is identical for any N).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -35,21 +38,24 @@ MAX_REJECTS_SHOWN = 50
               help="Ignore extraction shards kept from an earlier or interrupted build.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-record messages.")
 def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, top_k,
-          html_max_nodes, jobs, engine, scheduler, fresh, quiet):
+          html_max_nodes, exports, jobs, engine, scheduler, fresh, quiet):
     """Build a knowledge graph from paper lists INPUTS into a directory.
 
     INPUTS are files in any supported format (Daily Papers page text, arXiv Atom/JSONL,
     Hugging Face, Semantic Scholar, OpenAlex, BibTeX, CSV/TSV, JSON/JSONL), detected per
-    file unless --format is given. The directory receives papers.jsonl, graph.ttl,
-    graph.html, graph.graphml and summary.json.
+    file unless --format is given. The directory receives papers.jsonl,
+    extractions.jsonl, graph.kg.jsonl.gz (what the query commands read), graph.ttl,
+    graph.html and summary.json, plus any --export formats.
 
     \b
     Examples:
       kg build --demo -o kg-out
       kg build papers.bib listing.xml -o kg-out
+      kg build arxiv.jsonl --jobs 2 --export graphml -o kg-out
       kg build --update kg-out new-papers.jsonl
     """
-    from kg.pipeline import DEMO_CORPUS, BuildOptions
+    from kg.errors import KGError
+    from kg.pipeline import DEMO_CORPUS, BuildOptions, export_format
     from kg.pipeline import build as run_build
     from kg.progress import ProgressBar
 
@@ -59,6 +65,10 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, t
         raise click.UsageError("--update DIR writes into DIR; do not also give a different -o.")
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler is for --engine dask.")
+    try:
+        exports = tuple(export_format(f) for f in exports)
+    except KGError as exc:
+        raise click.BadParameter(str(exc), param_hint="--export") from None
     if demo:
         inputs = (DEMO_CORPUS,)
         fmt = fmt or "daily-papers"
@@ -68,7 +78,7 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, t
 
     bar = ProgressBar() if not quiet else None
     options = BuildOptions(fmt=fmt, strict=strict, model=model, discovery=not no_discovery,
-                           top_k=top_k, html_max_nodes=html_max_nodes, jobs=jobs,
+                           top_k=top_k, html_max_nodes=html_max_nodes, exports=exports, jobs=jobs,
                            engine=engine, scheduler=scheduler, resume=not fresh)
     try:
         result = run_build(inputs, target, options, update=bool(update_dir), progress=bar)
