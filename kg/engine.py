@@ -27,6 +27,7 @@ DEFAULT_CHUNK = 500
 
 _worker_extractor = None
 _worker_acronyms = None
+_worker_rows = False
 
 
 def chunked(papers: Sequence[Paper], size: int) -> list[Sequence[Paper]]:
@@ -38,12 +39,13 @@ def chunked(papers: Sequence[Paper], size: int) -> list[Sequence[Paper]]:
     return [papers[i:i + size] for i in range(0, len(papers), size)]
 
 
-def _init_worker(settings, acronyms) -> None:
-    global _worker_extractor, _worker_acronyms
+def _init_worker(settings, acronyms, rows: bool = False) -> None:
+    global _worker_extractor, _worker_acronyms, _worker_rows
     from kg.extract import Extractor
 
     _worker_extractor = Extractor(settings)
     _worker_acronyms = acronyms
+    _worker_rows = rows
 
 
 def _as_jsonl(records: Iterable[dict]) -> str:
@@ -51,14 +53,26 @@ def _as_jsonl(records: Iterable[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
-def _extract_chunk(chunk: Sequence[Paper]) -> str:
-    return _as_jsonl(_worker_extractor.extract(list(chunk), acronyms=_worker_acronyms))
+def _output(records: list[dict], rows: bool):
+    """A chunk's JSON Lines text, and with ``rows`` also the graph model's compact rows
+    of its records (made here, in parallel, instead of re-reading the text later)."""
+    text = _as_jsonl(records)
+    if not rows:
+        return text
+    from kg.model import summarize_record
+
+    return text, [summarize_record(r, text=False) for r in records]
 
 
-def _extract_chunk_dask(chunk: Sequence[Paper], settings, acronyms) -> str:
+def _extract_chunk(chunk: Sequence[Paper]):
+    records = list(_worker_extractor.extract(list(chunk), acronyms=_worker_acronyms))
+    return _output(records, _worker_rows)
+
+
+def _extract_chunk_dask(chunk: Sequence[Paper], settings, acronyms, rows: bool = False):
     if _worker_extractor is None or _worker_extractor.settings != settings:
         _init_worker(settings, acronyms)
-    return _as_jsonl(_worker_extractor.extract(list(chunk), acronyms=acronyms))
+    return _output(list(_worker_extractor.extract(list(chunk), acronyms=acronyms)), rows)
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -149,6 +163,7 @@ def extract_jsonl(
     cache_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
     stats: dict | None = None,
+    rows: bool = False,
 ) -> Iterator[str]:
     """Yield the extraction records of the papers as JSON Lines text, one chunk at a time,
     in input order (what ``kg build`` writes to ``extractions.jsonl``).
@@ -170,6 +185,10 @@ def extract_jsonl(
         Called as ``progress("extract", done, total)``.
     stats : dict, optional
         Filled with ``chunks`` and ``chunks_cached`` (how many came from ``cache_dir``).
+    rows : bool
+        Yield ``(text, rows)`` pairs instead: ``rows`` are the compact rows of the chunk's
+        records for :meth:`kg.model.GraphModel.build` (made by the workers; for a cached
+        chunk, from its text here).
     """
     from kg.extract import ExtractSettings, Extractor
 
@@ -197,8 +216,9 @@ def extract_jsonl(
     if stats is not None:
         stats.update(chunks=len(chunks), chunks_cached=len(chunks) - len(todo))
 
-    results = _run_engine(engine, [chunks[i] for i in todo], settings, acronyms, jobs, scheduler)
-    fresh: dict[int, str] = {}
+    results = _run_engine(engine, [chunks[i] for i in todo], settings, acronyms, jobs, scheduler,
+                          rows)
+    fresh: dict[int, Any] = {}
     todo_iter = iter(todo)
     done = 0
     for i in range(len(chunks)):
@@ -206,36 +226,43 @@ def extract_jsonl(
             j = next(todo_iter)
             fresh[j] = next(results)
             if cache:
-                cache.put(keys[j], fresh[j])
-        text = fresh.pop(i) if i in fresh else cache.get(keys[i])
+                cache.put(keys[j], fresh[j][0] if rows else fresh[j])
+        if i in fresh:
+            out = fresh.pop(i)
+        else:
+            out = cache.get(keys[i])
+            if rows:
+                from kg.model import summarize_jsonl
+
+                out = (out, summarize_jsonl(out, text=False))
         done += len(chunks[i])
         if progress:
             progress("extract", done, len(papers))
-        yield text
+        yield out
     if cache:
         cache.prune(set(keys))
 
 
-def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler) -> Iterator[str]:
+def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler, rows=False) -> Iterator:
     if not chunks:
         return iter(())
     if engine == "dask":
-        return _run_dask(chunks, settings, acronyms, jobs, scheduler)
+        return _run_dask(chunks, settings, acronyms, jobs, scheduler, rows)
     if jobs == 1:
-        _init_worker(settings, acronyms)
+        _init_worker(settings, acronyms, rows)
         return (_extract_chunk(c) for c in chunks)
-    return _run_pool(chunks, settings, acronyms, jobs)
+    return _run_pool(chunks, settings, acronyms, jobs, rows)
 
 
-def _run_pool(chunks, settings, acronyms, jobs) -> Iterator[str]:
+def _run_pool(chunks, settings, acronyms, jobs, rows=False) -> Iterator:
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(settings, acronyms)) as pool:
+    with ctx.Pool(jobs, initializer=_init_worker, initargs=(settings, acronyms, rows)) as pool:
         yield from pool.imap(_extract_chunk, chunks)
 
 
-def _run_dask(chunks, settings, acronyms, jobs, scheduler) -> Iterator[str]:
+def _run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False) -> Iterator:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
@@ -252,8 +279,8 @@ def _run_dask(chunks, settings, acronyms, jobs, scheduler) -> Iterator[str]:
     try:
         settings_f = client.scatter(settings, broadcast=True)
         acronyms_f = client.scatter(acronyms, broadcast=True) if acronyms else None
-        futures = [client.submit(_extract_chunk_dask, c, settings_f, acronyms_f, pure=False)
-                   for c in chunks]
+        futures = [client.submit(_extract_chunk_dask, c, settings_f, acronyms_f, rows,
+                                 pure=False) for c in chunks]
         for fut in futures:
             yield fut.result()
     finally:

@@ -46,7 +46,7 @@ import scipy.sparse as sp
 from kg.errors import GraphError
 from kg.types import Paper
 
-__all__ = ["GraphModel", "ModelView"]
+__all__ = ["GraphModel", "ModelView", "summarize_record", "summarize_jsonl"]
 
 _BLOCK_ROWS = 2048
 _FIELD_ORDER = {"title": 0, "abstract": 1}
@@ -232,13 +232,18 @@ class GraphModel:
         min_discovered_papers: int = 2,
         max_df: float = 0.2,
         max_concept_papers: int | None = 2000,
+        rows: Iterable[tuple] | None = None,
     ) -> "GraphModel":
         """Build the model; the parameters are those of :func:`kg.graph.build_graph`.
 
         ``records`` is read once, as a stream. Several records of one paper are merged;
         when ``records`` is a one-shot iterator that cannot be read twice, a paper id seen
         twice raises :class:`~kg.errors.GraphError` (pass a list to merge duplicates).
+        Instead of records, ``rows`` may give their compact rows (:func:`summarize_record`,
+        made by extraction workers in ``kg build``); then pass ``records=None``.
         """
+        if rows is not None and records is not None:
+            raise GraphError("give records or rows, not both")
         if top_k < 0 or min_cooccurrence < 1 or min_discovered_papers < 1:
             raise GraphError("top_k must be >= 0, min_cooccurrence and min_discovered_papers >= 1")
         with _gc_paused():
@@ -248,7 +253,7 @@ class GraphModel:
                 "min_npmi": min_npmi, "min_discovered_papers": min_discovered_papers,
                 "max_df": max_df, "max_concept_papers": max_concept_papers,
             }
-            _Builder(m, ontology).run(papers, records)
+            _Builder(m, ontology).run(papers, records, rows)
             m._derive(top_k=top_k, min_cooccurrence=min_cooccurrence, min_npmi=min_npmi,
                       max_df=max_df, max_concept_papers=max_concept_papers)
         return m
@@ -578,8 +583,83 @@ def _degree_bounded(pairs: dict[tuple[int, int], float], n: int, top_k: int):
 
 
 # -------------------------------------------------------------------------- builder
+def summarize_record(record: Mapping[str, Any], max_evidence: int | None = None, *,
+                     text: bool = True) -> tuple:
+    """The compact row of one extraction record: what the model keeps of it.
+
+    ``(id, title, abstract, entries)`` with one entry per concept: ``(iri, label, type,
+    source, alt_labels, count, score, fields, evidence)``, where ``evidence`` holds
+    ``(where, start, length)`` triples locating each sentence in the record's abstract
+    (where 0) or title (1), or ``(2, sentence)`` for a sentence found in neither. Rows are
+    small and picklable, so extraction workers can make them in parallel
+    (:func:`summarize_jsonl`). With ``text=False`` the row carries None for the title and
+    abstract: the caller vouches that the paper's own text is the record's (as in
+    ``kg build``, where the records are extracted from those papers), which keeps rows small.
+
+    Raises
+    ------
+    GraphError
+        If the record has no ``id`` or a concept has no ``iri``.
+    """
+    from kg.graph import MAX_EVIDENCE
+
+    max_ev = MAX_EVIDENCE if max_evidence is None else max_evidence
+    if "id" not in record:
+        raise GraphError("an extraction record has no 'id'")
+    rid = str(record["id"])
+    title, abstract = record.get("title") or "", record.get("abstract") or ""
+    entries = []
+    for concept in record.get("concepts") or ():
+        iri = concept.get("iri")
+        if not iri:
+            raise GraphError(f"record {record['id']}: a concept has no 'iri'")
+        entries.append((iri, concept.get("label"), concept.get("type"), concept.get("source"),
+                        tuple(concept.get("alt_labels") or ()),
+                        *_compact(_mention_summary(concept, max_ev), title, abstract)))
+    if not text:
+        return rid, None, None, entries
+    return rid, title, abstract, entries
+
+
+def summarize_jsonl(jsonl: str, *, text: bool = True) -> list[tuple]:
+    """:func:`summarize_record` of every record in a JSON Lines text (a worker's chunk)."""
+    import json
+
+    return [summarize_record(json.loads(line), text=text) for line in jsonl.split("\n") if line]
+
+
+def _locate(sentence: str, title: str, abstract: str) -> tuple:
+    i = abstract.find(sentence)
+    if i >= 0:
+        return (_IN_ABSTRACT, i, len(sentence))
+    i = title.find(sentence)
+    if i >= 0:
+        return (_IN_TITLE, i, len(sentence))
+    return (_EXTRA, sentence)
+
+
+def _sentence_of(code: tuple, title: str, abstract: str) -> str:
+    if code[0] == _IN_ABSTRACT:
+        return abstract[code[1]:code[1] + code[2]]
+    if code[0] == _IN_TITLE:
+        return title[code[1]:code[1] + code[2]]
+    return code[1]
+
+
+def _compact(summary: tuple, title: str, abstract: str) -> tuple:
+    """(count, score, fields, located evidence) of a mention summary."""
+    ids, score, evidence = summary
+    fields = tuple(sorted({f for f, _, _ in ids if f}, key=_field_key))
+    return (len(ids), float("nan") if score is None else score, fields,
+            tuple(_locate(sentence, title, abstract) for _, sentence in evidence))
+
+
 class _Builder:
-    """One streaming pass over papers and records into a :class:`GraphModel`."""
+    """One pass over papers and compact record rows into a :class:`GraphModel`.
+
+    Rows are aggregated into flat arrays in arrival order (no per-mention Python object is
+    kept); the arrays are put in paper and concept order at the end.
+    """
 
     def __init__(self, model: GraphModel, ontology: Any) -> None:
         from kg.graph import MAX_EVIDENCE
@@ -588,90 +668,130 @@ class _Builder:
         self.ontology = ontology
         self.max_evidence = MAX_EVIDENCE
 
-    def run(self, papers, records) -> None:
+    def run(self, papers, records=None, rows=None) -> None:
         from kg.graph import paper_iri
 
-        max_ev = self.max_evidence
         paper_info: dict[str, dict[str, Any]] = {}
         for paper in papers:
             info = _paper_fields(paper)
             paper_info[paper_iri(info["id"])] = info
+        if rows is None:
+            rows = self._rows(records)
 
-        one_shot = iter(records) is records
-        repeated: set[str] = set()
-        if not one_shot:  # a cheap first pass finds the papers with several records
-            seen_ids: set[str] = set()
-            for record in records:
-                if "id" not in record:
-                    raise GraphError("an extraction record has no 'id'")
-                rid = str(record["id"])
-                (repeated if rid in seen_ids else seen_ids).add(rid)
-
-        # concept IRI -> provisional number; per record: provisional concept numbers and
-        # compact summaries (count, score, fields, evidence sentences); evidence is located
-        # in the paper text at the end, when the paper's final text is known
         concept_no: dict[str, int] = {}
         seen: list[Counter] = []
         seen_alts: dict[int, set[str]] = defaultdict(set)
+        field_no: dict[tuple, int] = {}
+        extra: dict[str, int] = {}
         rec_paper: list[str] = []
-        rec_entries: list[list[tuple]] = []
-        merged: dict[str, dict[int, tuple]] = {}
-        rec_of: dict[str, int] = {}
+        rec_ptr = [0]
+        e_concept, e_count, e_score, e_fields, e_evptr = [], [], [], [], [0]
+        ev_where, ev_start, ev_len = [], [], []
+        done: set[str] = set()
+        for rid, title, abstract, entries in rows:
+            piri = paper_iri(rid)
+            if piri in done:
+                raise GraphError(
+                    f"extraction record {rid!r} appears twice in a one-shot stream; "
+                    "pass a list of records to merge them")
+            done.add(piri)
+            info = paper_info.get(piri)
+            if info is None:
+                if title is None:
+                    raise GraphError(f"extraction record {rid!r} has no paper")
+                info = paper_info[piri] = _paper_fields(
+                    {"id": rid, "title": title, "abstract": abstract})
+            # evidence is located in the record's text; the paper's may differ
+            same_text = title is None or (info["title"] == title and info["abstract"] == abstract)
+            for iri, label, ctype, source, alts, count, score, fields, evidence in entries:
+                c = concept_no.get(iri)
+                if c is None:
+                    c = concept_no[iri] = len(seen)
+                    seen.append(Counter())
+                seen[c][(label, ctype, source)] += 1
+                if alts:
+                    seen_alts[c].update(alts)
+                e_concept.append(c)
+                e_count.append(count)
+                e_score.append(score)
+                f = field_no.get(fields)
+                if f is None:
+                    f = field_no[fields] = len(field_no)
+                e_fields.append(f)
+                for code in evidence:
+                    if not same_text and code[0] != _EXTRA:
+                        code = _locate(_sentence_of(code, title, abstract),
+                                       info["title"], info["abstract"])
+                    ev_where.append(code[0])
+                    if code[0] == _EXTRA:
+                        ev_start.append(extra.setdefault(code[1], len(extra)))
+                        ev_len.append(len(code[1]))
+                    else:
+                        ev_start.append(code[1])
+                        ev_len.append(code[2])
+                e_evptr.append(len(ev_where))
+            rec_paper.append(piri)
+            rec_ptr.append(len(e_concept))
+
+        self.m.field_sets = list(field_no)
+        self.m.extra_sentences = list(extra)
+        rec_ptr_a = np.array(rec_ptr, np.int64)
+        e_concept_a = np.array(e_concept, np.int64)
+        e_count_a = np.array(e_count, np.int64)
+        # papers per concept: label-only entries of merged papers (count -1) do not count
+        paper_count = np.bincount(e_concept_a[e_count_a >= 0], minlength=len(seen))
+        self._concepts(concept_no, seen, seen_alts, paper_count)
+        self._papers(paper_info)
+        self._mentions(rec_paper, rec_ptr_a, e_concept_a, e_count_a, e_score, e_fields,
+                       np.array(e_evptr, np.int64), ev_where, ev_start, ev_len)
+        self._authors(paper_info)
+
+    def _rows(self, records) -> Iterator[tuple]:
+        """Compact rows of ``records``; records of one paper are merged into one row (a
+        re-iterable ``records`` is read twice to find them)."""
+        max_ev = self.max_evidence
+        if iter(records) is records:
+            for record in records:
+                yield summarize_record(record, max_ev)
+            return
+        ids: set[str] = set()
+        repeated: set[str] = set()
         for record in records:
             if "id" not in record:
                 raise GraphError("an extraction record has no 'id'")
             rid = str(record["id"])
-            piri = paper_iri(record["id"])
-            if piri not in paper_info:
-                paper_info[piri] = _paper_fields(
-                    {"id": record["id"], "title": record.get("title"),
-                     "abstract": record.get("abstract")})
-            if piri in rec_of and (one_shot or rid not in repeated):
-                raise GraphError(
-                    f"extraction record {rid!r} appears twice in a one-shot stream; "
-                    "pass a list of records to merge them")
-            entries = []
-            full = merged.setdefault(piri, {}) if rid in repeated else None
+            (repeated if rid in ids else ids).add(rid)
+        merged: dict[str, list] = {}
+        for record in records:
+            rid = str(record["id"])
+            if rid not in repeated:
+                yield summarize_record(record, max_ev)
+                continue
+            # several records of one paper: merge full summaries (mention ids included)
+            title, abstract = record.get("title") or "", record.get("abstract") or ""
+            row = merged.setdefault(rid, [title, abstract, {}])
             for concept in record.get("concepts") or ():
-                ciri = concept.get("iri")
-                if not ciri:
+                iri = concept.get("iri")
+                if not iri:
                     raise GraphError(f"record {record['id']}: a concept has no 'iri'")
-                c = concept_no.get(ciri)
-                if c is None:
-                    c = concept_no[ciri] = len(seen)
-                    seen.append(Counter())
-                seen[c][(concept.get("label"), concept.get("type"), concept.get("source"))] += 1
-                alts = concept.get("alt_labels")
-                if alts:
-                    seen_alts[c].update(alts)
                 summary = _mention_summary(concept, max_ev)
-                if full is not None:
-                    prev = full.get(c)
-                    full[c] = summary if prev is None else _merge_summaries(prev, summary, max_ev)
-                else:
-                    entries.append((c, *_compact(summary)))
-            if full is not None:
-                if piri in rec_of:
-                    continue
-                entries = None  # filled from ``merged`` at the end
-            rec_of[piri] = len(rec_paper)
-            rec_paper.append(piri)
-            rec_entries.append(entries)
-        for piri, full in merged.items():
-            rec_entries[rec_of[piri]] = [(c, *_compact(s)) for c, s in full.items()]
+                seen = row[2].setdefault(iri, [])
+                seen.append(((concept.get("label"), concept.get("type"), concept.get("source"),
+                              tuple(concept.get("alt_labels") or ())), summary))
+        for rid, (title, abstract, concepts) in merged.items():
+            entries = []
+            for iri, seen in concepts.items():
+                summary = seen[0][1]
+                for _, other in seen[1:]:
+                    summary = _merge_summaries(summary, other, max_ev)
+                compact = _compact(summary, title, abstract)
+                for k, (meta, _) in enumerate(seen):  # every observation of the label counts
+                    entries.append((iri, *meta, *(compact if k == 0 else _NO_MENTION)))
+            yield rid, title, abstract, entries
 
-        self._concepts(concept_no, seen, seen_alts, rec_entries)
-        self._papers(paper_info)
-        self._mentions(rec_paper, rec_entries)
-        self._authors(paper_info)
-
-    def _concepts(self, concept_no, seen, seen_alts, rec_entries) -> None:
+    def _concepts(self, concept_no, seen, seen_alts, paper_count) -> None:
         m = self.m
         params = m.params
-        paper_count = np.zeros(len(seen), np.int64)
-        for entries in rec_entries:
-            for e in entries:
-                paper_count[e[0]] += 1
         onto = getattr(self.ontology, "concepts", None) or {}
         attrs: dict[str, dict[str, Any]] = {}
         for ciri, c in concept_no.items():
@@ -723,61 +843,35 @@ class _Builder:
             m.dates.append(info["date"] or None)
             m.urls.append(info["url"])
             m.sources.append(info["source"])
-        self.paper_info = paper_info
 
-    def _mentions(self, rec_paper, rec_entries) -> None:
+    def _mentions(self, rec_paper, rec_ptr, e_concept, e_count, e_score, e_fields, e_evptr,
+                  ev_where, ev_start, ev_len) -> None:
+        """Entries (arrival order) -> mention CSR in (paper, concept) order."""
         m = self.m
         pos = {piri: k for k, piri in enumerate(m.paper_iris)}
-        order = sorted(range(len(rec_paper)), key=lambda r: pos[rec_paper[r]])
-        remap = self.remap
-        field_no: dict[tuple, int] = {}
-        m_ptr = [0]
-        concept, count, score, fields = [], [], [], []
-        ev_ptr = [0]
-        ev_where, ev_start, ev_len = [], [], []
-        extra: dict[str, int] = {}
-        at = 0
-        for k in range(len(m.paper_iris)):
-            if at < len(order) and pos[rec_paper[order[at]]] == k:
-                entries = [(int(remap[e[0]]),) + e[1:] for e in rec_entries[order[at]]
-                           if remap[e[0]] >= 0]
-                entries.sort()
-                at += 1
-                abstract, title = m.abstracts[k], m.titles[k]
-                for c, n, sc, fs, sentences in entries:
-                    concept.append(c)
-                    count.append(n)
-                    score.append(sc)
-                    f = field_no.get(fs)
-                    if f is None:
-                        f = field_no[fs] = len(field_no)
-                    fields.append(f)
-                    for s in sentences:
-                        i = abstract.find(s)
-                        if i >= 0:
-                            ev_where.append(_IN_ABSTRACT)
-                        else:
-                            i = title.find(s)
-                            if i >= 0:
-                                ev_where.append(_IN_TITLE)
-                            else:
-                                ev_where.append(_EXTRA)
-                                i = extra.setdefault(s, len(extra))
-                        ev_start.append(i)
-                        ev_len.append(len(s))
-                    ev_ptr.append(len(ev_where))
-            m_ptr.append(len(concept))
-        m.m_ptr = np.array(m_ptr, np.int64)
-        m.m_concept = np.array(concept, np.int32)
-        m.m_count = np.array(count, np.int32)
-        m.m_score = np.array(score, np.float64)
-        m.m_fields = np.array(fields, np.int32)
-        m.field_sets = list(field_no)
-        m.ev_ptr = np.array(ev_ptr, np.int64)
-        m.ev_where = np.array(ev_where, np.int8)
-        m.ev_start = np.array(ev_start, np.int32)
-        m.ev_len = np.array(ev_len, np.int32)
-        m.extra_sentences = list(extra)
+        n_entries = e_concept.size
+        rec_pos = np.array([pos[p] for p in rec_paper], np.int64)
+        entry_paper = np.repeat(rec_pos, np.diff(rec_ptr))
+        final = self.remap[e_concept] if n_entries else np.zeros(0, np.int64)
+        count = e_count
+        keep = (final >= 0) & (count >= 0)
+        idx = np.flatnonzero(keep)
+        idx = idx[np.lexsort((final[idx], entry_paper[idx]))]
+        m.m_concept = final[idx].astype(np.int32)
+        m.m_count = count[idx].astype(np.int32)
+        m.m_score = np.array(e_score, np.float64)[idx] if n_entries else np.zeros(0)
+        m.m_fields = np.array(e_fields, np.int32)[idx] if n_entries else np.zeros(0, np.int32)
+        m.m_ptr = np.concatenate([[0], np.cumsum(
+            np.bincount(entry_paper[idx], minlength=len(m.paper_iris)))]).astype(np.int64)
+        # evidence ranges of the kept entries, gathered in the new order
+        lo, hi = e_evptr[:-1][idx], e_evptr[1:][idx]
+        lens = hi - lo
+        m.ev_ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        gather = (np.repeat(lo - m.ev_ptr[:-1], lens) + np.arange(int(lens.sum()))) \
+            if lens.size else np.zeros(0, np.int64)
+        m.ev_where = np.array(ev_where, np.int8)[gather] if ev_where else np.zeros(0, np.int8)
+        m.ev_start = np.array(ev_start, np.int32)[gather] if ev_start else np.zeros(0, np.int32)
+        m.ev_len = np.array(ev_len, np.int32)[gather] if ev_len else np.zeros(0, np.int32)
 
     def _authors(self, paper_info) -> None:
         from kg.graph import author_iri
@@ -811,12 +905,9 @@ class _Builder:
         m.a_pos = np.array(a_pos, np.int32)
 
 
-def _compact(summary: tuple) -> tuple:
-    """(count, score, fields, evidence sentences) of a mention summary."""
-    ids, score, evidence = summary
-    fields = tuple(sorted({f for f, _, _ in ids if f}, key=_field_key))
-    return (len(ids), float("nan") if score is None else score, fields,
-            tuple(sentence for _, sentence in evidence))
+#: The tail of an entry that only records a label observation (a merged paper's
+#: concept seen in a second record): no mention of its own, ignored as a mention.
+_NO_MENTION = (-1, float("nan"), (), ())
 
 
 # --------------------------------------------------------------------------- facade

@@ -19,7 +19,6 @@ from kg.store import (
     SUMMARY_FILE,
     atomic_directory,
     load_papers,
-    read_jsonl,
     write_papers,
 )
 from kg.types import Paper
@@ -70,6 +69,15 @@ class _Timer:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self.peak_rss_mb: dict[str, int] = {}
+
+    def start(self, name: str) -> None:
+        self._started = (name, time.perf_counter())
+
+    def stop(self, name: str) -> None:
+        started, t0 = self._started
+        assert started == name
+        self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 3)
+        self.peak_rss_mb[name] = _peak_rss_mb()
 
     def stage(self, name: str):
         timer = self
@@ -133,16 +141,22 @@ def build(
             counts["papers"] = len(papers)
             write_papers(tmp, papers)
 
-        with timer.stage("extract"):
-            extract_stats: dict[str, int] = {}
-            with open(tmp / EXTRACTIONS_FILE, "w", encoding="utf-8") as fh:
-                for text in _extract(papers, options, shard_dir(out_dir), progress,
-                                     extract_stats):
-                    fh.write(text)
-            counts.update(extract_stats)
+        # extraction streams into the model: workers hand over each chunk's JSON Lines
+        # (written to extractions.jsonl) and its compact rows (aggregated into the model's
+        # columns as they come); "link" is what follows: ordering and the derived links
+        extract_stats: dict[str, int] = {}
+        with open(tmp / EXTRACTIONS_FILE, "w", encoding="utf-8") as fh:
+            def rows():
+                with timer.stage("extract"):
+                    for text, chunk_rows in _extract(papers, options, shard_dir(out_dir),
+                                                     progress, extract_stats):
+                        fh.write(text)
+                        yield from chunk_rows
+                timer.start("link")
 
-        with timer.stage("link"):
-            graph = _link(papers, read_jsonl(tmp / EXTRACTIONS_FILE), options)
+            graph = _link(papers, rows(), options)
+        timer.stop("link")
+        counts.update(extract_stats)
 
         with timer.stage("analyze"):
             stats = _analyze(graph)
@@ -179,16 +193,16 @@ def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
     if not options.resume:
         shutil.rmtree(shards, ignore_errors=True)
     return extract_jsonl(papers, settings, jobs=options.jobs, engine=options.engine,
-                           scheduler=options.scheduler, cache_dir=shards, progress=progress,
-                           stats=stats)
+                         scheduler=options.scheduler, cache_dir=shards, progress=progress,
+                         stats=stats, rows=True)
 
 
-def _link(papers: list[Paper], records: Iterable[dict], options: BuildOptions):
-    """The compact graph model (records are streamed once, never held)."""
+def _link(papers: list[Paper], rows: Iterable[tuple], options: BuildOptions):
+    """The compact graph model, from the records' compact rows (streamed, never held)."""
     from kg.model import GraphModel
     from kg.ontology import load_ontology
 
-    return GraphModel.build(papers, records, load_ontology(), top_k=options.top_k)
+    return GraphModel.build(papers, None, load_ontology(), top_k=options.top_k, rows=rows)
 
 
 def _analyze(graph) -> dict[str, Any]:

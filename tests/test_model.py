@@ -147,3 +147,34 @@ def test_stats_from_the_model_equal_stats_from_networkx(arxiv_sample):
     papers, records, onto = arxiv_sample
     M = GraphModel.build(papers, records, onto)
     assert graph_stats(M) == graph_stats(M.to_networkx())
+
+
+def test_rows_made_apart_build_the_same_model(arxiv_sample):
+    """What kg build does: workers summarize JSON Lines chunks, the parent builds from rows."""
+    import json
+
+    from kg.model import summarize_jsonl
+
+    papers, records, onto = arxiv_sample
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    lines = text.splitlines(keepends=True)
+    chunks = ["".join(lines[i:i + 150]) for i in range(0, len(lines), 150)]
+    rows = [row for chunk in chunks for row in summarize_jsonl(chunk)]
+    a = GraphModel.build(papers, None, onto, rows=iter(rows)).to_networkx()
+    b = GraphModel.build(papers, records, onto).to_networkx()
+    assert _snapshot(a) == _snapshot(b)
+    with pytest.raises(GraphError, match="not both"):
+        GraphModel.build(papers, records, onto, rows=rows)
+
+
+def test_evidence_is_relocated_when_the_paper_text_differs_from_the_record():
+    from kg.types import Paper
+
+    rec = {"id": "p", "title": "T", "abstract": "First. Grokking here.", "concepts": [
+        {"iri": CONCEPT_BASE + "grokking", "label": "grokking", "source": "ontology",
+         "mentions": [{"field": "abstract", "start": 7, "end": 15, "text": "Grokking",
+                       "sentence": "Grokking here."}]}]}
+    paper = Paper(id="p", title="T", abstract="Grokking here. And more.")
+    G = GraphModel.build([paper], [rec]).to_networkx()
+    assert G.edges[paper_iri("p"), CONCEPT_BASE + "grokking", "mentions"]["evidence"] == \
+        ("Grokking here.",)
