@@ -13,7 +13,7 @@ Everything else is a view of it:
   :func:`kg.graph.build_graph` (the same nodes, edges, attributes and insertion order);
 - :meth:`GraphModel.view` gives a read-only, networkx-shaped facade whose node and edge
   attributes are made on demand, one node at a time, which the exporters (Turtle,
-  GraphML, the ``graph.kg.jsonl.gz`` store) stream without ever building the whole graph;
+  GraphML, JSON Lines) stream without ever building the whole graph;
 - :meth:`GraphModel.stats` and :meth:`GraphModel.subgraph` serve ``summary.json`` and the
   HTML map (a few thousand nodes) without the full networkx graph.
 

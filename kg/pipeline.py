@@ -212,7 +212,7 @@ def _analyze(graph) -> dict[str, Any]:
 
 
 #: Files every build writes beside papers.jsonl and extractions.jsonl.
-CORE_OUTPUTS = ("graph.kg.jsonl.gz", "graph.ttl", "graph.html")
+CORE_OUTPUTS = ("graph.kg.npz", "graph.ttl", "graph.html")
 #: File (or directory) name of each optional export format (``kg build --export``).
 EXPORT_NAMES = {"graphml": "graph.graphml", "gexf": "graph.gexf", "csv": "graph-csv",
                 "ntriples": "graph.nt", "nquads": "graph.nq", "trig": "graph.trig",
@@ -242,12 +242,12 @@ def _export(graph, tmp: Path, options: BuildOptions) -> None:
     forked process (they only read the model), so they share the cores."""
     from kg.export import export
     from kg.rdf import write_rdf
-    from kg.store import save_graph
+    from kg.store import save_model
     from kg.view import write_html
 
     view = graph.view()  # streaming writers: attributes made one node at a time
     tasks = [
-        lambda: save_graph(view, tmp),
+        lambda: save_model(graph, tmp),
         lambda: write_rdf(view, tmp / "graph.ttl", format="turtle"),
         lambda: write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes,
                            title=options.title),

@@ -6,12 +6,17 @@ A build directory holds (names are stable; users script against them):
 ``papers.jsonl``       one normalized paper per line (``id, title, abstract, authors,
                        date, url, source, ids, meta``)
 ``extractions.jsonl``  one extraction record per paper (the ``kg extract`` shape)
-``graph.kg.jsonl.gz``  the graph model, one node or edge per line (what queries load)
+``graph.kg.npz``       the compact graph model (:mod:`kg.model`; what queries load)
 ``graph.ttl``          the RDF view (Turtle)
 ``graph.html``         the interactive map, self-contained
-``graph.graphml``      for networkx, igraph and Gephi
 ``summary.json``       counts, rejects, timings
+``graph.graphml`` ...  other formats, when asked for (``kg build --export graphml``)
 =====================  ===========================================================
+
+``graph.kg.npz`` is a NumPy archive: the model's integer and float columns as arrays, and
+its strings (IRIs, titles, abstracts, labels, ...) as one gzip-compressed JSON document
+(member ``strings``). A networkx graph saved with :func:`save_graph` is written as
+``graph.kg.jsonl.gz`` instead (one node or edge per line); :func:`load_graph` reads either.
 
 Directories are replaced atomically: a build writes into a temporary sibling and swaps it
 in only when every file is complete, so a failed or killed build leaves the previous
@@ -38,8 +43,16 @@ from kg.types import Paper
 PAPERS_FILE = "papers.jsonl"
 EXTRACTIONS_FILE = "extractions.jsonl"
 GRAPH_FILE = "graph.kg.jsonl.gz"
+MODEL_FILE = "graph.kg.npz"
 SUMMARY_FILE = "summary.json"
-MARKER_FILES = (SUMMARY_FILE, GRAPH_FILE)
+MARKER_FILES = (SUMMARY_FILE, MODEL_FILE, GRAPH_FILE)
+MODEL_FORMAT = 1
+_MODEL_ARRAYS = ("m_ptr", "m_concept", "m_count", "m_score", "m_fields", "ev_ptr", "ev_where",
+                 "ev_start", "ev_len", "a_ptr", "a_author", "a_pos", "s_u", "s_v", "s_weight",
+                 "s_shared", "c_u", "c_v", "c_npmi", "c_support")
+_MODEL_STRINGS = ("params", "paper_iris", "paper_ids", "titles", "abstracts", "dates", "urls",
+                  "sources", "concept_iris", "concept_attrs", "author_iris", "author_names",
+                  "field_sets", "extra_sentences", "broader")
 
 
 @contextlib.contextmanager
@@ -190,14 +203,78 @@ def _plain_dict(attrs: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(v) for k, v in attrs.items()}
 
 
+def save_model(model, directory: str | Path) -> Path:
+    """Write a :class:`kg.model.GraphModel` to ``DIR/graph.kg.npz`` (see the module notes).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kg.model import GraphModel
+    >>> M = GraphModel.build([{"id": "p1", "title": "NTK", "abstract": ""}], [])
+    >>> load_model(save_model(M, tempfile.mkdtemp()).parent).paper_ids
+    ['p1']
+    """
+    import numpy as np
+
+    from kg.export import atomic_output
+
+    path = Path(directory) / MODEL_FILE
+    strings = {name: getattr(model, name) for name in _MODEL_STRINGS}
+    strings["format"] = MODEL_FORMAT
+    blob = gzip.compress(json.dumps(strings, ensure_ascii=False).encode("utf-8"),
+                         compresslevel=1, mtime=0)
+    arrays = {name: getattr(model, name) for name in _MODEL_ARRAYS}
+    with atomic_output(path, "wb") as fh:
+        np.savez(fh, strings=np.frombuffer(blob, dtype=np.uint8), **arrays)
+    return path
+
+
+def load_model(directory: str | Path):
+    """Read the :class:`kg.model.GraphModel` of a build directory (``graph.kg.npz``).
+
+    Raises
+    ------
+    GraphError
+        If ``directory`` holds no model or it cannot be read, naming the command that
+        makes one.
+    """
+    import zipfile
+
+    import numpy as np
+
+    from kg.model import GraphModel
+
+    path = _require(directory, MODEL_FILE)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            strings = json.loads(gzip.decompress(data["strings"].tobytes()).decode("utf-8"))
+            if strings.get("format") != MODEL_FORMAT:
+                raise ValueError(f"model format {strings.get('format')}, expected {MODEL_FORMAT}")
+            model = GraphModel()
+            for name in _MODEL_ARRAYS:
+                setattr(model, name, data[name])
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise GraphError(f"{path}: unreadable graph model ({exc}); rebuild it with kg build") from exc
+    for name in _MODEL_STRINGS:
+        setattr(model, name, strings[name])
+    for attrs in model.concept_attrs:
+        attrs["alt_labels"] = tuple(attrs["alt_labels"])
+    model.field_sets = [tuple(f) for f in model.field_sets]
+    model.broader = [tuple(b) for b in model.broader]
+    return model
+
+
 def load_graph(directory: str | Path) -> nx.MultiDiGraph:
-    """Read the graph model written by :func:`save_graph` (the output of ``kg build``).
+    """Read the graph of a build directory as networkx: the model of ``graph.kg.npz``
+    (the output of ``kg build``), or a graph written by :func:`save_graph`.
 
     Raises
     ------
     GraphError
         If ``directory`` holds no kg graph, naming the command that makes one.
     """
+    if (Path(directory) / MODEL_FILE).is_file():
+        return load_model(directory).to_networkx()
     path = _require(directory, GRAPH_FILE)
     graph = nx.MultiDiGraph()
     gc_was_enabled = gc.isenabled()

@@ -17,7 +17,7 @@ from kg.store import load_graph, load_summary
 SEED_TITLES_FIRST = "Does Learning Require Memorization? A Short Tale about a Long Tail"
 CHROME = {"new", "Subscribe", "Daily Papers", "Sep 9", "Get trending papers in your email inbox!",
           "byAK and the research community"}
-OUTPUT_FILES = ("papers.jsonl", "extractions.jsonl", "graph.kg.jsonl.gz", "graph.ttl",
+OUTPUT_FILES = ("papers.jsonl", "extractions.jsonl", "graph.kg.npz", "graph.ttl",
                 "graph.html", "summary.json")
 
 

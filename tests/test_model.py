@@ -178,3 +178,27 @@ def test_evidence_is_relocated_when_the_paper_text_differs_from_the_record():
     G = GraphModel.build([paper], [rec]).to_networkx()
     assert G.edges[paper_iri("p"), CONCEPT_BASE + "grokking", "mentions"]["evidence"] == \
         ("Grokking here.",)
+
+
+def test_saved_model_loads_back_identical(arxiv_sample, tmp_path):
+    from kg.store import MODEL_FILE, load_graph, load_model, save_model
+
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    path = save_model(M, tmp_path)
+    assert path.name == MODEL_FILE
+    again = load_model(tmp_path)
+    assert _snapshot(again.to_networkx()) == _snapshot(M.to_networkx())
+    assert _snapshot(load_graph(tmp_path)) == _snapshot(M.to_networkx())
+    # the same model gives the same bytes (reproducible builds)
+    other = tmp_path / "again"
+    other.mkdir()
+    assert save_model(again, other).read_bytes() == path.read_bytes()
+
+
+def test_a_damaged_model_file_is_a_clear_error(tmp_path):
+    from kg.store import MODEL_FILE, load_graph
+
+    (tmp_path / MODEL_FILE).write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(GraphError, match="unreadable graph model.*rebuild it with kg build"):
+        load_graph(tmp_path)
