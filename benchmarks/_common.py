@@ -59,17 +59,61 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
+def tree_pids(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        stack.extend(children.get(p, []))
+    return out
+
+
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size of a process tree, in KiB: pages shared by forked workers
+    (copy-on-write) are split between them instead of counted once per process."""
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total
+
+
 def run_measured(cmd: list[str], **kwargs) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Run ``cmd``; return wall seconds, peak RSS of its process tree (MiB), the result."""
+    """Run ``cmd``; return wall seconds, peak RSS of its process tree (MiB, the sum over
+    processes) and the result (:func:`run_measured_pss` also gives the peak PSS)."""
+    seconds, rss, _pss, res = run_measured_pss(cmd, **kwargs)
+    return seconds, rss, res
+
+
+def run_measured_pss(cmd: list[str], **kwargs):
+    """Run ``cmd``; return wall seconds, peak summed RSS and peak PSS of its process tree
+    (MiB), and the result."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
             peak = max(peak, tree_rss_kb(proc.pid))
+            peak_pss = max(peak_pss, tree_pss_kb(proc.pid))
             time.sleep(0.2)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -78,7 +122,8 @@ def run_measured(cmd: list[str], **kwargs) -> tuple[float, int, subprocess.Compl
     done.set()
     thread.join()
     elapsed = time.perf_counter() - t0
-    return elapsed, peak // 1024, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return (elapsed, peak // 1024, peak_pss // 1024,
+            subprocess.CompletedProcess(cmd, proc.returncode, out, err))
 
 
 def table(rows: list[tuple], header: tuple) -> str:
