@@ -152,7 +152,7 @@ def export_(graph_dir, fmt, output, detail):
       kg export --graph kg-out --to jsonld --detail -o kg.jsonld
     """
     from kg.export import ALIASES, EXPORTERS, export
-    from kg.store import load_graph
+    from kg.store import MODEL_FILE, load_graph, load_model
 
     name = ALIASES.get(fmt.lower(), fmt.lower())
     if name not in EXPORTERS:
@@ -161,7 +161,11 @@ def export_(graph_dir, fmt, output, detail):
     rdf = name in {"turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"}
     if detail and not rdf:
         raise click.UsageError("--detail applies to RDF formats only.")
-    graph = load_graph(graph_dir)
+    if (Path(graph_dir) / MODEL_FILE).is_file() and name not in {"gexf", "csv"}:
+        model = load_model(graph_dir)  # streamed from the compact model, no networkx graph
+        graph = model if name == "html" else model.view()
+    else:
+        graph = load_graph(graph_dir)
     if name == "csv":
         output.mkdir(parents=True, exist_ok=True)
     options = {"detail": True} if detail else {}

@@ -31,6 +31,15 @@ def _load(graph_dir: Path):
     return load_graph(graph_dir)
 
 
+def _load_model_or_graph(graph_dir: Path):
+    """The compact model when the build has one (no networkx graph needed), else the graph."""
+    from kg.store import MODEL_FILE, load_model
+
+    if (Path(graph_dir) / MODEL_FILE).is_file():
+        return load_model(graph_dir)
+    return _load(graph_dir)
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -81,7 +90,7 @@ def stats(graph_dir: Path, as_json: bool, top: int) -> None:
     """
     from kg.analyze import graph_stats
 
-    s = graph_stats(_load(graph_dir), top=top)
+    s = graph_stats(_load_model_or_graph(graph_dir), top=top)
     if as_json:
         _echo_json(s)
         return
