@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any, Iterable
@@ -684,9 +685,11 @@ class _Builder:
         field_no: dict[tuple, int] = {}
         extra: dict[str, int] = {}
         rec_paper: list[str] = []
-        rec_ptr = [0]
-        e_concept, e_count, e_score, e_fields, e_evptr = [], [], [], [], [0]
-        ev_where, ev_start, ev_len = [], [], []
+        # flat typed arrays (4-8 bytes an entry, no Python object per mention)
+        rec_ptr = array("q", [0])
+        e_concept, e_count, e_fields = array("q"), array("q"), array("i")
+        e_score, e_evptr = array("d"), array("q", [0])
+        ev_where, ev_start, ev_len = array("b"), array("q"), array("q")
         done: set[str] = set()
         for rid, title, abstract, entries in rows:
             piri = paper_iri(rid)
@@ -735,15 +738,17 @@ class _Builder:
 
         self.m.field_sets = list(field_no)
         self.m.extra_sentences = list(extra)
-        rec_ptr_a = np.array(rec_ptr, np.int64)
-        e_concept_a = np.array(e_concept, np.int64)
-        e_count_a = np.array(e_count, np.int64)
+        rec_ptr_a = np.frombuffer(rec_ptr, np.int64)
+        e_concept_a = np.frombuffer(e_concept, np.int64)
+        e_count_a = np.frombuffer(e_count, np.int64)
         # papers per concept: label-only entries of merged papers (count -1) do not count
         paper_count = np.bincount(e_concept_a[e_count_a >= 0], minlength=len(seen))
         self._concepts(concept_no, seen, seen_alts, paper_count)
         self._papers(paper_info)
-        self._mentions(rec_paper, rec_ptr_a, e_concept_a, e_count_a, e_score, e_fields,
-                       np.array(e_evptr, np.int64), ev_where, ev_start, ev_len)
+        self._mentions(rec_paper, rec_ptr_a, e_concept_a, e_count_a,
+                       np.frombuffer(e_score, np.float64), np.frombuffer(e_fields, np.int32),
+                       np.frombuffer(e_evptr, np.int64), np.frombuffer(ev_where, np.int8),
+                       np.frombuffer(ev_start, np.int64), np.frombuffer(ev_len, np.int64))
         self._authors(paper_info)
 
     def _rows(self, records) -> Iterator[tuple]:
@@ -849,29 +854,27 @@ class _Builder:
         """Entries (arrival order) -> mention CSR in (paper, concept) order."""
         m = self.m
         pos = {piri: k for k, piri in enumerate(m.paper_iris)}
-        n_entries = e_concept.size
         rec_pos = np.array([pos[p] for p in rec_paper], np.int64)
         entry_paper = np.repeat(rec_pos, np.diff(rec_ptr))
-        final = self.remap[e_concept] if n_entries else np.zeros(0, np.int64)
+        final = self.remap[e_concept]
         count = e_count
         keep = (final >= 0) & (count >= 0)
         idx = np.flatnonzero(keep)
         idx = idx[np.lexsort((final[idx], entry_paper[idx]))]
         m.m_concept = final[idx].astype(np.int32)
         m.m_count = count[idx].astype(np.int32)
-        m.m_score = np.array(e_score, np.float64)[idx] if n_entries else np.zeros(0)
-        m.m_fields = np.array(e_fields, np.int32)[idx] if n_entries else np.zeros(0, np.int32)
+        m.m_score = e_score[idx].astype(np.float64)
+        m.m_fields = e_fields[idx].astype(np.int32)
         m.m_ptr = np.concatenate([[0], np.cumsum(
             np.bincount(entry_paper[idx], minlength=len(m.paper_iris)))]).astype(np.int64)
         # evidence ranges of the kept entries, gathered in the new order
         lo, hi = e_evptr[:-1][idx], e_evptr[1:][idx]
         lens = hi - lo
         m.ev_ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-        gather = (np.repeat(lo - m.ev_ptr[:-1], lens) + np.arange(int(lens.sum()))) \
-            if lens.size else np.zeros(0, np.int64)
-        m.ev_where = np.array(ev_where, np.int8)[gather] if ev_where else np.zeros(0, np.int8)
-        m.ev_start = np.array(ev_start, np.int32)[gather] if ev_start else np.zeros(0, np.int32)
-        m.ev_len = np.array(ev_len, np.int32)[gather] if ev_len else np.zeros(0, np.int32)
+        gather = np.repeat(lo - m.ev_ptr[:-1], lens) + np.arange(int(lens.sum()))
+        m.ev_where = ev_where[gather].astype(np.int8)
+        m.ev_start = ev_start[gather].astype(np.int32)
+        m.ev_len = ev_len[gather].astype(np.int32)
 
     def _authors(self, paper_info) -> None:
         from kg.graph import author_iri
