@@ -93,7 +93,7 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, t
         f"wrote {target}/ : {result.counts['papers']} papers, "
         f"{g.get('nodes', {}).get('concept', 0)} concepts, "
         f"{sum(g.get('edges', {}).values()) if g.get('edges') else 0} edges "
-        f"({sum(result.timings.values()):.1f} s)"
+        f"({result.wall_s:.1f} s)"
     )
 
 
