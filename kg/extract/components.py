@@ -61,6 +61,8 @@ MENTIONS = "kg_mentions"
 TERM_LABELS = "kg_term_labels"
 #: Score factor of a sub-term relative to its own termhood score.
 SUBTERM_DISCOUNT = 0.6
+#: Entries of the young generation of the termhood cache before it becomes the old one.
+_CACHE_GENERATION = 100_000
 
 
 def _in_parentheses(a, i: int, j: int) -> bool:
@@ -77,6 +79,7 @@ def _mentions(doc: Doc) -> list:
 
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def discovered_slug(a: Analysis, i: int, j: int) -> str:
@@ -90,7 +93,12 @@ def discovered_slug(a: Analysis, i: int, j: int) -> str:
     'self-supervised-learning-model'
     """
     kind, low = a.kind, a.low
-    joined = "-".join([low[t] for t in range(i, j) if kind[t] <= NUMBER])
+    if i < j and max(kind[i:j]) <= NUMBER:  # words and numbers only (the usual case)
+        joined = "-".join(low[i:j])
+    else:
+        joined = "-".join([low[t] for t in range(i, j) if kind[t] <= NUMBER])
+    if _SLUG.fullmatch(joined):  # already a slug (cheaper than rewriting it)
+        return joined
     return _NON_SLUG.sub("-", joined).strip("-")
 
 
@@ -442,13 +450,15 @@ class AbbreviationDetector:
         # uses of short forms (defined here, or in the corpus)
         corpus = self._corpus
         if defs or corpus:
-            taken = {t for s in onto for t in range(s[0], s[1])}
-            taken.update(t for s in spans for t in range(s[0], s[1]))
             mixed = a.mixed
             mset = set(mixed)
             present = corpus.keys() & mset
             present.update(k for k in defs if k in mset)
-            uses = [t for t, m in enumerate(mixed) if m in present] if present else []
+            # token positions of the present short forms, found at C speed
+            uses = list(compress(range(n), map(present.__contains__, mixed))) if present else []
+            if uses:
+                taken = {t for s in onto for t in range(s[0], s[1])}
+                taken.update(t for s in spans for t in range(s[0], s[1]))
             for t in uses:
                 if kind[t] != WORD or t in taken:
                     continue
@@ -529,7 +539,11 @@ class TermDiscovery:
         self.spans_key = spans_key
         self.lexicon = load_lexicon(lexicon_path)
         self.weights = self.lexicon.phrase
+        # The termhood cache, keyed by the candidate's text, context-free values only, in
+        # two generations: when the young one is full it becomes the old one (dropping the
+        # previous old one) and a hit in the old one is promoted, so frequent keys survive.
         self._cache: dict[str, tuple[float, str]] = {}
+        self._cache_old: dict[str, tuple[float, str]] = {}
 
     def _subterms(self, a: Analysis, i: int, j: int, known: set, spans: list,
                   labels: dict) -> None:
@@ -561,9 +575,14 @@ class TermDiscovery:
         The cache holds context-free scores only: a term in parentheses is scored anew, so
         that a paper's result never depends on which papers came before it.
         """
-        hit = None if _in_parentheses(a, i, j) else self._cache.get(key)
-        if hit is not None:
-            return hit
+        if not _in_parentheses(a, i, j):
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+            hit = self._cache_old.get(key)
+            if hit is not None:
+                self._cache[key] = hit
+                return hit
         score, free = span_score(a, i, j, self.weights)
         score = round(score, 4)
         slug = discovered_slug(a, i, j) if score >= self.min_score else ""
@@ -592,8 +611,9 @@ class TermDiscovery:
         known = {(m[0], m[1]) for m in mentions}
         spans = []
         labels: dict[str, str] = {}
-        if len(self._cache) > 200_000:
-            self._cache.clear()
+        if len(self._cache) > _CACHE_GENERATION:
+            self._cache_old = self._cache
+            self._cache = {}
         text, start, end = a.doc_text, a.start, a.end
         for i, j in self.candidates(doc, a):
             if (i, j) in known:

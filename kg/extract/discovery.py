@@ -192,25 +192,27 @@ def span_score(a: Analysis, i: int, j: int, weights: dict) -> tuple[float, bool]
     >>> span_score(a, 0, 3, w)[0] == phrase_score(phrase_features(a, 0, 3), w)
     True
     """
-    low, mixed, kind = a.low, a.mixed, a.kind
-    first = last = None
-    nw = 0
-    caps = hyph = num = False
-    for t in range(i, j):
-        k = kind[t]
-        if k == HYPHEN:
-            hyph = True
-            continue
-        if first is None:
-            first = t
-        last = t
-        nw += 1
-        if k == NUMBER:
-            num = True
-        elif not caps and mixed[t] != low[t]:
-            caps = True
-    if first is None:  # only hyphens (possible with noun-chunk candidates)
-        return 0.0, True
+    low, kind = a.low, a.kind
+    # slices and C-level tests instead of a loop over the tokens (hot path); a token that
+    # is not a word has its low key as its mixed key, so comparing the slices finds caps
+    ks = kind[i:j]
+    first, last = i, j - 1
+    if HYPHEN in ks:
+        hyph = True
+        nw = len(ks) - ks.count(HYPHEN)
+        if not nw:  # only hyphens (possible with noun-chunk candidates)
+            return 0.0, True
+        while kind[first] == HYPHEN:
+            first += 1
+        while kind[last] == HYPHEN:
+            last -= 1
+    else:
+        hyph = False
+        nw = len(ks)
+        if not nw:
+            return 0.0, True
+    num = NUMBER in ks
+    caps = a.mixed[i:j] != low[i:j]
     g = weights.get
     z = g("b", 0.0) + g("h=" + low[last], 0.0) + g("f=" + low[first], 0.0) \
         + g(_NFEAT[nw if nw < 5 else 5], 0.0)

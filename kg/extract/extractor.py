@@ -235,25 +235,26 @@ class Extractor:
 
         ontology = self.ontology.concepts
         mentions = doc.user_data.get(MENTIONS, ())
-        # cover[t]: the last discovered mention over token t (slice writes, no token loop)
+        # cover[t]: the last discovered mention over token t (slice writes, no token loop;
+        # a sub-term repeats its term's span, which is written once)
         cover = None
+        last = None
         for m in mentions:
             if m[3] == "discovered" and m[0] < m[1]:
                 if cover is None:
                     cover = [None] * len(tstart)
-                cover[m[0]:m[1]] = [(m[0], m[1])] * (m[1] - m[0])
-        if cover is not None:
-            widened = []
-            for m in mentions:
-                if m[3] == "ontology":
-                    span = cover[m[0]]
-                    if span is not None and m[1] <= span[1] and (span[0], span[1]) != (m[0], m[1]):
-                        m = span + m[2:]
-                widened.append(m)
-            mentions = widened
-        # group by concept: char spans, scores, title flag (cheap), then rank and cap
+                span = (m[0], m[1])
+                if span != last:
+                    cover[m[0]:m[1]] = [span] * (m[1] - m[0])
+                    last = span
+        # group by concept: char spans, scores, title flag (cheap), then rank and cap; an
+        # ontology mention inside a longer discovered term spans the whole term
         groups: dict[str, list] = {}
         for i, j, cid, source, score in mentions:
+            if cover is not None and source == "ontology":
+                span = cover[i]
+                if span is not None and j <= span[1] and span != (i, j):
+                    i, j = span
             start, end = tstart[i], tend[j - 1]
             if start < off <= end or end <= start:
                 continue
@@ -289,7 +290,6 @@ class Extractor:
         for neg, _, cid in ranked:
             source, spans = groups[cid][0], groups[cid][1]
             ms = []
-            texts: dict[str, int] = {}
             for start in sorted(spans):
                 end = spans[start]
                 mtext = text[start:end]
@@ -303,13 +303,12 @@ class Extractor:
                         sent = sent_cache[k] = text[max(starts[k], off):ends[k]].strip()
                     ms.append({"field": "abstract", "start": start - off, "end": end - off,
                                "text": mtext, "sentence": sent})
-                texts[mtext] = texts.get(mtext, 0) + 1
             if source == "ontology":
                 c = ontology[cid]
                 iri, label, alts, ctype = cid, c.label, list(c.alt_labels), c.type
             else:
-                iri = discovered_iri(cid[2:])
-                sf_lf = long_forms.get(cid)
+                iri = DISCOVERED_NS + cid[2:]
+                sf_lf = long_forms.get(cid) if long_forms else None
                 if sf_lf:
                     label, alts = _label_of(sf_lf[1]), [sf_lf[0]]
                     if label == sf_lf[0]:
@@ -317,9 +316,13 @@ class Extractor:
                 elif cid in sublabels:
                     label, alts = _label_of(sublabels[cid]), []
                 else:
-                    if len(texts) == 1:
-                        best_text = next(iter(texts))
+                    if len(ms) == 1:
+                        best_text = ms[0]["text"]
                     else:
+                        # the most frequent surface form, ties by text
+                        texts: dict[str, int] = {}
+                        for mm in ms:
+                            texts[mm["text"]] = texts.get(mm["text"], 0) + 1
                         best_text = sorted(texts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
                     label, alts = _label_of(best_text), []
                 ctype = DISCOVERED_TYPE
