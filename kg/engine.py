@@ -279,11 +279,28 @@ def _run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False) -> Iterat
     try:
         settings_f = client.scatter(settings, broadcast=True)
         acronyms_f = client.scatter(acronyms, broadcast=True) if acronyms else None
-        futures = [client.submit(_extract_chunk_dask, c, settings_f, acronyms_f, rows,
-                                 pure=False) for c in chunks]
-        for fut in futures:
+        # a bounded window of chunks in flight: results wait on the workers until read, so
+        # submitting everything at once would hold the whole corpus's output in memory
+        window = max(2, 2 * _dask_workers(client, jobs))
+        pending: list = []
+        for chunk in chunks:
+            pending.append(client.submit(_extract_chunk_dask, chunk, settings_f, acronyms_f,
+                                         rows, pure=False))
+            if len(pending) >= window:
+                fut = pending.pop(0)
+                yield fut.result()
+                fut.release()
+        for fut in pending:
             yield fut.result()
+            fut.release()
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _dask_workers(client, default: int) -> int:
+    try:
+        return max(1, len(client.scheduler_info().get("workers", {})))
+    except Exception:  # pragma: no cover - an old or unusual scheduler
+        return default

@@ -680,7 +680,7 @@ class _Builder:
             rows = self._rows(records)
 
         concept_no: dict[str, int] = {}
-        seen: list[Counter] = []
+        seen: list = []
         seen_alts: dict[int, set[str]] = defaultdict(set)
         field_no: dict[tuple, int] = {}
         extra: dict[str, int] = {}
@@ -707,11 +707,17 @@ class _Builder:
             # evidence is located in the record's text; the paper's may differ
             same_text = title is None or (info["title"] == title and info["abstract"] == abstract)
             for iri, label, ctype, source, alts, count, score, fields, evidence in entries:
+                # observed (label, type, source): a tuple while seen once (most discovered
+                # terms are), a Counter from the second time on
                 c = concept_no.get(iri)
                 if c is None:
                     c = concept_no[iri] = len(seen)
-                    seen.append(Counter())
-                seen[c][(label, ctype, source)] += 1
+                    seen.append((label, ctype, source))
+                else:
+                    obs = seen[c]
+                    if type(obs) is tuple:
+                        obs = seen[c] = Counter((obs,))
+                    obs[(label, ctype, source)] += 1
                 if alts:
                     seen_alts[c].update(alts)
                 e_concept.append(c)
@@ -801,7 +807,9 @@ class _Builder:
         attrs: dict[str, dict[str, Any]] = {}
         for ciri, c in concept_no.items():
             obs: dict[str, Counter] = {"label": Counter(), "type": Counter(), "source": Counter()}
-            for (label, ctype, source), n in seen[c].items():
+            observed = seen[c]
+            pairs = ((observed, 1),) if type(observed) is tuple else observed.items()
+            for (label, ctype, source), n in pairs:
                 obs["label"][label] += n
                 obs["type"][ctype] += n
                 obs["source"][source] += n

@@ -258,7 +258,6 @@ def _export(graph, tmp: Path, options: BuildOptions, meanwhile=None) -> None:
 
     view = graph.view()  # streaming writers: attributes made one node at a time
     tasks = [
-        lambda: save_model(graph, tmp),
         lambda: write_rdf(view, tmp / "graph.ttl", format="turtle"),
         lambda: write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes,
                            title=options.title),
@@ -267,7 +266,13 @@ def _export(graph, tmp: Path, options: BuildOptions, meanwhile=None) -> None:
         streams = fmt not in ("gexf", "csv")  # those two copy the graph in networkx anyway
         tasks.append(lambda fmt=fmt, streams=streams: export(
             view if streams else graph.to_networkx(), fmt, tmp / EXPORT_NAMES[fmt]))
-    _run_tasks(tasks, parallel=options.jobs > 1, meanwhile=meanwhile)
+
+    def here() -> None:  # in this process: the model file (a second copy of its strings in
+        save_model(graph, tmp)  # a child would cost memory), then ``meanwhile``
+        if meanwhile is not None:
+            meanwhile()
+
+    _run_tasks(tasks, parallel=options.jobs > 1, meanwhile=here)
 
 
 def _run_tasks(tasks, parallel: bool, meanwhile=None) -> None:
