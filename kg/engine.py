@@ -281,7 +281,7 @@ def _run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False) -> Iterat
         acronyms_f = client.scatter(acronyms, broadcast=True) if acronyms else None
         # a bounded window of chunks in flight: results wait on the workers until read, so
         # submitting everything at once would hold the whole corpus's output in memory
-        window = max(2, 2 * _dask_workers(client, jobs))
+        window = 4 * _dask_workers(client, jobs) + 2
         pending: list = []
         for chunk in chunks:
             pending.append(client.submit(_extract_chunk_dask, chunk, settings_f, acronyms_f,
