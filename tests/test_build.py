@@ -281,3 +281,20 @@ def test_a_failing_writer_fails_the_build_and_leaves_no_output(tmp_path, seed_pa
     assert result.exit_code == 1
     assert "disk full while writing graph.html" in result.output
     assert not out.exists()
+
+
+def test_stats_and_exports_of_a_build_read_the_model_and_agree_with_networkx(demo_build, tmp_path):
+    from kg.analyze import graph_stats
+    from kg.rdf import write_rdf
+    from kg.store import MODEL_FILE
+
+    assert (demo_build / MODEL_FILE).is_file()
+    G = load_graph(demo_build)
+    data = json.loads(run("stats", "--graph", str(demo_build), "--json").output)
+    assert data == json.loads(json.dumps(graph_stats(G)))
+    # kg export streams from the model; the same Turtle as writing the networkx graph
+    result = run("export", "--graph", str(demo_build), "--to", "ttl", "-o", str(tmp_path / "a.ttl"))
+    assert result.exit_code == 0, result.output
+    write_rdf(G, tmp_path / "b.ttl", format="turtle")
+    assert (tmp_path / "a.ttl").read_bytes() == (tmp_path / "b.ttl").read_bytes()
+    assert (tmp_path / "a.ttl").read_bytes() == (demo_build / "graph.ttl").read_bytes()
