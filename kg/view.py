@@ -195,22 +195,7 @@ def select_view(
             ps = sorted(ps, key=lambda p: (
                 -sum(1 for x in concepts_of.get(p, ()) if x in top_set), str(p)))
             queues.append(ps)
-        chosen_set = set(top)
-        chosen = list(top)
-        pos = [0] * len(queues)
-        active = True
-        while len(chosen) < max_nodes and active:
-            active = False
-            for i, q in enumerate(queues):
-                while pos[i] < len(q) and q[pos[i]] in chosen_set:
-                    pos[i] += 1
-                if pos[i] < len(q):
-                    active = True
-                    p = q[pos[i]]
-                    chosen_set.add(p)
-                    chosen.append(p)
-                    if len(chosen) >= max_nodes:
-                        break
+        chosen = _take_turns(list(top), queues, max_nodes)
         if len(chosen) < max_nodes:  # few papers: fill with the next concepts
             for c in concepts[len(top):]:
                 if len(chosen) >= max_nodes:
@@ -223,6 +208,26 @@ def select_view(
         authors=count["author"], truncated=truncated,
     )
 
+
+
+def _take_turns(chosen: list[str], queues: list[list[str]], max_nodes: int) -> list[str]:
+    """Add papers to ``chosen`` taking turns between the queues (one per top concept, best
+    paper first), skipping papers already chosen, until ``max_nodes`` or all are taken."""
+    chosen_set = set(chosen)
+    pos = [0] * len(queues)
+    active = True
+    while len(chosen) < max_nodes and active:
+        active = False
+        for i, q in enumerate(queues):
+            while pos[i] < len(q) and q[pos[i]] in chosen_set:
+                pos[i] += 1
+            if pos[i] < len(q):
+                active = True
+                chosen_set.add(q[pos[i]])
+                chosen.append(q[pos[i]])
+                if len(chosen) >= max_nodes:
+                    break
+    return chosen
 
 
 def _is_model(G) -> bool:
@@ -254,21 +259,7 @@ def _select_from_model(M, max_nodes: int, include_authors: bool) -> ViewSelectio
     for c in top:
         ps = papers_of[c]
         queues.append([papers[p] for p in ps[np.lexsort((ps, -top_count[ps]))].tolist()])
-    chosen = [concepts[c] for c in top]
-    chosen_set = set(chosen)
-    pos = [0] * len(queues)
-    active = True
-    while len(chosen) < max_nodes and active:
-        active = False
-        for i, q in enumerate(queues):
-            while pos[i] < len(q) and q[pos[i]] in chosen_set:
-                pos[i] += 1
-            if pos[i] < len(q):
-                active = True
-                chosen_set.add(q[pos[i]])
-                chosen.append(q[pos[i]])
-                if len(chosen) >= max_nodes:
-                    break
+    chosen = _take_turns([concepts[c] for c in top], queues, max_nodes)
     for c in ranked[len(top):]:  # few papers: fill with the next concepts
         if len(chosen) >= max_nodes:
             break
