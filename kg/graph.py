@@ -156,6 +156,7 @@ def build_graph(
     min_discovered_papers: int = 2,
     max_df: float = 0.2,
     max_concept_papers: int | None = 2000,
+    cooccurs_top_k: int | None = 50,
 ) -> nx.MultiDiGraph:
     """Build the knowledge graph of ``papers`` from their extraction ``records``.
 
@@ -191,6 +192,11 @@ def build_graph(
         the similarity step grows with (mentions x the largest paper count considered), so
         this bound keeps it about linear in the corpus size; such common concepts weigh
         little in the IDF-weighted cosine anyway. None: no absolute bound.
+    cooccurs_top_k : int or None
+        A ``cooccurs`` pair is kept only when it is among the ``cooccurs_top_k`` strongest
+        (NPMI, then support) of one of its two concepts, so the co-occurrence graph has at
+        most ``cooccurs_top_k`` edges per concept (linear in the corpus, however often
+        concepts meet). None: no bound.
 
     Returns
     -------
@@ -218,7 +224,7 @@ def build_graph(
     return GraphModel.build(
         papers, records, ontology, top_k=top_k, min_cooccurrence=min_cooccurrence,
         min_npmi=min_npmi, min_discovered_papers=min_discovered_papers, max_df=max_df,
-        max_concept_papers=max_concept_papers,
+        max_concept_papers=max_concept_papers, cooccurs_top_k=cooccurs_top_k,
     ).to_networkx()
 
 

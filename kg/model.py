@@ -233,6 +233,7 @@ class GraphModel:
         min_discovered_papers: int = 2,
         max_df: float = 0.2,
         max_concept_papers: int | None = 2000,
+        cooccurs_top_k: int | None = 50,
         rows: Iterable[tuple] | None = None,
     ) -> "GraphModel":
         """Build the model; the parameters are those of :func:`kg.graph.build_graph`.
@@ -247,19 +248,24 @@ class GraphModel:
             raise GraphError("give records or rows, not both")
         if top_k < 0 or min_cooccurrence < 1 or min_discovered_papers < 1:
             raise GraphError("top_k must be >= 0, min_cooccurrence and min_discovered_papers >= 1")
+        if cooccurs_top_k is not None and cooccurs_top_k < 1:
+            raise GraphError(f"cooccurs_top_k must be >= 1 or None, not {cooccurs_top_k}")
         with _gc_paused():
             m = cls()
             m.params = {
                 "base": _base(), "top_k": top_k, "min_cooccurrence": min_cooccurrence,
                 "min_npmi": min_npmi, "min_discovered_papers": min_discovered_papers,
                 "max_df": max_df, "max_concept_papers": max_concept_papers,
+                "cooccurs_top_k": cooccurs_top_k,
             }
             _Builder(m, ontology).run(papers, records, rows)
             m._derive(top_k=top_k, min_cooccurrence=min_cooccurrence, min_npmi=min_npmi,
-                      max_df=max_df, max_concept_papers=max_concept_papers)
+                      max_df=max_df, max_concept_papers=max_concept_papers,
+                      cooccurs_top_k=cooccurs_top_k)
         return m
 
-    def _derive(self, *, top_k, min_cooccurrence, min_npmi, max_df, max_concept_papers) -> None:
+    def _derive(self, *, top_k, min_cooccurrence, min_npmi, max_df, max_concept_papers,
+                cooccurs_top_k) -> None:
         """The derived links: ``similar`` (top-k cosine) and ``cooccurs`` (NPMI)."""
         nconc = len(self.concept_iris)
         lens = np.diff(self.m_ptr)
@@ -272,7 +278,7 @@ class GraphModel:
             shape=(rows.size, nconc))
         if top_k:
             self._similar(X, rows, top_k, max_df, max_concept_papers)
-        self._cooccurs(X, min_cooccurrence, min_npmi)
+        self._cooccurs(X, min_cooccurrence, min_npmi, cooccurs_top_k)
 
     def _similar(self, X, rows, top_k, max_df, max_concept_papers) -> None:
         from kg.graph import MAX_SHARED, MIN_DF_CAP
@@ -338,7 +344,7 @@ class GraphModel:
         self.s_weight = np.array([round(float(w), 6) for _, w in kept])
         self.s_shared = shared
 
-    def _cooccurs(self, X, min_support, min_npmi) -> None:
+    def _cooccurs(self, X, min_support, min_npmi, top_k) -> None:
         n = X.shape[0]
         df = np.asarray(X.sum(axis=0)).ravel()
         keep = np.flatnonzero(df >= min_support)
@@ -354,10 +360,15 @@ class GraphModel:
             npmi = np.log(p_ij / (p_i * p_j)) / -np.log(p_ij)
         npmi = np.where(p_ij >= 1.0, 0.0, npmi)  # both in every paper: no information
         sel = np.flatnonzero(npmi >= min_npmi)
-        sel = sel[np.lexsort((ci[sel], ri[sel]))]  # IRI order == index order
+        rounded = np.array([round(float(x), 6) for x in npmi[sel].tolist()])  # as published
+        if top_k is not None:  # ranked by the published NPMI, so the choice is explainable
+            keep = _top_k_either_end(ri[sel], ci[sel], rounded, support[sel], top_k)
+            sel, rounded = sel[keep], rounded[keep]
+        order = np.lexsort((ci[sel], ri[sel]))  # IRI order == index order
+        sel, rounded = sel[order], rounded[order]
         self.c_u = ri[sel].astype(np.int32)
         self.c_v = ci[sel].astype(np.int32)
-        self.c_npmi = np.array([round(float(x), 6) for x in npmi[sel].tolist()])
+        self.c_npmi = rounded.astype(np.float64)
         self.c_support = support[sel].astype(np.int64)
 
     # ---------------------------------------------------------------------- lookups
@@ -562,6 +573,32 @@ def _base() -> str:
     from kg.graph import BASE
 
     return BASE
+
+
+def _top_k_either_end(u: np.ndarray, v: np.ndarray, weight: np.ndarray, support: np.ndarray,
+                      k: int) -> np.ndarray:
+    """Positions of the pairs that are among the ``k`` strongest of ``u`` or of ``v``
+    (strongest: highest weight, then support, then the other end's index), so a graph of
+    n nodes keeps at most k * n of them.
+
+    >>> _top_k_either_end(np.array([0, 0, 0]), np.array([1, 2, 3]),
+    ...                   np.array([0.9, 0.5, 0.7]), np.array([3, 3, 3]), 1).tolist()
+    [0, 1, 2]
+    >>> _top_k_either_end(np.array([0, 0, 0, 1]), np.array([1, 2, 3, 2]),
+    ...                   np.array([0.9, 0.5, 0.7, 0.8]), np.array([3, 3, 3, 3]), 1).tolist()
+    [0, 2, 3]
+    """
+    # each pair once from each end; a node's pairs are ranked together, whichever end it is
+    end, other = np.concatenate([u, v]), np.concatenate([v, u])
+    pair = np.concatenate([np.arange(u.size), np.arange(u.size)])
+    w, sup = np.concatenate([weight, weight]), np.concatenate([support, support])
+    order = np.lexsort((other, -sup, -w, end))
+    ends = end[order]
+    first = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
+    rank = np.arange(ends.size) - np.repeat(first, np.diff(np.r_[first, ends.size]))
+    keep = np.zeros(u.size, bool)
+    keep[pair[order[rank < k]]] = True
+    return np.flatnonzero(keep)
 
 
 def _degree_bounded(pairs: dict[tuple[int, int], float], n: int, top_k: int):

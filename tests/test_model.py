@@ -18,9 +18,10 @@ fx = load_module(FIXTURES / "graph" / "loader.py", "graph_fixture_loader_model")
 
 
 def _snapshot(G):
-    """Everything of a graph, order included: nodes, out-edges and in-edge order."""
+    """Everything of a graph, order included: nodes, out-edges and in-edge order (the
+    ``cooccurs_top_k`` parameter, which the reference build did not have, aside)."""
     return (
-        dict(G.graph),
+        {k: v for k, v in G.graph.items() if k != "cooccurs_top_k"},
         [(n, dict(d)) for n, d in G.nodes(data=True)],
         [(u, v, k, dict(d)) for u, v, k, d in G.edges(keys=True, data=True)],
         [(v, [(u, list(kd)) for u, kd in G._pred[v].items()]) for v in G],
@@ -51,7 +52,7 @@ OPTIONS = [dict(), dict(top_k=3, max_df=0.05, min_cooccurrence=2),
 @pytest.mark.parametrize("options", OPTIONS)
 def test_networkx_view_equals_the_reference_build_on_real_papers(arxiv_sample, options):
     papers, records, onto = arxiv_sample
-    new = GraphModel.build(papers, records, onto, **options).to_networkx()
+    new = GraphModel.build(papers, records, onto, cooccurs_top_k=None, **options).to_networkx()
     old = legacy.build_graph(papers, records, onto, **options)
     assert new.number_of_edges() > 5000
     assert _snapshot(new) == _snapshot(old)
@@ -59,7 +60,7 @@ def test_networkx_view_equals_the_reference_build_on_real_papers(arxiv_sample, o
 
 def test_networkx_view_equals_the_reference_build_on_the_fixtures():
     args = (fx.papers(), fx.records(), fx.ontology())
-    assert _snapshot(build_graph(*args, **fx.BUILD_OPTIONS)) == \
+    assert _snapshot(build_graph(*args, **fx.BUILD_OPTIONS, cooccurs_top_k=None)) == \
         _snapshot(legacy.build_graph(*args, **fx.BUILD_OPTIONS))
 
 
@@ -202,3 +203,29 @@ def test_a_damaged_model_file_is_a_clear_error(tmp_path):
     (tmp_path / MODEL_FILE).write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(GraphError, match="unreadable graph model.*rebuild it with kg build"):
         load_graph(tmp_path)
+
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_cooccurs_keep_each_concepts_strongest_partners_only(arxiv_sample, k):
+    """Every kept pair is in the top k of one of its concepts; every pair in the top k of
+    a concept (among all pairs passing the thresholds) is kept; at most k * n edges."""
+    from collections import defaultdict
+
+    papers, records, onto = arxiv_sample
+    G_all = GraphModel.build(papers, records, onto, cooccurs_top_k=None).to_networkx()
+    G_k = GraphModel.build(papers, records, onto, cooccurs_top_k=k).to_networkx()
+    pairs = {(u, v): (d["npmi"], d["support"]) for u, v, key, d in
+             G_all.edges(keys=True, data=True) if key == "cooccurs"}
+    kept = {(u, v) for u, v, key in G_k.edges(keys=True) if key == "cooccurs"}
+    by_concept = defaultdict(list)
+    for (u, v), (npmi, support) in pairs.items():
+        by_concept[u].append((-npmi, -support, v, (u, v)))
+        by_concept[v].append((-npmi, -support, u, (u, v)))
+    best = {p for ranked in by_concept.values() for *_, p in sorted(ranked)[:k]}
+    assert len(pairs) > len(kept) > 0
+    assert kept == best
+    assert len(kept) <= k * len(by_concept)
+    # everything else is unchanged
+    rest = lambda G: [(u, v, key) for u, v, key in G.edges(keys=True) if key != "cooccurs"]
+    assert rest(G_k) == rest(G_all)
