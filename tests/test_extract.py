@@ -364,3 +364,63 @@ def test_model_pipeline_uses_noun_chunks():
     for c in rec["concepts"]:
         for m in c["mentions"]:
             assert rec["abstract"][m["start"]:m["end"]] == m["text"] or m["field"] == "title"
+
+
+# ----------------------------------------------------------------------- hot-path equivalence
+def _arxiv_papers(n: int) -> list[Paper]:
+    from tests.conftest import shared_path
+
+    src = sorted(shared_path("data", "arxiv-cs").glob("*.jsonl"))[0]
+    papers = []
+    with open(src, encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            papers.append(Paper(id=d["id"], title=" ".join(d["title"].split()),
+                                abstract=" ".join(d["summary"].split())))
+            if len(papers) == n:
+                break
+    return papers
+
+
+def test_phrase_scorer_equals_span_score_on_real_candidates():
+    """The per-word weight tables give the very floats of the feature model, for every
+    candidate of 150 real abstracts and every sub-phrase of it, in and out of parentheses."""
+    from kg.extract.analysis import analyze
+    from kg.extract.discovery import PhraseScorer, chunk, span_score
+    from kg.extract.lexicon import load_lexicon
+
+    nlp = spacy.blank("en")
+    weights = load_lexicon().phrase
+    scorer = PhraseScorer(weights)
+    checked = 0
+    for p in _arxiv_papers(150):
+        a = analyze(nlp(p.title + "\n\n" + p.abstract))
+        for i, j in chunk(a):
+            for s in range(i, j):
+                for e in range(s + 1, j + 1):
+                    if a.kind[s] == 2 or a.kind[e - 1] == 2:  # unit bounds only
+                        continue
+                    expected, free = span_score(a, s, e, weights)
+                    assert scorer.score(a, s, e, not free) == expected, a.text(s, e)
+                    checked += 1
+    assert checked > 5000
+
+
+def test_tokenizer_cache_kept_until_the_string_bound(monkeypatch):
+    """Below WARM_STRINGS new words stay in the vocab (the tokenizer caches them); past
+    it every batch runs in a memory zone and the string store stops growing."""
+    import kg.extract.extractor as extractor_module
+
+    papers = _arxiv_papers(120)
+    settings = ExtractSettings(batch_size=20, corpus_acronyms=False)  # only the batches
+    ex = Extractor(settings)
+    strings = ex.nlp.vocab.strings
+    before = len(strings)
+    first = list(ex.extract(papers[:60]))
+    assert len(strings) > before + 500  # unbounded so far: the words were kept
+    monkeypatch.setattr(extractor_module, "WARM_STRINGS", len(strings))
+    grown = len(strings)
+    second = list(ex.extract(papers[60:]))
+    assert len(strings) == grown
+    fresh = Extractor(settings)
+    assert first + second == list(fresh.extract(papers))

@@ -23,10 +23,10 @@ Examples
 from __future__ import annotations
 
 import re
-from itertools import compress
+from itertools import accumulate, compress
 from operator import add
 
-from spacy.attrs import IDX, ORTH, SPACY
+from spacy.attrs import ORTH, SPACY
 
 from kg.extract.normalize import HYPHENS, cased_key, word_key
 
@@ -123,27 +123,33 @@ class Analysis:
         self.hyphens: list[int] = []
         if not n:
             return
-        arr = doc.to_array([ORTH, IDX, SPACY])
+        arr = doc.to_array([ORTH, SPACY])
         orths = arr[:, 0].tolist()
-        strings = doc.vocab.strings
         cache = _CACHE
         if len(cache) > _CACHE_MAX:
             cache.clear()
-        missing = set(orths).difference(cache)  # C-level: no Python loop per token
-        for o in missing:
-            cache[o] = token_info(strings[o])
-        infos = list(map(cache.__getitem__, orths))
+        infos = list(map(cache.get, orths))  # C-level: no Python loop per token
+        if None in infos:
+            strings = doc.vocab.strings
+            for t, o in enumerate(orths):
+                if infos[t] is None:
+                    info = cache.get(o)
+                    if info is None:
+                        info = cache[o] = token_info(strings[o])
+                    infos[t] = info
         self.infos = infos
         # one C-level transpose instead of a Python loop per field
         self.lower, self.low, self.mixed, self.kind, lens, toks, self.flag = zip(*infos)
         kind = self.kind
-        self.start = start = arr[:, 1].tolist()
+        spaces = arr[:, 1].tolist()
+        # token offsets from lengths and trailing spaces (the tokens tile the text)
+        ends = list(accumulate(map(add, lens, spaces)))
+        self.start = start = [0] + ends[:-1]
         self.end = list(map(add, start, lens))
-        spaces = arr[:, 2]
         text = doc.user_data.get(TEXT_KEY)
         if text is None:
             # doc.text would build a Token object per token; the pieces are at hand here
-            text = "".join([t + " " if sp else t for t, sp in zip(toks, spaces.tolist())])
+            text = "".join([t + " " if sp else t for t, sp in zip(toks, spaces)])
         self.doc_text = text
         self.hyphens = []
         joined = self.joined

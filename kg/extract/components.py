@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from kg.extract.abbreviations import is_short_form, long_form
 from kg.extract.analysis import BREAK, HYPHEN, NUMBER, SPACE, WORD, Analysis, analyze, key_of
-from kg.extract.discovery import chunk, span_score
+from kg.extract.discovery import PhraseScorer, chunk, span_score
 from kg.extract.lexicon import load_lexicon
 from kg.extract.normalize import cased_key
 
@@ -544,6 +544,11 @@ class TermDiscovery:
         # previous old one) and a hit in the old one is promoted, so frequent keys survive.
         self._cache: dict[str, tuple[float, str]] = {}
         self._cache_old: dict[str, tuple[float, str]] = {}
+        self._scorer = PhraseScorer(self.weights)
+        # The term cache of the chunker path (see _chunk_terms): candidate text ->
+        # [token keys, context-free score, slug, sub-terms or None], two generations too.
+        self._terms: dict[str, list] = {}
+        self._terms_old: dict[str, list] = {}
 
     def _subterms(self, a: Analysis, i: int, j: int, known: set, spans: list,
                   labels: dict) -> None:
@@ -605,12 +610,87 @@ class TermDiscovery:
             return out
         return chunk(a, self.lexicon)
 
+    def _sub_entries(self, a: Analysis, i: int, j: int) -> tuple:
+        """The sub-terms of the term ``i:j`` that score as terms, as
+        ``(start - i, end - i, id, score, text)``. They depend on the term's text alone (a
+        sub-phrase is never written in parentheses), so they are cached with the term."""
+        kind = a.kind
+        if HYPHEN in kind[i:j]:
+            joined = a.joined
+            starts = [t for t in range(i + 1, j) if kind[t] != HYPHEN and not joined[t - 1]]
+            ends = [t + 1 for t in range(i, j - 1) if kind[t] != HYPHEN and not joined[t + 1]]
+            if not starts:
+                return ()
+            subs = [(s, j) for s in starts] + [(i, e) for e in ends[1:]]
+        else:  # one unit per token
+            subs = [(s, j) for s in range(i + 1, j)] + [(i, e) for e in range(i + 2, j)]
+        text, start, end = a.doc_text, a.start, a.end
+        entry_of, min_score = self._term_entry, self.min_score
+        out = []
+        for s, e in subs:
+            sub_text = text[start[s]:end[e - 1]]
+            _, score, slug, _ = entry_of(a, s, e, sub_text)
+            if score >= min_score and slug:
+                out.append((s - i, e - i, "x:" + slug, round(score * SUBTERM_DISCOUNT, 4),
+                            sub_text))
+        return tuple(out)
+
+    def _term_entry(self, a: Analysis, i: int, j: int, key: str) -> list:
+        """The cached ``[token keys, score, slug, sub-terms]`` of the candidate ``i:j``."""
+        low = a.low[i:j]
+        entry = self._terms.get(key)
+        if entry is None:
+            entry = self._terms_old.get(key)
+            if entry is not None:
+                self._terms[key] = entry
+        if entry is None or entry[0] != low:  # new, or the same text tokenized otherwise
+            score = round(self._scorer.score(a, i, j, False), 4)
+            slug = discovered_slug(a, i, j) if score >= self.min_score else ""
+            entry = self._terms[key] = [low, score, slug, None]
+        return entry
+
+    def _chunk_terms(self, a: Analysis, known: set, spans: list, labels: dict) -> None:
+        """Term discovery over the lexicon chunker's candidates (the path without a parser):
+        the same result as scoring each candidate and sub-term with :func:`span_score`,
+        with every context-free result cached per candidate text."""
+        if len(self._terms) > _CACHE_GENERATION:
+            self._terms_old = self._terms
+            self._terms = {}
+        text, start, end, lower = a.doc_text, a.start, a.end, a.lower
+        n = len(lower)
+        min_score, subterms = self.min_score, self.subterms
+        for i, j in chunk(a, self.lexicon):
+            if (i, j) in known:
+                continue
+            entry = self._term_entry(a, i, j, text[start[i]:end[j - 1]])
+            score, slug = entry[1], entry[2]
+            st = start[i]
+            if st and text[st - 1] == "(" and j < n and lower[j] == ")":
+                score = round(self._scorer.score(a, i, j, True), 4)
+                slug = discovered_slug(a, i, j) if score >= min_score else ""
+            if score < min_score or not slug:
+                continue
+            spans.append((i, j, "x:" + slug, "discovered", score))
+            if subterms and j - i > 1:
+                subs = entry[3]
+                if subs is None:
+                    subs = entry[3] = self._sub_entries(a, i, j)
+                for ds, de, cid, sub_score, sub_text in subs:
+                    if (i + ds, i + de) in known:
+                        continue
+                    spans.append((i, j, cid, "discovered", sub_score))
+                    labels.setdefault(cid, sub_text)
+
     def __call__(self, doc: Doc) -> Doc:
         a = analyze(doc)
         mentions = _mentions(doc)
         known = {(m[0], m[1]) for m in mentions}
         spans = []
         labels: dict[str, str] = {}
+        if not (self.use_noun_chunks and doc.has_annotation("DEP")):
+            self._chunk_terms(a, known, spans, labels)
+            self._finish(doc, mentions, spans, labels)
+            return doc
         if len(self._cache) > _CACHE_GENERATION:
             self._cache_old = self._cache
             self._cache = {}
@@ -625,6 +705,10 @@ class TermDiscovery:
             spans.append((i, j, "x:" + slug, "discovered", score))
             if self.subterms and j - i > 1:
                 self._subterms(a, i, j, known, spans, labels)
+        self._finish(doc, mentions, spans, labels)
+        return doc
+
+    def _finish(self, doc: Doc, mentions: list, spans: list, labels: dict) -> None:
         mentions.extend(spans)
         if labels:
             doc.user_data.setdefault(TERM_LABELS, {}).update(labels)
@@ -633,7 +717,6 @@ class TermDiscovery:
                 Span(doc, i, j, label="TERM", kb_id=x) for i, j, x, _, _ in spans])
             group.attrs["scores"] = [sc for *_, sc in spans]
             doc.spans[self.spans_key] = group
-        return doc
 
 
 @Language.factory(

@@ -3,10 +3,11 @@
 Each paper is processed as one doc, ``title + "\\n\\n" + abstract``; mentions are mapped
 back to their field with offsets into that field's text, so
 ``paper.abstract[m["start"]:m["end"]] == m["text"]`` (or ``paper.title``). Papers go
-through ``nlp.pipe`` in batches, each inside ``nlp.memory_zone()``, so memory stays flat on
-long runs — except the first :data:`WARMUP` papers, which run outside a zone because
-spaCy's tokenizer does not cache inside one (their strings stay: a bounded, one-off cost
-that makes the zoned batches as fast as a plain tokenizer pass).
+through ``nlp.pipe`` in batches. spaCy's tokenizer caches the words it has split, but not
+inside ``nlp.memory_zone()``; so batches run outside a zone, their strings kept (the cache
+that makes the pipeline tokenize as fast as a plain tokenizer pass), until the string store
+holds :data:`WARM_STRINGS` strings (about 150 MB; all 74,728 arXiv CS abstracts need
+about 340,000), and inside a zone from then on, so memory stays flat on long runs.
 
 Concepts of one paper: ontology mentions (leftmost-longest label matches; a concept whose
 label lies inside a longer label or a longer discovered term is evidenced by that longer
@@ -58,8 +59,8 @@ DISCOVERED_NS = "https://w3id.org/paper-kg/concept/x/"
 SEPARATOR = "\n\n"
 DISCOVERED_TYPE = "Term"
 _DECAY = [0.75 ** max(k - 1, 0) for k in range(17)]
-#: Papers processed outside ``nlp.memory_zone()`` per pipeline, to warm the tokenizer cache.
-WARMUP = 5000
+#: Size of the string store up to which batches run outside ``nlp.memory_zone()``.
+WARM_STRINGS = 500_000
 
 
 def discovered_iri(slug: str) -> str:
@@ -101,7 +102,7 @@ class Extractor:
     def __init__(self, settings: ExtractSettings | None = None, nlp=None) -> None:
         self.settings = settings or ExtractSettings()
         self._nlp = nlp
-        self._warm = 0
+        self._foreign_pipes = True  # other components than kg's: a parser may set sentences
 
     def __getstate__(self) -> dict:
         return {"settings": self.settings}
@@ -109,7 +110,7 @@ class Extractor:
     def __setstate__(self, state: dict) -> None:
         self.settings = state["settings"]
         self._nlp = None
-        self._warm = 0
+        self._foreign_pipes = True
 
     @property
     def nlp(self):
@@ -190,6 +191,7 @@ class Extractor:
 
     def _run_batch(self, batch: list[Paper]) -> list[dict]:
         nlp = self.nlp
+        self._foreign_pipes = any(not name.startswith("kg_") for name in nlp.pipe_names)
         texts = [p.title + SEPARATOR + p.abstract for p in batch]
 
         def docs():
@@ -198,15 +200,26 @@ class Extractor:
                 doc.user_data[TEXT_KEY] = t  # spares the components rebuilding doc.text
                 yield doc
 
-        if self._warm < WARMUP:
-            # The tokenizer does not cache inside a memory zone, so the first WARMUP papers
-            # run outside one: their strings stay (a bounded, one-off cost) and warm the
-            # tokenizer cache, which makes the zoned batches after them as fast as a bare pass.
-            self._warm += len(batch)
-            return [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
+        if len(nlp.vocab.strings) < WARM_STRINGS:
+            # outside a zone the tokenizer caches the new words (their strings stay: a
+            # bounded cost, see the module docstring)
+            return [self._record(p, doc) for p, doc in zip(batch, self._processed(docs()))]
         with nlp.memory_zone():
-            records = [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
+            records = [self._record(p, doc) for p, doc in zip(batch, self._processed(docs()))]
         return records
+
+    def _processed(self, docs: Iterable) -> Iterator:
+        """``nlp.pipe(docs)`` for pipelines of plain callables (what ``nlp(doc)`` does per
+        doc, without the generator per component); batched components go through
+        ``nlp.pipe``."""
+        procs = [proc for _, proc in self.nlp.pipeline]
+        if any(hasattr(proc, "pipe") for proc in procs):
+            yield from self.nlp.pipe(docs)
+            return
+        for doc in docs:
+            for proc in procs:
+                doc = proc(doc)
+            yield doc
 
     @staticmethod
     def _widen(m: tuple, cover: dict) -> tuple:
@@ -223,7 +236,7 @@ class Extractor:
         text = a.doc_text
         tstart, tend = a.start, a.end
         # sentence boundaries (chars): the parser's if any, else the rule splitter
-        if len(doc) and doc.has_annotation("SENT_START"):
+        if self._foreign_pipes and len(doc) and doc.has_annotation("SENT_START"):
             flags = doc.to_array([SENT_START]).tolist()
             starts = [tstart[k] for k, f in enumerate(flags) if f == 1 or k == 0]
         else:
