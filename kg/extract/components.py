@@ -546,7 +546,7 @@ class TermDiscovery:
         self._cache_old: dict[str, tuple[float, str]] = {}
         self._scorer = PhraseScorer(self.weights)
         # The term cache of the chunker path (see _chunk_terms): candidate text ->
-        # [token keys, context-free score, slug, sub-terms or None], two generations too.
+        # (token keys, context-free score, slug, sub-terms or None), two generations too.
         self._terms: dict[str, list] = {}
         self._terms_old: dict[str, list] = {}
 
@@ -636,7 +636,7 @@ class TermDiscovery:
         return tuple(out)
 
     def _term_entry(self, a: Analysis, i: int, j: int, key: str) -> list:
-        """The cached ``[token keys, score, slug, sub-terms]`` of the candidate ``i:j``."""
+        """The cached ``(token keys, score, slug, sub-terms)`` of the candidate ``i:j``."""
         low = a.low[i:j]
         entry = self._terms.get(key)
         if entry is None:
@@ -646,7 +646,8 @@ class TermDiscovery:
         if entry is None or entry[0] != low:  # new, or the same text tokenized otherwise
             score = round(self._scorer.score(a, i, j, False), 4)
             slug = discovered_slug(a, i, j) if score >= self.min_score else ""
-            entry = self._terms[key] = [low, score, slug, None]
+            # a tuple, not a list: the garbage collector stops tracking tuples of atoms
+            entry = self._terms[key] = (low, score, slug, None)
         return entry
 
     def _chunk_terms(self, a: Analysis, known: set, spans: list, labels: dict) -> None:
@@ -662,7 +663,8 @@ class TermDiscovery:
         for i, j in chunk(a, self.lexicon):
             if (i, j) in known:
                 continue
-            entry = self._term_entry(a, i, j, text[start[i]:end[j - 1]])
+            key = text[start[i]:end[j - 1]]
+            entry = self._term_entry(a, i, j, key)
             score, slug = entry[1], entry[2]
             st = start[i]
             if st and text[st - 1] == "(" and j < n and lower[j] == ")":
@@ -674,7 +676,8 @@ class TermDiscovery:
             if subterms and j - i > 1:
                 subs = entry[3]
                 if subs is None:
-                    subs = entry[3] = self._sub_entries(a, i, j)
+                    subs = self._sub_entries(a, i, j)
+                    self._terms[key] = entry[:3] + (subs,)
                 for ds, de, cid, sub_score, sub_text in subs:
                     if (i + ds, i + de) in known:
                         continue

@@ -203,23 +203,10 @@ class Extractor:
         if len(nlp.vocab.strings) < WARM_STRINGS:
             # outside a zone the tokenizer caches the new words (their strings stay: a
             # bounded cost, see the module docstring)
-            return [self._record(p, doc) for p, doc in zip(batch, self._processed(docs()))]
+            return [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
         with nlp.memory_zone():
-            records = [self._record(p, doc) for p, doc in zip(batch, self._processed(docs()))]
+            records = [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
         return records
-
-    def _processed(self, docs: Iterable) -> Iterator:
-        """``nlp.pipe(docs)`` for pipelines of plain callables (what ``nlp(doc)`` does per
-        doc, without the generator per component); batched components go through
-        ``nlp.pipe``."""
-        procs = [proc for _, proc in self.nlp.pipeline]
-        if any(hasattr(proc, "pipe") for proc in procs):
-            yield from self.nlp.pipe(docs)
-            return
-        for doc in docs:
-            for proc in procs:
-                doc = proc(doc)
-            yield doc
 
     @staticmethod
     def _widen(m: tuple, cover: dict) -> tuple:
