@@ -8,6 +8,10 @@ the bare pass.
     python benchmarks/bench_extract.py                 # 5,000 papers spread over the files
     python benchmarks/bench_extract.py --all           # all 74,728 papers
     python benchmarks/bench_extract.py -n 20000 --data ../shared/data/arxiv-cs
+    python benchmarks/bench_extract.py --breakdown     # also without sub-terms / discovery
+
+``--breakdown`` runs two reduced pipelines in the same interleaved loop (the default one
+without sub-terms, and without term discovery at all), to show where the time goes.
 """
 from __future__ import annotations
 
@@ -44,6 +48,15 @@ def load(data: str, n: int | None):
     return papers[:n] if n else papers
 
 
+def _variants(Extractor, ExtractSettings) -> dict:
+    """Reduced pipelines for ``--breakdown``: without sub-terms, without discovery."""
+    no_sub = Extractor(ExtractSettings())
+    no_sub.nlp.get_pipe("kg_term_discovery").subterms = False
+    no_disc = Extractor(ExtractSettings(discovery=False))
+    no_disc.nlp
+    return {"without_subterms": no_sub, "without_discovery": no_disc}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -52,6 +65,8 @@ def main(argv=None) -> int:
     ap.add_argument("--all", action="store_true", help="use every paper")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     ap.add_argument("--slice", type=int, default=1000, help="papers per interleaved slice")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also time the pipeline without sub-terms and without discovery")
     args = ap.parse_args(argv)
 
     import spacy
@@ -71,6 +86,8 @@ def main(argv=None) -> int:
     nlp = spacy.blank("en")
     ex = Extractor(ExtractSettings())
     ex.nlp  # build outside the timing (ontology parse, label keys)
+    variants = _variants(Extractor, ExtractSettings) if args.breakdown else {}
+    extra = dict.fromkeys(variants, 0.0)
     bare = ours = 0.0
     ntok = nconc = 0
     step = args.slice
@@ -83,6 +100,11 @@ def main(argv=None) -> int:
         for rec in ex.extract(papers[k:k + step], acronyms=table):
             nconc += len(rec["concepts"])
         ours += time.perf_counter() - t0
+        for name, variant in variants.items():
+            t0 = time.perf_counter()
+            for _ in variant.extract(papers[k:k + step], acronyms=table):
+                pass
+            extra[name] += time.perf_counter() - t0
     ours += acr
 
     res = {
@@ -95,6 +117,8 @@ def main(argv=None) -> int:
         "concepts_per_paper": round(nconc / max(len(papers), 1), 1),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    for name, t in extra.items():
+        res[f"ratio_{name}"] = round((t + acr) / bare, 2)
     if args.json:
         print(json.dumps(res))
     else:
@@ -104,6 +128,8 @@ def main(argv=None) -> int:
         ok = "OK" if res["ratio"] <= TARGET_RATIO else "ABOVE TARGET"
         print(f"time ratio kg/bare: {res['ratio']:.2f} (target <= {TARGET_RATIO}) {ok}")
         print(f"concepts/paper {res['concepts_per_paper']}  max RSS {res['max_rss_mb']} MB")
+        for name in extra:
+            print(f"time ratio {name.replace('_', ' ')}: {res['ratio_' + name]:.2f}")
     return 0
 
 
