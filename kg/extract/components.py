@@ -546,7 +546,7 @@ class TermDiscovery:
         self._cache_old: dict[str, tuple[float, str]] = {}
         self._scorer = PhraseScorer(self.weights)
         # The term cache of the chunker path (see _chunk_terms): candidate text ->
-        # (token keys, context-free score, slug, sub-terms or None), two generations too.
+        # (token keys, context-free score, id, sub-terms or None), two generations too.
         self._terms: dict[str, list] = {}
         self._terms_old: dict[str, list] = {}
 
@@ -629,14 +629,14 @@ class TermDiscovery:
         out = []
         for s, e in subs:
             sub_text = text[start[s]:end[e - 1]]
-            _, score, slug, _ = entry_of(a, s, e, sub_text)
-            if score >= min_score and slug:
-                out.append((s - i, e - i, "x:" + slug, round(score * SUBTERM_DISCOUNT, 4),
-                            sub_text))
+            _, score, cid, _ = entry_of(a, s, e, sub_text)
+            if score >= min_score and cid:
+                out.append((s - i, e - i, cid, round(score * SUBTERM_DISCOUNT, 4), sub_text))
         return tuple(out)
 
     def _term_entry(self, a: Analysis, i: int, j: int, key: str) -> list:
-        """The cached ``(token keys, score, slug, sub-terms)`` of the candidate ``i:j``."""
+        """The cached ``(token keys, score, id, sub-terms)`` of the candidate ``i:j`` (id:
+        ``x:<slug>``, or "" when the score is under ``min_score``)."""
         low = a.low[i:j]
         entry = self._terms.get(key)
         if entry is None:
@@ -647,7 +647,7 @@ class TermDiscovery:
             score = round(self._scorer.score(a, i, j, False), 4)
             slug = discovered_slug(a, i, j) if score >= self.min_score else ""
             # a tuple, not a list: the garbage collector stops tracking tuples of atoms
-            entry = self._terms[key] = (low, score, slug, None)
+            entry = self._terms[key] = (low, score, "x:" + slug if slug else "", None)
         return entry
 
     def _chunk_terms(self, a: Analysis, known: set, spans: list, labels: dict) -> None:
@@ -660,19 +660,23 @@ class TermDiscovery:
         text, start, end, lower = a.doc_text, a.start, a.end, a.lower
         n = len(lower)
         min_score, subterms = self.min_score, self.subterms
+        terms, low = self._terms, a.low
         for i, j in chunk(a, self.lexicon):
             if (i, j) in known:
                 continue
             key = text[start[i]:end[j - 1]]
-            entry = self._term_entry(a, i, j, key)
-            score, slug = entry[1], entry[2]
+            entry = terms.get(key)
+            if entry is None or entry[0] != low[i:j]:
+                entry = self._term_entry(a, i, j, key)
+            score, cid = entry[1], entry[2]
             st = start[i]
             if st and text[st - 1] == "(" and j < n and lower[j] == ")":
                 score = round(self._scorer.score(a, i, j, True), 4)
                 slug = discovered_slug(a, i, j) if score >= min_score else ""
-            if score < min_score or not slug:
+                cid = "x:" + slug if slug else ""
+            if score < min_score or not cid:
                 continue
-            spans.append((i, j, "x:" + slug, "discovered", score))
+            spans.append((i, j, cid, "discovered", score))
             if subterms and j - i > 1:
                 subs = entry[3]
                 if subs is None:
