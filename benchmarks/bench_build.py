@@ -139,12 +139,12 @@ def main() -> None:
                 ("stage", "seconds", "share")))
     print(f"process start-up and imports: {seconds1 - total:.1f} s")
 
-    print("\nidentical outputs (bytes of graph.ttl, graph.kg.npz, papers.jsonl, extractions.jsonl):")
+    print("\nidentical outputs (bytes of graph.ttl, graph.kg.npz, papers.jsonl, extractions.jsonl.gz):")
     for name, (out, *_rest) in runs.items():
         if name == "--jobs 1":
             continue
         same = all((out1 / f).read_bytes() == (out / f).read_bytes()
-                   for f in ("graph.ttl", "graph.kg.npz", "papers.jsonl", "extractions.jsonl"))
+                   for f in ("graph.ttl", "graph.kg.npz", "papers.jsonl", "extractions.jsonl.gz"))
         print(f"  --jobs 1 vs {name}: {'identical' if same else 'DIFFERENT'}")
 
     naive = naive_noun_chunks(texts[:300])

@@ -300,20 +300,78 @@ def resolve_node(G: nx.MultiDiGraph, name: str) -> str:
 # ----------------------------------------------------------------------------- structure
 
 
-def concept_communities(G: nx.MultiDiGraph, resolution: float = 1.0, seed: int = 0) -> list[list[str]]:
+#: Most concepts whose communities :func:`graph_stats` (``summary.json``, ``kg stats``)
+#: computes: the ``cooccurs`` graph is cut to the concepts with the most papers first
+#: (see :func:`concept_communities`), so the Louvain pass of a build is bounded whatever
+#: the corpus size (each concept keeps at most ``cooccurs_top_k`` partners, so at most
+#: 50 x 50,000 edges). The 74,728-paper arXiv CS build has 37,423 concepts with a
+#: ``cooccurs`` edge (Louvain: 8 s), under the bound, so its count (104) is that of the
+#: whole graph; a duplicated corpus of 250,000 papers has several times more.
+COMMUNITY_MAX_CONCEPTS = 50_000
+
+
+def concept_communities(G: nx.MultiDiGraph, resolution: float = 1.0, seed: int = 0, *,
+                        max_concepts: int | None = None) -> list[list[str]]:
     """Louvain communities of the ``cooccurs`` graph (weight: NPMI), largest first.
 
     Only concepts with at least one ``cooccurs`` edge take part. Each community is sorted
     by paper count (descending) then IRI; the result is deterministic for a given ``seed``.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph or kg.model.GraphModel
+    resolution, seed : float, int
+        Louvain's resolution and random seed.
+    max_concepts : int, optional
+        Bound the work: when more concepts than this have a ``cooccurs`` edge, only the
+        ``max_concepts`` of them with the most papers (ties: smaller IRI) take part, with
+        the ``cooccurs`` edges among them; concepts left without an edge there drop out.
+        Louvain's time and memory then depend on the bound, not on the corpus (a build
+        uses :data:`COMMUNITY_MAX_CONCEPTS`). None: the whole graph.
 
     Examples
     --------
     >>> G = _example_graph()
     >>> [[c.rsplit("/", 1)[1] for c in comm] for comm in concept_communities(G)]
     [['infinite-width', 'neural-tangent-kernel']]
+    >>> concept_communities(G, max_concepts=1)  # the one kept concept has no edge left
+    []
     """
+    from kg.model import GraphModel
+
+    if isinstance(G, GraphModel):
+        H = _model_cooccurs_graph(G, max_concepts)
+        return _communities(G.view(), H, resolution, seed)
     H = _relation_graph(G, "cooccurs", "npmi")
+    if max_concepts is not None and H.number_of_nodes() > max_concepts:
+        ranked = sorted(H, key=lambda n: (-(G.nodes[n].get("paper_count") or 0), n))
+        H = _relation_graph(G.subgraph(ranked[:max_concepts]), "cooccurs", "npmi")
     return _communities(G, H, resolution, seed)
+
+
+def _model_cooccurs_graph(M, max_concepts: int | None) -> nx.Graph:
+    """The ``cooccurs`` graph of a :class:`kg.model.GraphModel` as built by
+    :func:`_relation_graph` (same node and edge order), cut to ``max_concepts`` concepts
+    as :func:`concept_communities` explains, from the model's arrays: only the kept edges
+    become networkx objects."""
+    import numpy as np
+
+    u, v, w = M.c_u, M.c_v, M.c_npmi
+    if max_concepts is not None:
+        nodes = np.unique(np.concatenate([u, v]))
+        if nodes.size > max_concepts:
+            papers = np.array([M.concept_attrs[c].get("paper_count") or 0
+                               for c in nodes.tolist()], np.int64)
+            keep = np.zeros(len(M.concept_iris), bool)
+            keep[nodes[np.lexsort((nodes, -papers))[:max_concepts]]] = True  # index = IRI order
+            sel = keep[u] & keep[v]
+            u, v, w = u[sel], v[sel], w[sel]
+    iris = M.concept_iris
+    edges = sorted((iris[a], iris[b], x) for a, b, x in zip(u.tolist(), v.tolist(), w.tolist()))
+    H = nx.Graph()
+    H.add_nodes_from(sorted({n for a, b, _ in edges for n in (a, b)}))
+    H.add_weighted_edges_from(edges, weight="weight")
+    return H
 
 
 def paper_communities(G: nx.MultiDiGraph, resolution: float = 1.0, seed: int = 0) -> list[list[str]]:
@@ -329,10 +387,14 @@ def paper_communities(G: nx.MultiDiGraph, resolution: float = 1.0, seed: int = 0
     return _communities(G, H, resolution, seed)
 
 
-def _communities(G, H, resolution, seed) -> list[list[str]]:
+def _louvain(H: nx.Graph, resolution: float, seed: int) -> list[set[str]]:
     if H.number_of_nodes() == 0:
         return []
-    comms = nx.community.louvain_communities(H, weight="weight", resolution=resolution, seed=seed)
+    return nx.community.louvain_communities(H, weight="weight", resolution=resolution, seed=seed)
+
+
+def _communities(G, H, resolution, seed) -> list[list[str]]:
+    comms = _louvain(H, resolution, seed)
     out = [sorted(c, key=lambda n: (-(G.nodes[n].get("paper_count") or 0), n)) for c in comms]
     out.sort(key=lambda c: (-len(c), c[0]))
     return out
@@ -701,8 +763,9 @@ def graph_stats(G: nx.MultiDiGraph, *, top: int = 10, communities: bool = True) 
 
     Keys: ``nodes`` (count per kind), ``edges`` (count per relation), ``concepts``
     (count per source), ``top_concepts`` (``{iri, label, paper_count}``), ``concept_communities``
-    (Louvain count, or None if ``communities`` is false), ``dates`` (``first``, ``last``,
-    ``undated``), ``papers_without_concepts``.
+    (Louvain count over the :data:`COMMUNITY_MAX_CONCEPTS` concepts with the most papers,
+    see :func:`concept_communities`, or None if ``communities`` is false), ``dates``
+    (``first``, ``last``, ``undated``), ``papers_without_concepts``.
 
     Examples
     --------
@@ -728,7 +791,8 @@ def graph_stats(G: nx.MultiDiGraph, *, top: int = 10, communities: bool = True) 
         "concepts": dict(sorted(sources.items())),
         "top_concepts": [{"iri": c, "label": node_label(G, c),
                           "paper_count": G.nodes[c].get("paper_count") or 0} for c in top_concepts],
-        "concept_communities": len(concept_communities(G)) if communities else None,
+        "concept_communities": (len(concept_communities(G, max_concepts=COMMUNITY_MAX_CONCEPTS))
+                                if communities else None),
         "dates": {"first": dates[0] if dates else None, "last": dates[-1] if dates else None,
                   "undated": len(papers) - len(dates)},
         "papers_without_concepts": len(papers) - len(with_concepts),
@@ -745,12 +809,8 @@ def _model_stats(M, top: int, communities: bool) -> dict[str, Any]:
                     key=lambda c: (-(attrs[c].get("paper_count") or 0), M.concept_iris[c]))[:top]
     n_comms = None
     if communities:
-        H = nx.Graph()
-        edges = sorted((M.concept_iris[u], M.concept_iris[v], w) for u, v, w in
-                       zip(M.c_u.tolist(), M.c_v.tolist(), M.c_npmi.tolist()))
-        H.add_nodes_from(sorted({n for u, v, _ in edges for n in (u, v)}))
-        H.add_weighted_edges_from(edges, weight="weight")
-        n_comms = len(_communities(M.view(), H, 1.0, 0))
+        H = _model_cooccurs_graph(M, COMMUNITY_MAX_CONCEPTS)
+        n_comms = len(_louvain(H, 1.0, 0))
     dates = sorted(d for d in M.dates if d)
     return {
         "nodes": counts["nodes"],

@@ -38,7 +38,7 @@ import gc
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -126,20 +126,27 @@ def _concept_attrs(iri: str, obs: Mapping[str, Counter] | None, alt_labels: Iter
             "source": source, "definition": definition, "paper_count": count}
 
 
-def _paper_fields(paper: Any) -> dict[str, Any]:
+class _PaperInfo(NamedTuple):
+    """What the model keeps of a paper while it is built (a tuple: about a quarter of
+    the memory of a dict, which counts at millions of papers)."""
+
+    id: str
+    title: str
+    abstract: str
+    date: Any
+    url: Any
+    source: Any
+    authors: tuple
+
+
+def _paper_fields(paper: Any) -> _PaperInfo:
     if isinstance(paper, Paper):
-        return {
-            "id": paper.id, "title": paper.title, "abstract": paper.abstract,
-            "date": paper.date, "url": paper.url, "source": paper.source,
-            "authors": tuple(paper.authors),
-        }
+        return _PaperInfo(paper.id, paper.title, paper.abstract, paper.date, paper.url,
+                          paper.source, tuple(paper.authors))
     if isinstance(paper, Mapping):
-        return {
-            "id": str(paper["id"]), "title": paper.get("title") or "",
-            "abstract": paper.get("abstract") or "", "date": paper.get("date"),
-            "url": paper.get("url"), "source": paper.get("source") or "",
-            "authors": tuple(paper.get("authors") or ()),
-        }
+        return _PaperInfo(str(paper["id"]), paper.get("title") or "",
+                          paper.get("abstract") or "", paper.get("date"), paper.get("url"),
+                          paper.get("source") or "", tuple(paper.get("authors") or ()))
     raise GraphError(f"not a paper: {paper!r}")
 
 
@@ -296,53 +303,19 @@ class GraphModel:
         inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
         W = (sp.diags(inv) @ W).tocsr()
         WT = W.T.tocsr()
-        pairs: dict[tuple[int, int], float] = {}
-        for start in range(0, n, _BLOCK_ROWS):
-            S = (W[start:start + _BLOCK_ROWS] @ WT).tocsr()
-            indptr, indices, data = S.indptr, S.indices, S.data
-            for r in range(S.shape[0]):
-                i = start + r
-                lo, hi = indptr[r], indptr[r + 1]
-                if lo == hi:
-                    continue
-                cand = indices[lo:hi]
-                w = data[lo:hi]
-                mask = (cand != i) & (w > 0)
-                cand, w = cand[mask], w[mask]
-                if cand.size == 0:
-                    continue
-                if cand.size > top_k:
-                    kth = np.partition(w, cand.size - top_k)[cand.size - top_k]
-                    keep = w >= kth
-                    cand, w = cand[keep], w[keep]
-                order = np.lexsort((cand, -w))[:top_k]
-                for j, wij in zip(cand[order].tolist(), w[order].tolist()):
-                    key = (i, j) if i < j else (j, i)
-                    if key not in pairs:
-                        pairs[key] = wij
-        kept = sorted(_degree_bounded(pairs, n, top_k).items())
-        if not kept:
+        lo, hi, w = _degree_bounded_arrays(*_similar_candidates(W, WT, top_k), n, top_k)
+        if lo.size == 0:
             return
         # shared concepts: eligible ones in both papers, rarest (highest IDF) first
-        Xe = X[:, np.flatnonzero(eligible)].tocsr()
         ecols = np.flatnonzero(eligible)
         rank = np.empty(nconc := X.shape[1], np.int64)  # position by (-idf, IRI)
         order = np.lexsort((np.arange(nconc), -idf))
         rank[order] = np.arange(nconc)
-        shared = np.full((len(kept), MAX_SHARED), -1, np.int32)
-        ind, ptr = Xe.indices, Xe.indptr
-        for t, ((i, j), _) in enumerate(kept):
-            common = np.intersect1d(ind[ptr[i]:ptr[i + 1]], ind[ptr[j]:ptr[j + 1]],
-                                    assume_unique=True)
-            if common.size:
-                cs = ecols[common]
-                cs = cs[np.argsort(rank[cs], kind="stable")][:MAX_SHARED]
-                shared[t, :cs.size] = cs
-        ij = np.array([k for k, _ in kept], dtype=np.int64)
-        self.s_u = rows[ij[:, 0]].astype(np.int32)
-        self.s_v = rows[ij[:, 1]].astype(np.int32)
-        self.s_weight = np.array([round(float(w), 6) for _, w in kept])
-        self.s_shared = shared
+        self.s_u = rows[lo].astype(np.int32)
+        self.s_v = rows[hi].astype(np.int32)
+        self.s_weight = _round6(w)
+        self.s_shared = _shared_concepts(X[:, ecols].tocsr(), lo, hi, rank[ecols], MAX_SHARED,
+                                         names=ecols)
 
     def _cooccurs(self, X, min_support, min_npmi, top_k) -> None:
         n = X.shape[0]
@@ -351,24 +324,21 @@ class GraphModel:
         if keep.size < 2:
             return
         B = X[:, keep].tocsc().astype(np.int32)
-        C = sp.triu(B.T @ B, k=1).tocoo()
-        mask = C.data >= min_support
-        ri, ci, support = keep[C.row[mask]], keep[C.col[mask]], C.data[mask].astype(np.float64)
-        p_ij = support / n
-        p_i, p_j = df[ri] / n, df[ci] / n
-        with np.errstate(divide="ignore", invalid="ignore"):
-            npmi = np.log(p_ij / (p_i * p_j)) / -np.log(p_ij)
-        npmi = np.where(p_ij >= 1.0, 0.0, npmi)  # both in every paper: no information
-        sel = np.flatnonzero(npmi >= min_npmi)
-        rounded = np.array([round(float(x), 6) for x in npmi[sel].tolist()])  # as published
+        BT = B.T.tocsr()
+        parts = []  # per block of concepts: the pairs that pass both thresholds
+        for start in range(0, keep.size, _COOCCURS_BLOCK):
+            parts.append(_npmi_pairs(BT[start:start + _COOCCURS_BLOCK] @ B, start, keep, df,
+                                     n, min_support, min_npmi))
+        ri, ci, support, npmi = (np.concatenate(a) for a in zip(*parts))
+        del parts
+        rounded = _round6(npmi)  # as published
+        sel = np.arange(ri.size)
         if top_k is not None:  # ranked by the published NPMI, so the choice is explainable
-            keep = _top_k_either_end(ri[sel], ci[sel], rounded, support[sel], top_k)
-            sel, rounded = sel[keep], rounded[keep]
-        order = np.lexsort((ci[sel], ri[sel]))  # IRI order == index order
-        sel, rounded = sel[order], rounded[order]
+            sel = _top_k_either_end(ri, ci, rounded, support, top_k)
+        sel = sel[np.lexsort((ci[sel], ri[sel]))]  # IRI order == index order
         self.c_u = ri[sel].astype(np.int32)
         self.c_v = ci[sel].astype(np.int32)
-        self.c_npmi = rounded.astype(np.float64)
+        self.c_npmi = rounded[sel].astype(np.float64)
         self.c_support = support[sel].astype(np.int64)
 
     # ---------------------------------------------------------------------- lookups
@@ -575,6 +545,51 @@ def _base() -> str:
     return BASE
 
 
+#: Concepts whose co-occurrence counts are made at a time (a block of rows of the
+#: concept x concept product): the whole product of a duplicated 250 k-paper corpus held
+#: tens of millions of pairs, several GB, before the thresholds cut it down.
+_COOCCURS_BLOCK = 8192
+
+
+def _npmi_pairs(C, start: int, keep: np.ndarray, df: np.ndarray, n: int, min_support: int,
+                min_npmi: float) -> tuple:
+    """The pairs of a block of rows ``C`` (rows ``start``..., columns: all concepts of
+    ``keep``) of the co-occurrence counts, upper triangle only, with ``support >=
+    min_support`` and ``npmi >= min_npmi``: ``(ri, ci, support, npmi)``, concept indices."""
+    C = C.tocoo()
+    row = C.row.astype(np.int64) + start
+    mask = (C.col > row) & (C.data >= min_support)
+    ri, ci = keep[row[mask]], keep[C.col[mask]]
+    support = C.data[mask].astype(np.float64)
+    p_ij = support / n
+    p_i, p_j = df[ri] / n, df[ci] / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        npmi = np.log(p_ij / (p_i * p_j)) / -np.log(p_ij)
+    npmi = np.where(p_ij >= 1.0, 0.0, npmi)  # both in every paper: no information
+    sel = np.flatnonzero(npmi >= min_npmi)
+    return ri[sel], ci[sel], support[sel], npmi[sel]
+
+
+def _round6(x: np.ndarray) -> np.ndarray:
+    """``round(v, 6)`` of every value, exactly as Python rounds (the published figures),
+    without a Python float per value: numpy's ``rint(v * 1e6) / 1e6`` is the same except
+    where ``v * 1e6`` lies within a rounding error of a half, and those few are rounded
+    by Python.
+
+    >>> _round6(np.array([0.1234565, 2.5e-07, 0.0000015, -0.30000049999])).tolist() == [
+    ...     round(0.1234565, 6), round(2.5e-07, 6), round(0.0000015, 6), round(-0.30000049999, 6)]
+    True
+    """
+    x = np.asarray(x, np.float64)
+    out = np.round(x, 6)
+    scaled = x * 1e6
+    # v * 1e6 is off by at most |v| * 1e6 * 2**-53 (1e-10 for |v| <= 1): a wide margin
+    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6 + np.abs(scaled) * 1e-12)
+    if near.size:
+        out[near] = [round(v, 6) for v in x[near].tolist()]
+    return out
+
+
 def _top_k_either_end(u: np.ndarray, v: np.ndarray, weight: np.ndarray, support: np.ndarray,
                       k: int) -> np.ndarray:
     """Positions of the pairs that are among the ``k`` strongest of ``u`` or of ``v``
@@ -601,23 +616,100 @@ def _top_k_either_end(u: np.ndarray, v: np.ndarray, weight: np.ndarray, support:
     return np.flatnonzero(keep)
 
 
-def _degree_bounded(pairs: dict[tuple[int, int], float], n: int, top_k: int):
-    """Keep the strongest candidate pairs such that no paper has more than ``top_k`` links.
+def _similar_candidates(W, WT, top_k: int):
+    """Every paper's ``top_k`` most similar papers (ties: smaller index), as arrays
+    ``(lo, hi, weight)`` of pairs ``lo < hi``, each pair once, with the weight of its
+    first proposal (rows are visited in index order), in (lo, hi) order.
 
-    Candidates are each paper's own top k; they are accepted greedily from the highest
-    weight down (ties by index), skipping a pair once either paper has ``top_k`` links.
-
-    >>> _degree_bounded({(0, 1): 0.9, (0, 2): 0.8, (1, 2): 0.7}, 3, 1)
-    {(0, 1): 0.9}
+    The cosine matrix is made ``_BLOCK_ROWS`` rows at a time; candidates are kept in
+    arrays (about 20 bytes each, at most ``top_k`` a paper), not in a dict of tuples.
     """
+    n = W.shape[0]
+    lo_parts, hi_parts, w_parts = [], [], []
+    for start in range(0, n, _BLOCK_ROWS):
+        S = (W[start:start + _BLOCK_ROWS] @ WT).tocsr()
+        indptr, indices, data = S.indptr, S.indices, S.data
+        for r in range(S.shape[0]):
+            i = start + r
+            a, b = indptr[r], indptr[r + 1]
+            if a == b:
+                continue
+            cand = indices[a:b]
+            w = data[a:b]
+            mask = (cand != i) & (w > 0)
+            cand, w = cand[mask], w[mask]
+            if cand.size == 0:
+                continue
+            if cand.size > top_k:
+                kth = np.partition(w, cand.size - top_k)[cand.size - top_k]
+                keep = w >= kth
+                cand, w = cand[keep], w[keep]
+            order = np.lexsort((cand, -w))[:top_k]
+            cand = cand[order].astype(np.int64)
+            lo_parts.append(np.minimum(cand, i))
+            hi_parts.append(np.maximum(cand, i))
+            w_parts.append(w[order])
+    if not lo_parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+    lo, hi, w = np.concatenate(lo_parts), np.concatenate(hi_parts), np.concatenate(w_parts)
+    del lo_parts, hi_parts, w_parts
+    order = np.lexsort((np.arange(lo.size), hi, lo))  # a pair's first proposal first
+    lo, hi, w = lo[order], hi[order], w[order]
+    first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
+    return lo[first], hi[first], w[first]
+
+
+def _degree_bounded_arrays(lo: np.ndarray, hi: np.ndarray, w: np.ndarray, n: int,
+                           top_k: int):
+    """Keep the strongest candidate pairs such that no paper has more than ``top_k`` links;
+    return them in (lo, hi) order.
+
+    Candidates (each paper's own top k) are accepted greedily from the highest weight down
+    (ties by (lo, hi)), skipping a pair once either paper has ``top_k`` links.
+
+    >>> [a.tolist() for a in _degree_bounded_arrays(
+    ...     np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([0.9, 0.8, 0.7]), 3, 1)]
+    [[0], [1], [0.9]]
+    """
+    order = np.lexsort((hi, lo, -w))
     degree = [0] * n
-    kept = {}
-    for (i, j), w in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
+    accepted = []
+    for t, i, j in zip(order.tolist(), lo[order].tolist(), hi[order].tolist()):
         if degree[i] < top_k and degree[j] < top_k:
             degree[i] += 1
             degree[j] += 1
-            kept[(i, j)] = w
-    return kept
+            accepted.append(t)
+    keep = np.sort(np.array(accepted, np.int64))  # candidates are in (lo, hi) order
+    return lo[keep], hi[keep], w[keep]
+
+
+def _shared_concepts(Xe, lo: np.ndarray, hi: np.ndarray, rank: np.ndarray,
+                     max_shared: int, names: np.ndarray | None = None,
+                     block: int = 65536) -> np.ndarray:
+    """For each pair (lo, hi) of papers, up to ``max_shared`` columns of ``Xe`` (a 0/1
+    paper x concept CSR matrix) that both rows have, by ascending ``rank`` of the column;
+    -1 pads. ``names`` gives the number stored for each column (default: its index).
+    Pairs are done ``block`` at a time, with sparse products, not one by one.
+
+    >>> Xe = sp.csr_matrix(np.array([[1, 1, 1], [1, 0, 1], [0, 1, 1]]))
+    >>> _shared_concepts(Xe, np.array([0, 0]), np.array([1, 2]), np.array([2, 1, 0]), 2).tolist()
+    [[2, 0], [2, 1]]
+    """
+    out = np.full((lo.size, max_shared), -1, np.int32)
+    for start in range(0, lo.size, block):
+        a, b = lo[start:start + block], hi[start:start + block]
+        C = Xe[a].multiply(Xe[b]).tocsr()  # a common concept: both rows have it
+        C.eliminate_zeros()
+        C.sort_indices()
+        row = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+        col = C.indices.astype(np.int64)
+        order = np.lexsort((rank[col], row))
+        row, col = row[order], col[order]
+        first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        pos = np.arange(row.size) - np.repeat(first, np.diff(np.r_[first, row.size]))
+        sel = pos < max_shared
+        out[start + row[sel], pos[sel]] = col[sel] if names is None else names[col[sel]]
+    return out
 
 
 # -------------------------------------------------------------------------- builder
@@ -709,10 +801,10 @@ class _Builder:
     def run(self, papers, records=None, rows=None) -> None:
         from kg.graph import paper_iri
 
-        paper_info: dict[str, dict[str, Any]] = {}
+        paper_info: dict[str, _PaperInfo] = {}
         for paper in papers:
             info = _paper_fields(paper)
-            paper_info[paper_iri(info["id"])] = info
+            paper_info[paper_iri(info.id)] = info
         if rows is None:
             rows = self._rows(records)
 
@@ -724,9 +816,11 @@ class _Builder:
         rec_paper: list[str] = []
         # flat typed arrays (4-8 bytes an entry, no Python object per mention)
         rec_ptr = array("q", [0])
-        e_concept, e_count, e_fields = array("q"), array("q"), array("i")
+        # (4 bytes where a value is below 2**31: concept numbers, counts, offsets into a
+        # paper's text; an overflow raises instead of wrapping)
+        e_concept, e_count, e_fields = array("i"), array("i"), array("i")
         e_score, e_evptr = array("d"), array("q", [0])
-        ev_where, ev_start, ev_len = array("b"), array("q"), array("q")
+        ev_where, ev_start, ev_len = array("b"), array("i"), array("i")
         done: set[str] = set()
         for rid, title, abstract, entries in rows:
             piri = paper_iri(rid)
@@ -742,7 +836,7 @@ class _Builder:
                 info = paper_info[piri] = _paper_fields(
                     {"id": rid, "title": title, "abstract": abstract})
             # evidence is located in the record's text; the paper's may differ
-            same_text = title is None or (info["title"] == title and info["abstract"] == abstract)
+            same_text = title is None or (info.title == title and info.abstract == abstract)
             for iri, label, ctype, source, alts, count, score, fields, evidence in entries:
                 # observed (label, type, source): a tuple while seen once (most discovered
                 # terms are), a Counter from the second time on
@@ -767,7 +861,7 @@ class _Builder:
                 for code in evidence:
                     if not same_text and code[0] != _EXTRA:
                         code = _locate(_sentence_of(code, title, abstract),
-                                       info["title"], info["abstract"])
+                                       info.title, info.abstract)
                     ev_where.append(code[0])
                     if code[0] == _EXTRA:
                         ev_start.append(extra.setdefault(code[1], len(extra)))
@@ -782,8 +876,8 @@ class _Builder:
         self.m.field_sets = list(field_no)
         self.m.extra_sentences = list(extra)
         rec_ptr_a = np.frombuffer(rec_ptr, np.int64)
-        e_concept_a = np.frombuffer(e_concept, np.int64)
-        e_count_a = np.frombuffer(e_count, np.int64)
+        e_concept_a = np.frombuffer(e_concept, np.int32)
+        e_count_a = np.frombuffer(e_count, np.int32)
         # papers per concept: label-only entries of merged papers (count -1) do not count
         paper_count = np.bincount(e_concept_a[e_count_a >= 0], minlength=len(seen))
         self._concepts(concept_no, seen, seen_alts, paper_count)
@@ -791,7 +885,7 @@ class _Builder:
         self._mentions(rec_paper, rec_ptr_a, e_concept_a, e_count_a,
                        np.frombuffer(e_score, np.float64), np.frombuffer(e_fields, np.int32),
                        np.frombuffer(e_evptr, np.int64), np.frombuffer(ev_where, np.int8),
-                       np.frombuffer(ev_start, np.int64), np.frombuffer(ev_len, np.int64))
+                       np.frombuffer(ev_start, np.int32), np.frombuffer(ev_len, np.int32))
         self._authors(paper_info)
 
     def _rows(self, records) -> Iterator[tuple]:
@@ -887,12 +981,12 @@ class _Builder:
         m.paper_iris = sorted(paper_info)
         for piri in m.paper_iris:
             info = paper_info[piri]
-            m.paper_ids.append(info["id"])
-            m.titles.append(info["title"])
-            m.abstracts.append(info["abstract"])
-            m.dates.append(info["date"] or None)
-            m.urls.append(info["url"])
-            m.sources.append(info["source"])
+            m.paper_ids.append(info.id)
+            m.titles.append(info.title)
+            m.abstracts.append(info.abstract)
+            m.dates.append(info.date or None)
+            m.urls.append(info.url)
+            m.sources.append(info.source)
 
     def _mentions(self, rec_paper, rec_ptr, e_concept, e_count, e_score, e_fields, e_evptr,
                   ev_where, ev_start, ev_len) -> None:
@@ -929,7 +1023,7 @@ class _Builder:
         per_paper = []
         for piri in m.paper_iris:
             done, row = set(), []
-            for position, name in enumerate(paper_info[piri]["authors"], 1):
+            for position, name in enumerate(paper_info[piri].authors, 1):
                 name = " ".join(str(name).split())
                 if not name:
                     continue

@@ -116,8 +116,6 @@ def build(
     inputs are merged into them; the result equals a fresh build of all inputs together.
     ``out_dir`` is replaced atomically, so a failed build leaves it as it was.
     """
-    from kg.ingest import merge_papers, read_inputs
-
     options = options or BuildOptions()
     out_dir = Path(out_dir)
     timer = _Timer()
@@ -125,57 +123,39 @@ def build(
 
     with atomic_directory(out_dir) as tmp:
         with timer.stage("ingest"):
-            ingest = read_inputs([Path(p) for p in inputs], fmt=options.fmt,
-                                 strict=options.strict)
-            papers = list(ingest.papers)
-            counts = {
-                "read": ingest.read,
-                "kept": ingest.kept,
-                "merged": ingest.merged,
-                "rejected": ingest.rejected,
-            }
-            if update:
-                previous = load_papers(out_dir)
-                merged = merge_papers(list(previous) + papers)
-                counts["previous"] = len(previous)
-                counts["merged"] += len(previous) + len(papers) - len(merged.papers)
-                papers = list(merged.papers)
-            counts["papers"] = len(papers)
-            write_papers(tmp, papers)
+            papers, counts, rejects = _ingest(inputs, options, out_dir, tmp, update)
 
-        # extraction streams into the model: workers hand over each chunk's JSON Lines
-        # (written to extractions.jsonl) and its compact rows (aggregated into the model's
-        # columns as they come); "link" is what follows: ordering and the derived links
+        # extraction streams into the model: workers hand over each chunk's JSON Lines,
+        # gzip-compressed (appended to extractions.jsonl.gz: gzip members concatenate),
+        # and its compact rows (aggregated into the model's columns as they come); "link"
+        # is what follows: ordering and the derived links
         extract_stats: dict[str, int] = {}
-        with open(tmp / EXTRACTIONS_FILE, "w", encoding="utf-8") as fh:
+        with open(tmp / EXTRACTIONS_FILE, "wb") as fh:
             def rows():
                 with timer.stage("extract"):
-                    for text, chunk_rows in _extract(papers, options, shard_dir(out_dir),
+                    for data, chunk_rows in _extract(papers, options, shard_dir(out_dir),
                                                      progress, extract_stats):
-                        fh.write(text)
+                        fh.write(data)
                         yield from chunk_rows
+                # the model has taken what it needs of the papers (it read them before
+                # the first row): free them before the link stage's peak
+                papers.clear()
                 timer.start("link")
 
             graph = _link(papers, rows(), options)
         timer.stop("link")
         counts.update(extract_stats)
 
-        stats: dict[str, Any] = {}
-
-        def analyze() -> None:
-            with timer.stage("analyze"):
-                stats.update(_analyze(graph))
-
-        # with --jobs > 1 the writers run in child processes while this one analyzes (the
-        # export time then spans both); with one job, analyze comes first, timed apart
+        # the writers and the statistics run here, one after the other (see _export)
         with timer.stage("export"):
-            _export(graph, tmp, options, meanwhile=analyze)
-        if options.jobs == 1:
-            timer.timings["export"] = round(timer.timings["export"] - timer.timings["analyze"], 3)
+            stats, analyze_s = _export(graph, tmp, options)
+        timer.timings["analyze"] = analyze_s
+        timer.timings["export"] = round(timer.timings["export"] - analyze_s, 3)
+        timer.peak_rss_mb["analyze"] = timer.peak_rss_mb["export"]
         result = BuildResult(
             out_dir=out_dir,
             counts=counts,
-            rejects=[str(r) for r in ingest.rejects],
+            rejects=rejects,
             graph=stats,
         )
         result.timings = timer.timings
@@ -183,6 +163,37 @@ def build(
         result.peak_rss_mb = timer.peak_rss_mb
         _write_summary(tmp, result, inputs, options, update)
     return result
+
+
+def _ingest(inputs, options: BuildOptions, out_dir: Path, tmp: Path,
+            update: bool) -> tuple[list[Paper], dict[str, int], list[str]]:
+    """Read (and with ``update`` merge) the papers and write ``papers.jsonl``.
+
+    Returns the papers *slimmed* for the rest of the build (``ids`` and ``meta``, written
+    to ``papers.jsonl`` here, are needed by no later stage, and at scale they are about a
+    third of a paper's memory), the counts and the rejects as text.
+    """
+    from kg.ingest import merge_papers, read_inputs
+
+    ingest = read_inputs([Path(p) for p in inputs], fmt=options.fmt, strict=options.strict)
+    papers = list(ingest.papers)
+    counts = {"read": ingest.read, "kept": ingest.kept, "merged": ingest.merged,
+              "rejected": ingest.rejected}
+    if update:
+        previous = load_papers(out_dir)
+        merged = merge_papers(list(previous) + papers)
+        counts["previous"] = len(previous)
+        counts["merged"] += len(previous) + len(papers) - len(merged.papers)
+        papers = list(merged.papers)
+    counts["papers"] = len(papers)
+    write_papers(tmp, papers)
+    return [_slim(p) for p in papers], counts, [str(r) for r in ingest.rejects]
+
+
+def _slim(paper: Paper) -> Paper:
+    """``paper`` without ``ids`` and ``meta`` (what extraction and the model never read)."""
+    return Paper(id=paper.id, title=paper.title, abstract=paper.abstract,
+                 authors=paper.authors, date=paper.date, url=paper.url, source=paper.source)
 
 
 def shard_dir(out_dir: Path) -> Path:
@@ -195,7 +206,7 @@ def shard_dir(out_dir: Path) -> Path:
 
 
 def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
-             progress: ProgressFn | None, stats: dict) -> Iterable[str]:
+             progress: ProgressFn | None, stats: dict) -> Iterable[tuple[bytes, list]]:
     from kg.engine import extract_jsonl
     from kg.extract import ExtractSettings
 
@@ -204,7 +215,7 @@ def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
         shutil.rmtree(shards, ignore_errors=True)
     return extract_jsonl(papers, settings, jobs=options.jobs, engine=options.engine,
                          scheduler=options.scheduler, cache_dir=shards, progress=progress,
-                         stats=stats, rows=True)
+                         stats=stats, rows=True, compressed=True)
 
 
 def _link(papers: list[Paper], rows: Iterable[tuple], options: BuildOptions):
@@ -215,13 +226,16 @@ def _link(papers: list[Paper], rows: Iterable[tuple], options: BuildOptions):
     return GraphModel.build(papers, None, load_ontology(), top_k=options.top_k, rows=rows)
 
 
-def _analyze(graph) -> dict[str, Any]:
+def _analyze(graph) -> tuple[dict[str, Any], float]:
+    """The summary statistics of the model, and the seconds they took."""
     from kg.analyze import graph_stats
 
-    return graph_stats(graph)
+    t0 = time.perf_counter()
+    stats = graph_stats(graph)
+    return stats, round(time.perf_counter() - t0, 3)
 
 
-#: Files every build writes beside papers.jsonl and extractions.jsonl.
+#: Files every build writes beside papers.jsonl and extractions.jsonl.gz.
 CORE_OUTPUTS = ("graph.kg.npz", "graph.ttl", "graph.html")
 #: File (or directory) name of each optional export format (``kg build --export``).
 EXPORT_NAMES = {"graphml": "graph.graphml", "gexf": "graph.gexf", "csv": "graph-csv",
@@ -247,86 +261,31 @@ def export_format(fmt: str) -> str:
     return name
 
 
-def _export(graph, tmp: Path, options: BuildOptions, meanwhile=None) -> None:
-    """Write every output of the model; with ``jobs > 1`` each writer runs in its own
-    forked process (they only read the model), so they share the cores, and
-    ``meanwhile`` runs here while they work (else before them)."""
+def _export(graph, tmp: Path, options: BuildOptions) -> tuple[dict[str, Any], float]:
+    """Write every output of the model and compute its summary statistics; return the
+    statistics and the seconds they took.
+
+    Everything runs in this process, one step after the other, whatever ``jobs``: a
+    forked writer would double the memory of the model at the peak, because reading a
+    Python object writes its reference count, so every page that either process reads
+    after the fork is copied (at 75 k papers, a forked Turtle or HTML writer held 300-700
+    MB of its own: the build's peak PSS was 2.2 GB with two forked writers, 1.65 GB with
+    one, 1.57 GB with none, now at the end of extraction).
+    """
     from kg.export import export
     from kg.rdf import write_rdf
     from kg.store import save_model
     from kg.view import write_html
 
     view = graph.view()  # streaming writers: attributes made one node at a time
-    tasks = [
-        lambda: write_rdf(view, tmp / "graph.ttl", format="turtle"),
-        lambda: write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes,
-                           title=options.title),
-    ]
+    save_model(graph, tmp)
+    write_rdf(view, tmp / "graph.ttl", format="turtle")
     for fmt in dict.fromkeys(export_format(f) for f in options.exports):
         streams = fmt not in ("gexf", "csv")  # those two copy the graph in networkx anyway
-        tasks.append(lambda fmt=fmt, streams=streams: export(
-            view if streams else graph.to_networkx(), fmt, tmp / EXPORT_NAMES[fmt]))
-
-    def here() -> None:  # in this process: the model file (a second copy of its strings in
-        save_model(graph, tmp)  # a child would cost memory), then ``meanwhile``
-        if meanwhile is not None:
-            meanwhile()
-
-    _run_tasks(tasks, parallel=options.jobs > 1, meanwhile=here)
-
-
-def _run_tasks(tasks, parallel: bool, meanwhile=None) -> None:
-    """Run ``tasks`` (callables), in forked child processes when ``parallel``, and
-    ``meanwhile`` in this process; the first failure is raised here with the child's
-    message."""
-    import multiprocessing as mp
-
-    from kg.errors import KGError
-
-    if not parallel or "fork" not in mp.get_all_start_methods():
-        if meanwhile is not None:
-            meanwhile()
-        for task in tasks:
-            task()
-        return
-    ctx = mp.get_context("fork")
-    running = []
-    for task in tasks:
-        recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(task, send), daemon=True)
-        proc.start()
-        send.close()
-        running.append((proc, recv))
-    try:
-        if meanwhile is not None:
-            meanwhile()
-    except BaseException:
-        for proc, _ in running:
-            proc.terminate()
-        raise
-    errors = []
-    for proc, recv in running:
-        try:
-            message = recv.recv()
-        except EOFError:
-            message = "an export process died"
-        proc.join()
-        if message is None and proc.exitcode != 0:
-            message = f"an export process exited with code {proc.exitcode}"
-        if message is not None:
-            errors.append(message)
-    if errors:
-        raise KGError(errors[0])
-
-
-def _child(task, conn) -> None:
-    try:
-        task()
-        conn.send(None)
-    except BaseException as exc:  # reported to the parent, which raises
-        conn.send(str(exc) or type(exc).__name__)
-    finally:
-        conn.close()
+        export(view if streams else graph.to_networkx(), fmt, tmp / EXPORT_NAMES[fmt])
+    stats = _analyze(graph)
+    write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes, title=options.title)
+    return stats
 
 
 def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions, update: bool) -> None:

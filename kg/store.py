@@ -2,16 +2,18 @@
 
 A build directory holds (names are stable; users script against them):
 
-=====================  ===========================================================
-``papers.jsonl``       one normalized paper per line (``id, title, abstract, authors,
-                       date, url, source, ids, meta``)
-``extractions.jsonl``  one extraction record per paper (the ``kg extract`` shape)
-``graph.kg.npz``       the compact graph model (:mod:`kg.model`; what queries load)
-``graph.ttl``          the RDF view (Turtle)
-``graph.html``         the interactive map, self-contained
-``summary.json``       counts, rejects, timings
-``graph.graphml`` ...  other formats, when asked for (``kg build --export graphml``)
-=====================  ===========================================================
+========================  ========================================================
+``papers.jsonl``          one normalized paper per line (``id, title, abstract,
+                          authors, date, url, source, ids, meta``)
+``extractions.jsonl.gz``  one extraction record per paper (the ``kg extract`` shape),
+                          gzip-compressed JSON Lines (``zcat`` reads it); older builds
+                          wrote ``extractions.jsonl``, which is still read
+``graph.kg.npz``          the compact graph model (:mod:`kg.model`; what queries load)
+``graph.ttl``             the RDF view (Turtle)
+``graph.html``            the interactive map, self-contained
+``summary.json``          counts, rejects, timings
+``graph.graphml`` ...     other formats, when asked for (``kg build --export graphml``)
+========================  ========================================================
 
 ``graph.kg.npz`` is a NumPy archive: the model's integer and float columns as arrays, and
 its strings (IRIs, titles, abstracts, labels, ...) as one gzip-compressed JSON document
@@ -41,7 +43,9 @@ from kg.errors import ExportError, GraphError
 from kg.types import Paper
 
 PAPERS_FILE = "papers.jsonl"
-EXTRACTIONS_FILE = "extractions.jsonl"
+EXTRACTIONS_FILE = "extractions.jsonl.gz"
+#: What builds wrote before the extraction records were compressed (still read).
+LEGACY_EXTRACTIONS_FILE = "extractions.jsonl"
 GRAPH_FILE = "graph.kg.jsonl.gz"
 MODEL_FILE = "graph.kg.npz"
 SUMMARY_FILE = "summary.json"
@@ -129,9 +133,11 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
-    """Write rows as JSON Lines; return how many were written."""
+    """Write rows as JSON Lines (gzip-compressed when the name ends in ``.gz``); return
+    how many were written."""
     n = 0
-    with open(path, "w", encoding="utf-8") as fh:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False))
             fh.write("\n")
@@ -140,8 +146,10 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Iterate the JSON objects of a JSON Lines file written by kg."""
-    with open(path, encoding="utf-8") as fh:
+    """Iterate the JSON objects of a JSON Lines file written by kg (gzip-compressed when
+    its name ends in ``.gz``)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
@@ -157,9 +165,19 @@ def load_papers(directory: str | Path) -> list[Paper]:
     return [Paper.from_dict(d) for d in read_jsonl(path)]
 
 
+def extractions_path(directory: str | Path) -> Path | None:
+    """The extraction records file of a build directory (``extractions.jsonl.gz``, or
+    ``extractions.jsonl`` of an older build), or None."""
+    for name in (EXTRACTIONS_FILE, LEGACY_EXTRACTIONS_FILE):
+        path = Path(directory) / name
+        if path.is_file():
+            return path
+    return None
+
+
 def load_extractions(directory: str | Path) -> list[dict[str, Any]]:
-    """Read ``extractions.jsonl`` of a build directory."""
-    return list(read_jsonl(_require(directory, EXTRACTIONS_FILE)))
+    """Read the extraction records of a build directory (see :func:`extractions_path`)."""
+    return list(read_jsonl(extractions_path(directory) or _require(directory, EXTRACTIONS_FILE)))
 
 
 def load_summary(directory: str | Path) -> dict[str, Any]:
@@ -203,8 +221,21 @@ def _plain_dict(attrs: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(v) for k, v in attrs.items()}
 
 
+#: List elements JSON-encoded at a time when the model's strings are written, so the
+#: document is never one string in memory (at 2.5 M papers it would be about 5 GB, and
+#: as much again encoded).
+_JSON_SLICE = 4096
+#: Uncompressed bytes handed to zlib at a time.
+_ZLIB_PIECE = 1 << 20
+
+
 def save_model(model, directory: str | Path) -> Path:
     """Write a :class:`kg.model.GraphModel` to ``DIR/graph.kg.npz`` (see the module notes).
+
+    The strings document is JSON-encoded a slice of a list at a time and compressed as a
+    stream into a temporary file, then copied into the archive, so memory stays flat
+    whatever the model's size; the bytes are those of ``np.savez`` with the document
+    made by ``json.dumps`` and ``gzip.compress(level=1, mtime=0)`` in one piece.
 
     Examples
     --------
@@ -214,19 +245,76 @@ def save_model(model, directory: str | Path) -> Path:
     >>> load_model(save_model(M, tempfile.mkdtemp()).parent).paper_ids
     ['p1']
     """
-    import numpy as np
-
     from kg.export import atomic_output
 
     path = Path(directory) / MODEL_FILE
     strings = {name: getattr(model, name) for name in _MODEL_STRINGS}
     strings["format"] = MODEL_FORMAT
-    blob = gzip.compress(json.dumps(strings, ensure_ascii=False).encode("utf-8"),
-                         compresslevel=1, mtime=0)
     arrays = {name: getattr(model, name) for name in _MODEL_ARRAYS}
-    with atomic_output(path, "wb") as fh:
-        np.savez(fh, strings=np.frombuffer(blob, dtype=np.uint8), **arrays)
+    with tempfile.TemporaryFile(dir=directory) as blob, atomic_output(path, "wb") as fh:
+        size = _write_gzip(blob, _json_pieces(strings))
+        blob.seek(0)
+        _write_npz(fh, blob, size, arrays)
     return path
+
+
+def _json_pieces(doc: dict[str, Any]) -> Iterator[str]:
+    """``json.dumps(doc, ensure_ascii=False)`` in pieces: long list values are encoded
+    :data:`_JSON_SLICE` elements at a time (same separators, so the same text).
+
+    >>> doc = {"a": list(range(10_000)), "b": [[1, "é"]], "c": {"k": None}}
+    >>> "".join(_json_pieces(doc)) == json.dumps(doc, ensure_ascii=False)
+    True
+    """
+    yield "{"
+    for k, (key, value) in enumerate(doc.items()):
+        yield (", " if k else "") + json.dumps(str(key), ensure_ascii=False) + ": "
+        if not isinstance(value, list) or len(value) <= _JSON_SLICE:
+            yield json.dumps(value, ensure_ascii=False)
+            continue
+        yield "["
+        for start in range(0, len(value), _JSON_SLICE):
+            piece = json.dumps(value[start:start + _JSON_SLICE], ensure_ascii=False)[1:-1]
+            yield (", " if start else "") + piece
+        yield "]"
+    yield "}"
+
+
+def _write_gzip(out, pieces: Iterable[str], level: int = 1) -> int:
+    """Write the UTF-8 text of ``pieces`` to ``out`` as the gzip stream
+    ``gzip.compress(text, level, mtime=0)`` makes; return the compressed size."""
+    import zlib
+
+    z = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: gzip wrapper, mtime 0
+    size, buffer, buffered = 0, [], 0
+    for piece in pieces:
+        buffer.append(piece)
+        buffered += len(piece)
+        if buffered >= _ZLIB_PIECE:
+            size += out.write(z.compress("".join(buffer).encode("utf-8")))
+            buffer, buffered = [], 0
+    size += out.write(z.compress("".join(buffer).encode("utf-8")))
+    size += out.write(z.flush())
+    return size
+
+
+def _write_npz(fh, blob, size: int, arrays: dict[str, Any]) -> None:
+    """What ``np.savez(fh, strings=<the bytes of blob>, **arrays)`` writes, with the
+    ``strings`` member copied from the file ``blob`` rather than held in memory."""
+    import zipfile
+
+    import numpy as np
+
+    fmt = np.lib.format
+    with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        with zf.open("strings.npy", "w", force_zip64=True) as fid:
+            header = fmt.header_data_from_array_1_0(np.zeros(0, np.uint8))
+            header["shape"] = (size,)
+            fmt.write_array_header_1_0(fid, header)
+            shutil.copyfileobj(blob, fid, 16 << 20)
+        for name, value in arrays.items():
+            with zf.open(name + ".npy", "w", force_zip64=True) as fid:
+                fmt.write_array(fid, np.asanyarray(value), allow_pickle=False)
 
 
 def load_model(directory: str | Path):

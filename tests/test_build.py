@@ -17,7 +17,7 @@ from kg.store import load_graph, load_summary
 SEED_TITLES_FIRST = "Does Learning Require Memorization? A Short Tale about a Long Tail"
 CHROME = {"new", "Subscribe", "Daily Papers", "Sep 9", "Get trending papers in your email inbox!",
           "byAK and the research community"}
-OUTPUT_FILES = ("papers.jsonl", "extractions.jsonl", "graph.kg.npz", "graph.ttl",
+OUTPUT_FILES = ("papers.jsonl", "extractions.jsonl.gz", "graph.kg.npz", "graph.ttl",
                 "graph.html", "summary.json")
 
 
@@ -220,17 +220,17 @@ def test_killed_build_keeps_old_output_and_resumes(tmp_path, seed_path):
     assert run("build", "--demo", "-o", str(out), "-q").exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     shards = tmp_path / ".out.shards"
-    demo_shards = set(shards.glob("*.jsonl"))
+    demo_shards = set(shards.glob("*.jsonl.gz"))
     proc = subprocess.Popen([sys.executable, "-m", "kg", "build", str(src), "-o", str(out), "-q"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not set(shards.glob("*.jsonl")) - demo_shards:
+    while time.monotonic() < deadline and not set(shards.glob("*.jsonl.gz")) - demo_shards:
         if proc.poll() is not None:
             break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert set(shards.glob("*.jsonl")) - demo_shards, "no chunk finished before the kill"
+    assert set(shards.glob("*.jsonl.gz")) - demo_shards, "no chunk finished before the kill"
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert run("build", str(src), "-o", str(out), "-q").exit_code == 0
     counts = load_summary(out)["counts"]
@@ -274,7 +274,7 @@ def test_a_failing_writer_fails_the_build_and_leaves_no_output(tmp_path, seed_pa
     def broken(*args, **kwargs):
         raise ExportError("disk full while writing graph.html")
 
-    monkeypatch.setattr(kg.view, "write_html", broken)  # forked writers inherit it
+    monkeypatch.setattr(kg.view, "write_html", broken)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", str(seed_path), "-o", str(out), "--quiet",
                                       "--jobs", jobs])
@@ -298,3 +298,48 @@ def test_stats_and_exports_of_a_build_read_the_model_and_agree_with_networkx(dem
     write_rdf(G, tmp_path / "b.ttl", format="turtle")
     assert (tmp_path / "a.ttl").read_bytes() == (tmp_path / "b.ttl").read_bytes()
     assert (tmp_path / "a.ttl").read_bytes() == (demo_build / "graph.ttl").read_bytes()
+
+
+def test_extraction_records_are_kept_compressed_once_per_chunk(tmp_path, seed_path):
+    """extractions.jsonl.gz holds every record (the kg extract shape); the shards hold
+    the same gzip bytes, chunk by chunk, so the records are never stored uncompressed."""
+    import gzip
+
+    from kg.engine import extract_records
+    from kg.ingest import read_inputs
+    from kg.store import EXTRACTIONS_FILE, load_extractions
+
+    out = tmp_path / "out"
+    assert run("build", str(seed_path), "-o", str(out), "-q").exit_code == 0
+    data = (out / EXTRACTIONS_FILE).read_bytes()
+    records = [json.loads(line) for line in gzip.decompress(data).decode().splitlines()]
+    assert records == load_extractions(out)
+    assert records == list(extract_records(read_inputs([seed_path]).papers))
+    shards = sorted((tmp_path / ".out.shards").iterdir())
+    assert [p.suffixes for p in shards] == [[".jsonl", ".gz"]]
+    assert shards[0].read_bytes() == data
+    assert not (out / "extractions.jsonl").exists()
+
+
+def test_builds_of_older_versions_still_read(tmp_path, demo_build):
+    """An older build's uncompressed extractions.jsonl is still read (kg suggest), and
+    its uncompressed shards are removed by the next build instead of piling up."""
+    import shutil
+
+    from kg.store import EXTRACTIONS_FILE, extractions_path, load_extractions
+
+    old = tmp_path / "old"
+    shutil.copytree(demo_build, old)
+    records = load_extractions(old)
+    (old / EXTRACTIONS_FILE).unlink()
+    (old / "extractions.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert extractions_path(old) == old / "extractions.jsonl"
+    assert load_extractions(old) == records
+    result = run("suggest", "--graph", str(old), "--json", "--min-papers", "1")
+    assert result.exit_code == 0 and json.loads(result.output)
+    stale = tmp_path / ".new.shards" / ("0" * 40 + ".jsonl")
+    stale.parent.mkdir()
+    stale.write_text("{}\n")
+    assert run("build", "--demo", "-o", str(tmp_path / "new"), "-q").exit_code == 0
+    assert not stale.exists()

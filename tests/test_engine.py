@@ -47,7 +47,7 @@ def test_cache_resumes_and_matches(seed_papers, serial_records, tmp_path):
     stats: dict = {}
     first = list(extract_records(seed_papers, chunk_size=10, cache_dir=tmp_path, stats=stats))
     assert stats == {"chunks": 6, "chunks_cached": 0}
-    victim = sorted(tmp_path.glob("*.jsonl"))[0]
+    victim = sorted(tmp_path.glob("*.jsonl.gz"))[0]
     victim.unlink()  # as if the build died before this chunk finished
     second = list(extract_records(seed_papers, chunk_size=10, cache_dir=tmp_path, stats=stats))
     assert stats == {"chunks": 6, "chunks_cached": 5}

@@ -229,3 +229,151 @@ def test_cooccurs_keep_each_concepts_strongest_partners_only(arxiv_sample, k):
     # everything else is unchanged
     rest = lambda G: [(u, v, key) for u, v, key in G.edges(keys=True) if key != "cooccurs"]
     assert rest(G_k) == rest(G_all)
+
+
+def _bounded_reference(G, k):
+    """Louvain (networkx) on the cooccurs graph of the ``k`` concepts with a cooccurs edge
+    that have the most papers (ties: IRI), made here independently of kg.analyze."""
+    import networkx as nx
+
+    edges = [(u, v, d["npmi"]) for u, v, key, d in G.edges(keys=True, data=True)
+             if key == "cooccurs"]
+    ends = sorted({n for u, v, _ in edges for n in (u, v)},
+                  key=lambda n: (-G.nodes[n]["paper_count"], n))[:k]
+    keep = set(ends)
+    H = nx.Graph()
+    kept = sorted((u, v, w) for u, v, w in edges if u in keep and v in keep)
+    H.add_nodes_from(sorted({n for u, v, _ in kept for n in (u, v)}))
+    H.add_weighted_edges_from(kept, weight="weight")
+    comms = nx.community.louvain_communities(H, weight="weight", seed=0) if len(H) else []
+    return H, sorted(sorted(c) for c in comms)
+
+
+@pytest.mark.parametrize("k", [40, 300])
+def test_communities_over_the_bound_are_those_of_the_most_frequent_concepts(arxiv_sample, k):
+    """A graph with more cooccurs concepts than the bound: the communities are networkx
+    Louvain's on the bounded subgraph, from the model's arrays and from networkx alike."""
+    from kg.analyze import concept_communities
+
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    G = M.to_networkx()
+    n_concepts = len({n for u, v, key in G.edges(keys=True) if key == "cooccurs" for n in (u, v)})
+    assert n_concepts > k
+    H, expected = _bounded_reference(G, k)
+    assert 0 < len(H) <= k
+    for graph in (G, M):
+        got = concept_communities(graph, max_concepts=k)
+        assert sorted(sorted(c) for c in got) == expected
+        assert sum(map(len, got)) == len(H)
+    assert len(concept_communities(G)) != 0  # unbounded: the whole graph
+    assert sum(map(len, concept_communities(G))) == n_concepts
+
+
+def test_build_statistics_run_louvain_on_the_bounded_graph_only(arxiv_sample, monkeypatch):
+    """graph_stats (summary.json, kg stats) never hands Louvain more than
+    COMMUNITY_MAX_CONCEPTS concepts, from the model or from networkx."""
+    import networkx as nx
+
+    import kg.analyze as analyze
+
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    G = M.to_networkx()
+    louvain = nx.community.louvain_communities
+    sizes = []
+
+    def spy(H, **kwargs):
+        sizes.append(H.number_of_nodes())
+        return louvain(H, **kwargs)
+
+    monkeypatch.setattr(analyze, "COMMUNITY_MAX_CONCEPTS", 50)
+    monkeypatch.setattr(nx.community, "louvain_communities", spy)
+    a, b = analyze.graph_stats(M), analyze.graph_stats(G)
+    assert a == b
+    assert sizes and max(sizes) <= 50
+    assert a["concept_communities"] == len(_bounded_reference(G, 50)[1])
+
+
+def test_model_file_is_streamed_yet_equals_the_one_shot_archive(arxiv_sample, tmp_path,
+                                                                monkeypatch):
+    """save_model encodes and compresses the strings piece by piece (flat memory), and
+    writes the bytes np.savez wrote with the whole document made in one piece."""
+    import gzip
+    import json
+
+    import numpy as np
+
+    import kg.store as store
+
+    papers, records, onto = arxiv_sample
+    M = GraphModel.build(papers, records, onto)
+    strings = {name: getattr(M, name) for name in store._MODEL_STRINGS}
+    strings["format"] = store.MODEL_FORMAT
+    blob = gzip.compress(json.dumps(strings, ensure_ascii=False).encode("utf-8"),
+                         compresslevel=1, mtime=0)
+    with open(tmp_path / "one-shot.npz", "wb") as fh:
+        np.savez(fh, strings=np.frombuffer(blob, dtype=np.uint8),
+                 **{name: getattr(M, name) for name in store._MODEL_ARRAYS})
+    monkeypatch.setattr(store, "_JSON_SLICE", 50)  # many slices and zlib calls
+    monkeypatch.setattr(store, "_ZLIB_PIECE", 10_000)
+    streamed = store.save_model(M, tmp_path)
+    assert streamed.read_bytes() == (tmp_path / "one-shot.npz").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.kg.npz", "one-shot.npz"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_degree_bounded_arrays_accept_what_the_reference_accepts(seed):
+    """The array version of the greedy degree bound keeps exactly the pairs of the
+    reference (a dict of pairs, sorted by weight then pair), ties included."""
+    import numpy as np
+
+    from kg.model import _degree_bounded_arrays
+
+    rng = np.random.default_rng(seed)
+    n, top_k = 60, 3
+    pairs = {}
+    for _ in range(400):
+        i, j = sorted(rng.choice(n, 2, replace=False).tolist())
+        pairs.setdefault((i, j), float(rng.choice([0.25, 0.5, 0.75, rng.random()])))
+    keys = sorted(pairs)
+    lo, hi, w = _degree_bounded_arrays(np.array([k[0] for k in keys]),
+                                       np.array([k[1] for k in keys]),
+                                       np.array([pairs[k] for k in keys]), n, top_k)
+    expected = sorted(legacy._degree_bounded(pairs, n, top_k).items())
+    assert list(zip(zip(lo.tolist(), hi.tolist()), w.tolist())) == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_shared_concepts_in_blocks_equal_a_pair_by_pair_intersection(seed):
+    import numpy as np
+    import scipy.sparse as sp
+
+    from kg.model import _shared_concepts
+
+    rng = np.random.default_rng(seed)
+    X = sp.csr_matrix((rng.random((80, 40)) < 0.2).astype(np.float64))
+    rank = rng.permutation(40)
+    names = np.arange(100, 140)
+    lo = rng.integers(0, 80, 300)
+    hi = rng.integers(0, 80, 300)
+    got = _shared_concepts(X, lo, hi, rank, 5, names=names, block=7)
+    for t, (i, j) in enumerate(zip(lo.tolist(), hi.tolist())):
+        common = np.intersect1d(X[i].indices, X[j].indices)
+        best = names[common[np.argsort(rank[common])]][:5].tolist()
+        assert got[t].tolist() == best + [-1] * (5 - len(best))
+
+
+def test_vectorized_rounding_equals_pythons_round():
+    """Published NPMI and similarity weights are Python's round(v, 6); the vectorized
+    version agrees on random values and on values at and around every kind of half."""
+    import numpy as np
+
+    from kg.model import _round6
+
+    rng = np.random.default_rng(0)
+    halves = (np.arange(-200_000, 200_000) + 0.5) / 1e6
+    values = np.concatenate([rng.uniform(-1, 1, 300_000), rng.uniform(0, 1e-5, 50_000),
+                             halves, np.nextafter(halves, 2), np.nextafter(halves, -2),
+                             [0.0, -0.0, 1.0, -1.0, 1e-12]])
+    assert _round6(values).tolist() == [round(v, 6) for v in values.tolist()]

@@ -44,7 +44,7 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, t
     INPUTS are files in any supported format (Daily Papers page text, arXiv Atom/JSONL,
     Hugging Face, Semantic Scholar, OpenAlex, BibTeX, CSV/TSV, JSON/JSONL), detected per
     file unless --format is given. The directory receives papers.jsonl,
-    extractions.jsonl, graph.kg.npz (the model the query commands read), graph.ttl,
+    extractions.jsonl.gz, graph.kg.npz (the model the query commands read), graph.ttl,
     graph.html and summary.json, plus any --export formats.
 
     \b

@@ -238,7 +238,7 @@ def path(a: str, b: str, graph_dir: Path, as_json: bool) -> None:
 def suggest(graph_dir: Path, as_json: bool, min_papers: int, top: int) -> None:
     """Frequent discovered terms the ontology lacks: candidates for ontology/*.ttl.
 
-    Reads the extraction records of the build (extractions.jsonl) when present, so terms
+    Reads the extraction records of the build (extractions.jsonl.gz) when present, so terms
     below the graph's own threshold are seen too; otherwise the discovered concepts of the
     graph. Terms the current ontology already names are left out.
 
@@ -260,9 +260,9 @@ def suggest(graph_dir: Path, as_json: bool, min_papers: int, top: int) -> None:
 
 def _suggestions(graph_dir: Path, min_papers: int) -> list[dict[str, Any]]:
     """Rows ``{iri, label, alt_labels, papers, examples}``, most papers first."""
-    from kg.store import EXTRACTIONS_FILE, load_extractions
+    from kg.store import extractions_path, load_extractions
 
-    if (Path(graph_dir) / EXTRACTIONS_FILE).is_file():
+    if extractions_path(graph_dir) is not None:
         from kg.extract import suggest_terms
         from kg.ontology import load_ontology
 
