@@ -149,10 +149,15 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """Iterate the JSON objects of a JSON Lines file written by kg (gzip-compressed when
     its name ends in ``.gz``)."""
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+    number = 0
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if line.strip():
+                    yield json.loads(line)
+    except (OSError, EOFError, ValueError) as exc:  # damaged gzip, truncated file, bad JSON
+        where = f"{path}, line {number + 1}" if number else str(path)
+        raise GraphError(f"{where}: unreadable ({exc}); rebuild it with kg build") from exc
 
 
 def write_papers(directory: str | Path, papers: Iterable[Paper]) -> int:

@@ -343,3 +343,21 @@ def test_builds_of_older_versions_still_read(tmp_path, demo_build):
     stale.write_text("{}\n")
     assert run("build", "--demo", "-o", str(tmp_path / "new"), "-q").exit_code == 0
     assert not stale.exists()
+
+
+def test_damaged_extractions_file_is_a_clear_error(demo_build, tmp_path):
+    """A damaged extractions.jsonl.gz gives an error naming the file, not a traceback."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+    from kg.store import EXTRACTIONS_FILE
+
+    out = tmp_path / "copy"
+    shutil.copytree(demo_build, out)
+    (out / EXTRACTIONS_FILE).write_bytes(b"garbage")
+    result = CliRunner().invoke(cli, ["suggest", "--graph", str(out)])
+    assert result.exit_code != 0
+    assert EXTRACTIONS_FILE in result.output and "unreadable" in result.output
+    assert "Traceback" not in result.output
