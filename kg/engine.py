@@ -105,14 +105,6 @@ def _extract_chunk(chunk: Sequence[Paper]):
     return _output(records, _worker_rows, _worker_compress)
 
 
-def _extract_chunk_dask(chunk: Sequence[Paper], settings, acronyms, rows: bool = False,
-                        compress: bool = False):
-    if _worker_extractor is None or _worker_extractor.settings != settings:
-        _init_worker(settings, acronyms)
-    return _output(list(_worker_extractor.extract(list(chunk), acronyms=acronyms)), rows,
-                   compress)
-
-
 def _fingerprint(*parts: Any) -> str:
     h = hashlib.sha1()
     for part in parts:
@@ -313,7 +305,9 @@ def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler, rows=False,
     if not chunks:
         return iter(())
     if engine == "dask":
-        return _run_dask(chunks, settings, acronyms, jobs, scheduler, rows, compress)
+        from kg.dask_engine import run_dask
+
+        return run_dask(chunks, settings, acronyms, jobs, scheduler, rows, compress)
     if jobs == 1:
         _init_worker(settings, acronyms, rows, compress)
         return (_extract_chunk(c) for c in chunks)
@@ -335,47 +329,3 @@ def _run_pool(chunks, settings, acronyms, jobs, rows=False, compress=False) -> I
         gc.unfreeze()
     with pool:
         yield from pool.imap(_extract_chunk, chunks)
-
-
-def _run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False, compress=False) -> Iterator:
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise ExtractionError(
-            "the dask engine needs dask.distributed: pip install 'paper-kg[dask]'"
-        ) from exc
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    try:
-        settings_f = client.scatter(settings, broadcast=True)
-        acronyms_f = client.scatter(acronyms, broadcast=True) if acronyms else None
-        # a bounded window of chunks in flight: results wait on the workers until read, so
-        # submitting everything at once would hold the whole corpus's output in memory
-        window = 4 * _dask_workers(client, jobs) + 2
-        pending: list = []
-        for chunk in chunks:
-            pending.append(client.submit(_extract_chunk_dask, chunk, settings_f, acronyms_f,
-                                         rows, compress, pure=False))
-            if len(pending) >= window:
-                fut = pending.pop(0)
-                yield fut.result()
-                fut.release()
-        for fut in pending:
-            yield fut.result()
-            fut.release()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def _dask_workers(client, default: int) -> int:
-    try:
-        return max(1, len(client.scheduler_info().get("workers", {})))
-    except Exception:  # pragma: no cover - an old or unusual scheduler
-        return default
