@@ -424,3 +424,31 @@ def test_tokenizer_cache_kept_until_the_string_bound(monkeypatch):
     assert len(strings) == grown
     fresh = Extractor(settings)
     assert first + second == list(fresh.extract(papers))
+
+
+def test_batches_make_no_reference_cycles_and_survivors_are_frozen():
+    """The extractor moves what survives a batch to gc's permanent generation instead of
+    letting a collection scan it; that is only safe while a batch leaves no cyclic
+    garbage (which a frozen generation would keep forever)."""
+    import gc
+
+    papers = _arxiv_papers(60)
+    ex = Extractor(ExtractSettings(batch_size=20))
+    list(ex.extract(papers[:20]))  # build the pipeline and its caches first
+    gc.collect()
+    gc.disable()
+    try:
+        records = ex._run_batch(papers[20:])
+        del records
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        unreachable = gc.collect()
+        garbage = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert unreachable == 0, garbage[:20]
+    frozen = gc.get_freeze_count()
+    list(ex.extract(papers[:20]))
+    assert gc.get_freeze_count() > frozen
+    gc.unfreeze()
