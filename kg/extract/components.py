@@ -634,7 +634,7 @@ class TermDiscovery:
                 out.append((s - i, e - i, cid, round(score * SUBTERM_DISCOUNT, 4), sub_text))
         return tuple(out)
 
-    def _term_entry(self, a: Analysis, i: int, j: int, key: str) -> list:
+    def _term_entry(self, a: Analysis, i: int, j: int, key: str) -> tuple:
         """The cached ``(token keys, score, id, sub-terms)`` of the candidate ``i:j`` (id:
         ``x:<slug>``, or "" when the score is under ``min_score``)."""
         low = a.low[i:j]
