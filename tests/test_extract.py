@@ -452,3 +452,16 @@ def test_batches_make_no_reference_cycles_and_survivors_are_frozen():
     list(ex.extract(papers[:20]))
     assert gc.get_freeze_count() > frozen
     gc.unfreeze()
+
+
+def test_tokenizer_cache_setting_reaches_spacy_and_keeps_the_tokens():
+    """``tokenizer_cache`` is spaCy's tokenizer ``max_cache_size``: a bigger cache only
+    saves time, so records with spaCy's default (10,000) and with a tiny cache are equal."""
+    papers = _arxiv_papers(80)
+    big = Extractor(ExtractSettings())
+    assert big.nlp.tokenizer.max_cache_size == ExtractSettings().tokenizer_cache >= 100_000
+    tiny = Extractor(ExtractSettings(tokenizer_cache=5))
+    assert tiny.nlp.tokenizer.max_cache_size == 5
+    assert list(big.extract(papers)) == list(tiny.extract(papers))
+    with pytest.raises(ExtractionError, match="tokenizer_cache must be >= 0"):
+        ExtractSettings(tokenizer_cache=-1)
