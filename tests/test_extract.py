@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kg.errors import ExtractionError, KGError
 from kg.extract import (
@@ -465,3 +467,52 @@ def test_tokenizer_cache_setting_reaches_spacy_and_keeps_the_tokens():
     assert list(big.extract(papers)) == list(tiny.extract(papers))
     with pytest.raises(ExtractionError, match="tokenizer_cache must be >= 0"):
         ExtractSettings(tokenizer_cache=-1)
+
+
+def _long_form_reference(sf: str, before: str):
+    """Schwartz-Hearst as first written here (a character loop), to check the fast one."""
+    letters = [ch for ch in sf if ch.isalnum()]
+    if len(letters) < 2:
+        return None
+    words = re.findall(r"\S+", before)
+    if not words:
+        return None
+    lf = " ".join(words[-min(len(letters) + 5, 2 * len(letters)):])
+    s, i = len(sf) - 1, len(lf) - 1
+    while s >= 0:
+        c = sf[s].lower()
+        if not c.isalnum():
+            s -= 1
+            continue
+        while i >= 0 and (lf[i].lower() != c or (s == 0 and i > 0 and lf[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+        s -= 1
+    out = lf[lf.rfind(" ", 0, i + 1) + 1:]
+    if len(out) <= len(sf) or " " not in out and "-" not in out:
+        return None
+    if out.split()[0].lower() in {"the", "a", "an", "of", "and", "or", "in", "with"}:
+        out = out.split(" ", 1)[1] if " " in out else out
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(sf=st.text(alphabet="NTKLoRAx2-İß", min_size=1, max_size=6),
+       before=st.text(alphabet="neural tangent kernel NTK LoRA lora-x İß2,.\n\t", max_size=80))
+def test_long_form_equals_the_reference_algorithm(sf, before):
+    from kg.extract.abbreviations import long_form
+
+    assert long_form(sf, before) == _long_form_reference(sf, before)
+
+
+def test_find_definitions_clause_start_beyond_the_window():
+    """A clause longer than the search window still starts at the text's last stop."""
+    from kg.extract.abbreviations import _CLAUSE_WINDOW, find_definitions
+
+    filler = " ".join(["word"] * (_CLAUSE_WINDOW // 4))
+    text = f"First, {filler} and the neural tangent kernel (NTK) of nets."
+    [(sf, lf, start)] = find_definitions(text)
+    assert (sf, lf) == ("NTK", "neural tangent kernel")
+    assert text[start:start + len(lf)] == lf

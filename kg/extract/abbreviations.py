@@ -25,8 +25,10 @@ from collections.abc import Iterable
 __all__ = ["long_form", "is_short_form", "find_definitions", "AcronymTable"]
 
 _SF_RE = re.compile(r"\(\s*([A-Za-z][\w\-]{0,11}?)s?\s*\)")
-_WORD = re.compile(r"\S+")
 _STOP_AT = re.compile(r"[,;:.!?()\[\]{}\"]\s")
+_LEADING = frozenset({"the", "a", "an", "of", "and", "or", "in", "with"})
+#: Characters before a parenthesis searched first for the clause start (see find_definitions).
+_CLAUSE_WINDOW = 400
 
 
 def is_short_form(sf: str) -> bool:
@@ -56,19 +58,28 @@ def long_form(sf: str, before: str) -> str | None:
     n = len(letters)
     if n < 2:
         return None
-    words = _WORD.findall(before)
+    k = min(n + 5, 2 * n)
+    words = before.rsplit(None, k)[-k:]  # the last k words, read from the right
     if not words:
         return None
-    words = words[-min(n + 5, 2 * n):]
     lf = " ".join(words)
+    low = lf.lower()
+    if len(low) != len(lf):  # a character whose lower case is longer: no index mapping
+        low = None
     s, i = len(sf) - 1, len(lf) - 1
     while s >= 0:
         c = sf[s].lower()
         if not c.isalnum():
             s -= 1
             continue
-        while i >= 0 and (lf[i].lower() != c or (s == 0 and i > 0 and lf[i - 1].isalnum())):
-            i -= 1
+        if low is not None and len(c) == 1:
+            i = low.rfind(c, 0, i + 1)
+            if s == 0:  # the first character must start a word
+                while i > 0 and lf[i - 1].isalnum():
+                    i = low.rfind(c, 0, i)
+        else:
+            while i >= 0 and (lf[i].lower() != c or (s == 0 and i > 0 and lf[i - 1].isalnum())):
+                i -= 1
         if i < 0:
             return None
         i -= 1
@@ -77,7 +88,7 @@ def long_form(sf: str, before: str) -> str | None:
     out = lf[start:]
     if len(out) <= len(sf) or " " not in out and "-" not in out:
         return None
-    if out.split()[0].lower() in {"the", "a", "an", "of", "and", "or", "in", "with"}:
+    if out.split()[0].lower() in _LEADING:
         out = out.split(" ", 1)[1] if " " in out else out
     return out
 
@@ -94,14 +105,30 @@ def find_definitions(text: str) -> list[tuple[str, str, int]]:
         if not is_short_form(sf):
             continue
         head = text[:m.start()].rstrip()
-        cut = 0
-        for b in _STOP_AT.finditer(head):
-            cut = b.end()
+        cut = _clause_start(head)
         clause = head[cut:]
         lf = long_form(sf, clause)
         if lf:
             out.append((sf, lf, cut + clause.rfind(lf)))
     return out
+
+
+def _clause_start(head: str) -> int:
+    """Where the clause ending ``head`` starts: after its last ``,;:.!?`` or bracket.
+
+    The last stop is looked for in the last :data:`_CLAUSE_WINDOW` characters first (stops
+    never overlap, so one found there is the last of the whole text), so a long abstract
+    is not rescanned from its start for every parenthesis.
+    """
+    lo = max(0, len(head) - _CLAUSE_WINDOW)
+    cut = 0
+    for b in _STOP_AT.finditer(head, lo):
+        cut = b.end()
+    if cut or lo == 0:
+        return cut
+    for b in _STOP_AT.finditer(head):  # no stop in the window: scan it all
+        cut = b.end()
+    return cut
 
 
 class AcronymTable:
