@@ -13,10 +13,20 @@ top-5 similar papers, 3,000 concepts with co-occurrences), then times:
 Times are CPU seconds of the process (``time.process_time``), wall seconds in brackets:
 on a shared machine wall time depends on what else runs.
 
+With ``--build DIR`` (a ``kg build`` output directory) it times instead what ``kg build``
+does at its export stage, on the model of that build (``graph.kg.npz``): kg's Turtle writer
+on the model (what ``kg build`` writes ``graph.ttl`` with), the generic writer on the
+model's networkx-shaped view (the writer ``kg build`` used before the model writer) and
+rdflib's serializer on ``--rdflib-triples`` of the same triples -- the first ones of the
+file, as ``bench_build.py`` takes them, and a sample of whole subjects spread over the
+file, a representative mix (papers with their abstracts) -- in interleaved repeated runs;
+then the other steps of the export stage (the model file, the HTML map).
+
 Run it from the repository root::
 
     /work/venv/bin/python benchmarks/bench_rdf.py            # full size (~1-2 min)
     /work/venv/bin/python benchmarks/bench_rdf.py --papers 5000 --rdflib-triples 50000
+    /work/venv/bin/python benchmarks/bench_rdf.py --build kg-out     # a built graph
 """
 from __future__ import annotations
 
@@ -106,6 +116,112 @@ def _timed(fn):
     return out, time.process_time() - c0, time.perf_counter() - w0
 
 
+def _subject_sample(path: Path, n: int, first: bool):
+    """About ``n`` triples of the Turtle file ``path`` and the file's number of triples:
+    the first ``n``, or every triple of every k-th subject (a spread sample of whole
+    subjects, with their qualified blank nodes). Streams the file twice."""
+    import pyoxigraph as ox
+
+    def parse():
+        return ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+
+    total, subjects, out = 0, {}, []
+    for t in parse():
+        total += 1
+        if first and len(out) < n:
+            out.append(t)
+        if not first and type(t.subject) is ox.NamedNode:
+            subjects[t.subject.value] = None
+    if first:
+        return out, total
+    subjects = list(subjects)
+    wanted = max(1, len(subjects) * n // max(1, total))  # subjects for about n triples
+    keep = set(subjects[::max(1, len(subjects) // wanted)])
+    pending: dict = {}  # a blank node's triples come before the triple naming it
+    for t in parse():  # the qualified (blank) nodes go with their subject
+        s = t.subject
+        if type(s) is ox.NamedNode:
+            inner = pending.pop(t.object, ()) if type(t.object) is ox.BlankNode else ()
+            if s.value in keep:
+                out.extend(inner)
+                out.append(t)
+        else:
+            pending.setdefault(s, []).append(t)
+    return out, total
+
+
+def bench_build_dir(directory: Path, n: int, repeat: int) -> None:
+    import io
+
+    import pyoxigraph as ox
+    import rdflib
+
+    from kg import rdf
+    from kg.store import load_model, save_model
+    from kg.view import write_html
+
+    model, cpu, wall = _timed(lambda: load_model(directory))
+    view = model.view()
+    print(f"model of {directory}: {model.counts()} (loaded in {cpu:.1f} s CPU)")
+    with tempfile.TemporaryDirectory() as tmp:
+        ttl = Path(tmp) / "graph.ttl"
+        rdf.write_rdf(view, ttl)
+        same = ttl.read_bytes() == (directory / "graph.ttl").read_bytes()
+        samples = {}
+        for first in (True, False):
+            triples, total = _subject_sample(ttl, n, first)
+            g = rdflib.Graph()
+            g.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+            samples["first" if first else "spread"] = g
+        print(f"{total:,} triples; written Turtle identical to {directory / 'graph.ttl'}: {same}")
+
+        def generic():
+            with open(Path(tmp) / "generic.ttl", "wb") as fh:
+                rdf._write_text(view, fh, "turtle", False)
+
+        runs: dict[str, list] = {"kg model writer": [], "kg generic writer (view)": [],
+                                 "rdflib, first triples": [], "rdflib, spread subjects": []}
+        for _ in range(repeat):  # interleaved; best of each (the machine is shared)
+            runs["kg model writer"].append(_timed(lambda: rdf.write_rdf(view, ttl))[1:])
+            runs["kg generic writer (view)"].append(_timed(generic)[1:])
+            for key, label in (("first", "rdflib, first triples"),
+                               ("spread", "rdflib, spread subjects")):
+                g = samples[key]
+                runs[label].append(_timed(lambda: g.serialize(
+                    destination=io.BytesIO(), format="turtle"))[1:])
+        assert (Path(tmp) / "generic.ttl").read_bytes() == ttl.read_bytes()
+        rate = {}
+        print(f"best of {repeat} interleaved runs (CPU s [wall s]):")
+        for label, times in runs.items():
+            cpu, wall = min(times)
+            m = len(samples["first" if "first" in label else "spread"]) if "rdflib" in label \
+                else total
+            rate[label] = m / cpu
+            print(f"  {label:28s} {m:>10,} triples {cpu:7.2f} s [{wall:6.2f} s] "
+                  f"= {m / cpu:>10,.0f} triples/s")
+        for label in ("rdflib, first triples", "rdflib, spread subjects"):
+            print(f"speed-up of the model writer vs {label}: "
+                  f"{rate['kg model writer'] / rate[label]:.1f}x (target >= 20x); "
+                  f"generic writer: {rate['kg generic writer (view)'] / rate[label]:.1f}x")
+        # the other steps of the export stage of kg build (see kg.pipeline._export)
+        import json
+
+        summary = directory / "summary.json"
+        options = json.loads(summary.read_text())["options"] if summary.exists() else {}
+        steps = {"save_model (graph.kg.npz)": lambda: save_model(model, tmp),
+                 "write_rdf (graph.ttl)": lambda: rdf.write_rdf(view, ttl),
+                 "write_html (graph.html)": lambda: write_html(
+                     model, Path(tmp) / "g.html", max_nodes=options.get("html_max_nodes", 1500),
+                     title=options.get("title"))}
+        print("export steps (CPU s [wall s]):")
+        for label, fn in steps.items():
+            _, cpu, wall = _timed(fn)
+            print(f"  {label:28s} {cpu:7.2f} s [{wall:6.2f} s]")
+        if (directory / "graph.html").exists():
+            same = (Path(tmp) / "g.html").read_bytes() == (directory / "graph.html").read_bytes()
+            print(f"graph.html identical to {directory / 'graph.html'}: {same}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--papers", type=int, default=75_000)
@@ -113,7 +229,12 @@ def main() -> None:
     parser.add_argument("--rdflib-triples", type=int, default=200_000)
     parser.add_argument("--detail", action="store_true", help="also time detail=True")
     parser.add_argument("--repeat", type=int, default=3, help="runs on the sample (best is kept)")
+    parser.add_argument("--build", type=Path, metavar="DIR",
+                        help="time the export of the model of this kg build directory")
     args = parser.parse_args()
+    if args.build:
+        bench_build_dir(args.build, args.rdflib_triples, args.repeat)
+        return
 
     from kg.rdf import graph_to_triples, to_rdflib, write_rdf
 

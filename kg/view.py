@@ -114,6 +114,9 @@ class ViewSelection:
     truncated: bool = False
     authors: int = 0
     notes: list[str] = field(default_factory=list)
+    # of a truncated selection from a GraphModel: (paper indices, concept indices, papers
+    # of each concept), so that the map does not compute them again
+    _model_parts: Any = field(default=None, repr=False, compare=False)
 
 
 def _kind(G, n) -> str | None:
@@ -238,6 +241,9 @@ def _is_model(G) -> bool:
 
 def _select_from_model(M, max_nodes: int, include_authors: bool) -> ViewSelection:
     """:func:`select_view` on a :class:`kg.model.GraphModel`, from its arrays (same result)."""
+    import operator
+    from itertools import islice
+
     import numpy as np
 
     papers, concepts = M.paper_iris, M.concept_iris
@@ -248,49 +254,88 @@ def _select_from_model(M, max_nodes: int, include_authors: bool) -> ViewSelectio
         return ViewSelection(nodes=chosen, total=total, concepts=len(concepts),
                              papers=len(papers), authors=len(authors), truncated=False)
     counts = [a.get("paper_count") or 0 for a in M.concept_attrs]
-    ranked = sorted(range(len(concepts)), key=lambda c: (-counts[c], concepts[c]))
+    if all(map(operator.lt, concepts, islice(concepts, 1, None))):  # index order is IRI order
+        ranked = np.lexsort((np.arange(len(concepts)), -np.asarray(counts))).tolist()
+    else:  # pragma: no cover - models keep their IRIs sorted
+        ranked = sorted(range(len(concepts)), key=lambda c: (-counts[c], concepts[c]))
     top = ranked[: max(1, max_nodes // 5)]
     is_top = np.zeros(len(concepts), bool)
     is_top[top] = True
     paper_of = np.repeat(np.arange(len(papers)), np.diff(M.m_ptr))
     top_count = np.bincount(paper_of[is_top[M.m_concept]], minlength=len(papers))
     papers_of = M.papers_of()
-    queues = []
-    for c in top:
-        ps = papers_of[c]
-        queues.append([papers[p] for p in ps[np.lexsort((ps, -top_count[ps]))].tolist()])
+    # queues of paper indices (ints never equal the concept IRIs taking turns with them)
+    queues = [ps[np.lexsort((ps, -top_count[ps]))].tolist()
+              for ps in (papers_of[c] for c in top)]
     chosen = _take_turns([concepts[c] for c in top], queues, max_nodes)
+    paper_idx = [x for x in chosen if type(x) is int]
+    concept_idx = list(top)
     for c in ranked[len(top):]:  # few papers: fill with the next concepts
         if len(chosen) >= max_nodes:
             break
         chosen.append(concepts[c])
-    n_concepts = sum(1 for n in chosen if M.node_attrs(n)["kind"] == "concept")
-    return ViewSelection(nodes=sorted(chosen), total=total, concepts=n_concepts,
-                         papers=len(chosen) - n_concepts, authors=0, truncated=True)
+        concept_idx.append(c)
+    nodes = sorted([concepts[c] for c in concept_idx] + [papers[p] for p in paper_idx])
+    return ViewSelection(nodes=nodes, total=total, concepts=len(concept_idx),
+                         papers=len(paper_idx), authors=0, truncated=True,
+                         _model_parts=(paper_idx, concept_idx, papers_of))
 
 
 def _drawn_part_of_model(M, sel: ViewSelection):
     """The graph to draw from a model and the mention lists the tooltips need: the
-    whole graph when everything is drawn, else the subgraph of the drawn nodes."""
+    whole graph when everything is drawn, else the subgraph of the drawn nodes (the
+    graph of ``M.subgraph(sel.nodes)``, edges found in the arrays) plus the concepts that
+    drawn papers mention (their tooltips name them)."""
     if not sel.truncated:
         G = M.to_networkx()
         return (G, *_mention_lists(G))
-    papers_of, concepts_of = {}, {}
+    import networkx as nx
+    import numpy as np
+
+    from kg.graph import _add_edges
+
+    if sel._model_parts is None:  # pragma: no cover - select_view made elsewhere
+        sel = _select_from_model(M, len(sel.nodes), False)
+    paper_idx, concept_idx, by_concept = sel._model_parts
     ciris, piris = M.concept_iris, M.paper_iris
-    by_concept = None
-    for n in sel.nodes:
-        kind, k = M._kind_index(n)
+    kept_c = np.zeros(len(ciris), bool)
+    kept_c[concept_idx] = True
+    kept_p = np.zeros(len(piris), bool)
+    kept_p[paper_idx] = True
+    H = nx.MultiDiGraph()
+    H.graph.update(M.params)
+    drawn = sorted([(piris[k], "paper", k) for k in paper_idx]
+                   + [(ciris[k], "concept", k) for k in concept_idx])
+    for iri, kind, k in drawn:
+        H.add_node(iri, **(M.paper_attrs(k) if kind == "paper" else M.concept_attrs[k]))
+    s_ptr, b_ptr, c_ptr = M._out_tables()
+    edges = []
+    for u, kind, k in drawn:
         if kind == "paper":
-            concepts_of[n] = [ciris[c] for c in M.m_concept[M.m_ptr[k]:M.m_ptr[k + 1]].tolist()]
-        elif kind == "concept":
-            if by_concept is None:
-                by_concept = M.papers_of()
-            papers_of[n] = [piris[p] for p in by_concept[k].tolist()]
-    H = M.subgraph(sel.nodes)
-    for cs in concepts_of.values():  # undrawn concepts still name a paper's tooltip
-        for c in cs:
-            if c not in H:
-                H.add_node(c, **M.node_attrs(c))
+            lo, hi = int(M.m_ptr[k]), int(M.m_ptr[k + 1])
+            for t in (lo + np.flatnonzero(kept_c[M.m_concept[lo:hi]])).tolist():
+                edges.append((u, ciris[M.m_concept[t]], "mentions", M.mention_attrs(k, t)))
+            lo, hi = int(s_ptr[k]), int(s_ptr[k + 1])
+            for t in (lo + np.flatnonzero(kept_p[M.s_v[lo:hi]])).tolist():
+                edges.append((u, piris[M.s_v[t]], "similar", M.similar_attrs(t)))
+        else:
+            for t in range(b_ptr[k], b_ptr[k + 1]):
+                parent = M.broader[t][1]
+                if kept_c[parent]:
+                    edges.append((u, ciris[parent], "broader", {}))
+            lo, hi = int(c_ptr[k]), int(c_ptr[k + 1])
+            for t in (lo + np.flatnonzero(kept_c[M.c_v[lo:hi]])).tolist():
+                edges.append((u, ciris[M.c_v[t]], "cooccurs", M.cooccurs_attrs(t)))
+    _add_edges(H, edges)
+    concepts_of = {}
+    for k in sorted(paper_idx):
+        mentioned = M.m_concept[M.m_ptr[k]:M.m_ptr[k + 1]].tolist()
+        concepts_of[piris[k]] = [ciris[c] for c in mentioned]
+        for c in mentioned:  # undrawn concepts still name a paper's tooltip
+            if not kept_c[c] and ciris[c] not in H:
+                H.add_node(ciris[c], **M.concept_attrs[c])
+    # the tooltips only count a concept's papers
+    papers_of = {ciris[k]: by_concept[k] for k in concept_idx}
     return H, papers_of, concepts_of
 
 
@@ -368,6 +413,8 @@ def _layout(
     pos = nx.spring_layout(H, k=k, iterations=60 if n <= 600 else 30, seed=42, weight="weight")
     scale = 55.0 * math.sqrt(n) + 150.0
     return {p: (float(x) * scale, float(y) * scale) for p, (x, y) in pos.items()}
+
+
 
 
 def external_references(html: str) -> list[str]:
