@@ -1,0 +1,78 @@
+"""The Dask engine (kg.dask_engine): same output as the local engine, local cluster or not."""
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from kg import dask_engine
+from kg import engine as local_engine
+from kg.engine import chunked, extract_records
+
+pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def seed_papers(seed_path):
+    from kg.ingest import read_inputs
+
+    return list(read_inputs([seed_path]).papers)
+
+
+@pytest.fixture(scope="module")
+def acronyms(seed_papers):
+    from kg.extract import ExtractSettings, Extractor
+
+    return Extractor(ExtractSettings()).learn_acronyms(seed_papers).table
+
+
+def test_batches_keep_order_and_the_last_partial_batch():
+    chunks = chunked(list(range(23)), 3)  # 8 chunks
+    batches = list(dask_engine._batches(iter(chunks), 3))
+    assert [len(b) for b in batches] == [3, 3, 2]
+    assert [c for b in batches for c in b] == chunks
+    assert list(dask_engine._batches(iter(()), 3)) == []
+    assert list(dask_engine._batches([(1, 2)], 3)) == [[[1, 2]]]  # chunks become lists
+
+
+def test_local_cluster_outputs_equal_the_local_engine(seed_papers, acronyms):
+    """Gzip bytes and model rows of every chunk, in order, with a partial last task."""
+    from kg.extract import ExtractSettings
+
+    settings = ExtractSettings()
+    chunks = chunked(seed_papers, 7)
+    assert len(chunks) % dask_engine.CHUNKS_PER_TASK  # the last task has fewer chunks
+    local_engine._init_worker(settings, acronyms, True, True)
+    want = [local_engine._extract_chunk(c) for c in chunks]
+    got = list(dask_engine.run_dask(iter(chunks), settings, acronyms, 2, None,
+                                    rows=True, compress=True))
+    assert got == want
+
+
+def test_scheduler_address_runs_on_that_cluster(seed_papers):
+    """``--scheduler ADDRESS``: a cluster started elsewhere (spawned workers, default
+    dask settings) gives the same records."""
+    from dask.distributed import LocalCluster
+
+    serial = list(extract_records(seed_papers, chunk_size=10))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        got = list(extract_records(seed_papers, engine="dask", scheduler=cluster.scheduler_address,
+                                   chunk_size=10))
+        assert len(cluster.scheduler_info["workers"]) == 1  # the cluster was left running
+    assert got == serial
+
+
+def test_worker_collects_garbage_even_if_forked_with_collection_paused(seed_papers, acronyms):
+    from kg.extract import ExtractSettings
+
+    saved = local_engine._worker_extractor
+    enabled = gc.isenabled()
+    try:
+        local_engine._worker_extractor = None
+        gc.disable()  # as kg build's parent is while it builds the model
+        dask_engine._extract_chunk_dask(seed_papers[:2], ExtractSettings(), acronyms)
+        assert gc.isenabled()
+    finally:
+        local_engine._worker_extractor = saved
+        (gc.enable if enabled else gc.disable)()
