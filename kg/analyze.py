@@ -3,6 +3,11 @@
 Communities, centrality, trends, related papers, explained paths, and the look-ups that
 turn what a user types (a label, an acronym, an arXiv id) into a node.
 
+The look-ups, :func:`concept_summary`, :func:`concept_trend`, :func:`related_papers`,
+:func:`shortest_path`, :func:`discovered_concepts` and :func:`graph_stats` also take the
+compact :class:`kg.model.GraphModel` of a build, and then answer from its arrays (the same
+answers; see :mod:`kg.model_query`) without making the networkx graph.
+
 Examples
 --------
 >>> G = _example_graph()
@@ -53,7 +58,21 @@ _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 def _example_graph() -> nx.MultiDiGraph:
     """A four-paper graph for the examples of this module."""
-    from kg.graph import CONCEPT_BASE, build_graph
+    from kg.graph import build_graph
+
+    return build_graph(*_example_inputs(), min_cooccurrence=2, max_df=1.0)
+
+
+def _example_model():
+    """:func:`_example_graph` as a :class:`kg.model.GraphModel`."""
+    from kg.model import GraphModel
+
+    return GraphModel.build(*_example_inputs(), min_cooccurrence=2, max_df=1.0)
+
+
+def _example_inputs() -> tuple[list, list]:
+    """The papers and extraction records of :func:`_example_graph`."""
+    from kg.graph import CONCEPT_BASE
 
     def concept(slug, label, alt=()):
         return {"iri": CONCEPT_BASE + slug, "label": label, "alt_labels": list(alt),
@@ -76,10 +95,17 @@ def _example_graph() -> nx.MultiDiGraph:
         {"id": "p3", "concepts": [concept(*lora)]},
         {"id": "p4", "concepts": [concept(*lora), concept(*width)]},
     ]
-    return build_graph(papers, records, min_cooccurrence=2, max_df=1.0)
+    return papers, records
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _is_model(G) -> bool:
+    """Whether ``G`` is a :class:`kg.model.GraphModel` (answered by :mod:`kg.model_query`)."""
+    from kg.model import GraphModel
+
+    return isinstance(G, GraphModel)
 
 
 def _nodes_of(G: nx.MultiDiGraph, kind: str) -> list[str]:
@@ -176,6 +202,10 @@ def resolve_concept(G: nx.MultiDiGraph, name: str) -> str:
     ...     print(e)
     no concept 'infinte width' in the graph; did you mean: infinite width?
     """
+    if _is_model(G):
+        from kg import model_query
+
+        return model_query.resolve_concept(G, name)
     name = str(name).strip()
     if name in G and G.nodes[name].get("kind") == "concept":
         return name
@@ -234,6 +264,10 @@ def resolve_paper(G: nx.MultiDiGraph, id_or_iri: str, *, fragments: bool = True)
     ...
     kg.errors.NotFoundError: 'ntk' matches 2 paper titles: ...
     """
+    if _is_model(G):
+        from kg import model_query
+
+        return model_query.resolve_paper(G, id_or_iri, fragments=fragments)
     name = str(id_or_iri).strip()
     candidates = [name, paper_iri(name)]
     for alt in (arxiv_id(name), normalize_doi(name)):
@@ -282,6 +316,10 @@ def resolve_node(G: nx.MultiDiGraph, name: str) -> str:
     >>> resolve_node(G, "p1").rsplit("/", 1)[1], resolve_node(G, "LoRA").rsplit("/", 1)[1]
     ('p1', 'lora')
     """
+    if _is_model(G):
+        from kg import model_query
+
+        return model_query.resolve_node(G, name)
     try:
         return resolve_paper(G, name, fragments=False)
     except NotFoundError as paper_error:
@@ -472,6 +510,10 @@ def concept_trend(G: nx.MultiDiGraph, concept_iri: str, freq: str = "month") -> 
     >>> concept_trend(G, "infinite width")
     [('2025-01', 1), ('2025-02', 1), (None, 1)]
     """
+    if _is_model(G):
+        from kg import model_query
+
+        return model_query.concept_trend(G, concept_iri, freq)
     concept = resolve_concept(G, concept_iri)
     periods = _dated_periods(G, freq)
     dated = sorted({p for p in periods.values() if p})
@@ -557,6 +599,10 @@ def related_papers(G: nx.MultiDiGraph, paper: str, top: int = 10) -> list[dict[s
     >>> r["id"], r["shared"]
     ('p2', ['neural tangent kernel', 'infinite width'])
     """
+    if _is_model(G):
+        from kg import model_query
+
+        return model_query.related_papers(G, paper, top)
     p = resolve_paper(G, paper)
     rows = []
     for u, v, k, d in list(G.out_edges(p, keys=True, data=True)) + list(
@@ -628,6 +674,10 @@ def shortest_path(G: nx.MultiDiGraph, a: str, b: str) -> list[dict[str, Any]]:
     >>> print(shortest_path(G, "p3", "LoRA")[0]["explanation"])
     'LoRA three' mentions LoRA: "About LoRA."
     """
+    if _is_model(G):
+        from kg import model_query
+
+        return model_query.shortest_path(G, a, b)
     src, dst = resolve_node(G, a), resolve_node(G, b)
     if src == dst:
         return []
@@ -698,6 +748,10 @@ def discovered_concepts(G: nx.MultiDiGraph, min_papers: int = 2, top: int | None
     >>> discovered_concepts(G)
     []
     """
+    if _is_model(G):
+        from kg import model_query
+
+        return model_query.discovered_concepts(G, min_papers, top)
     rows = []
     for c in _nodes_of(G, "concept"):
         attrs = G.nodes[c]
@@ -728,6 +782,11 @@ def concept_summary(G: nx.MultiDiGraph, name: str, *, papers: int = 20, neighbou
     >>> s["label"], [p["id"] for p in s["papers"]], [c["label"] for c in s["cooccurs"]]
     ('neural tangent kernel', ['p1', 'p2'], ['infinite width'])
     """
+    if _is_model(G):
+        from kg import model_query
+
+        return model_query.concept_summary(G, name, papers=papers, neighbours=neighbours,
+                                           freq=freq)
     c = resolve_concept(G, name)
     attrs = G.nodes[c]
     plist = []

@@ -26,18 +26,14 @@ json_option = click.option("--json", "as_json", is_flag=True,
 
 
 def _load(graph_dir: Path):
-    from kg.store import load_graph
-
-    return load_graph(graph_dir)
-
-
-def _load_model_or_graph(graph_dir: Path):
-    """The compact model when the build has one (no networkx graph needed), else the graph."""
-    from kg.store import MODEL_FILE, load_model
+    """The graph of a build: its compact model (``graph.kg.npz``, what ``kg build``
+    writes), which the query functions of :mod:`kg.analyze` answer from directly (see
+    :mod:`kg.model_query`), or the networkx graph of a directory without one."""
+    from kg.store import MODEL_FILE, load_graph, load_model
 
     if (Path(graph_dir) / MODEL_FILE).is_file():
         return load_model(graph_dir)
-    return _load(graph_dir)
+    return load_graph(graph_dir)
 
 
 def _echo_json(data: Any) -> None:
@@ -90,7 +86,7 @@ def stats(graph_dir: Path, as_json: bool, top: int) -> None:
     """
     from kg.analyze import graph_stats
 
-    s = graph_stats(_load_model_or_graph(graph_dir), top=top)
+    s = graph_stats(_load(graph_dir), top=top)
     if as_json:
         _echo_json(s)
         return
@@ -175,15 +171,17 @@ def related(paper: str, graph_dir: Path, as_json: bool, top: int) -> None:
       kg related 2509.04664 --top 5 --graph kg-out
     """
     from kg.analyze import related_papers, resolve_paper
+    from kg.model_query import node_attrs
 
     G = _load(graph_dir)
     iri = resolve_paper(G, paper)
     rows = related_papers(G, iri, top=top)
+    attrs = node_attrs(G, iri)
     if as_json:
-        _echo_json({"paper": {"id": G.nodes[iri].get("id"), "iri": iri,
-                              "title": G.nodes[iri].get("title")}, "related": rows})
+        _echo_json({"paper": {"id": attrs.get("id"), "iri": iri,
+                              "title": attrs.get("title")}, "related": rows})
         return
-    click.echo(f"{G.nodes[iri].get('id')}  {G.nodes[iri].get('title')}")
+    click.echo(f"{attrs.get('id')}  {attrs.get('title')}")
     if not rows:
         click.echo("  no similar papers (it shares no specific concept with another paper)")
         return
@@ -260,13 +258,15 @@ def suggest(graph_dir: Path, as_json: bool, min_papers: int, top: int) -> None:
 
 def _suggestions(graph_dir: Path, min_papers: int) -> list[dict[str, Any]]:
     """Rows ``{iri, label, alt_labels, papers, examples}``, most papers first."""
-    from kg.store import extractions_path, load_extractions
+    from kg.store import extractions_path, read_jsonl
 
-    if extractions_path(graph_dir) is not None:
+    records = extractions_path(graph_dir)
+    if records is not None:
         from kg.extract import suggest_terms
         from kg.ontology import load_ontology
 
-        terms = suggest_terms(load_extractions(graph_dir), load_ontology(), min_papers=min_papers)
+        # streamed: one record at a time, never the whole file in memory
+        terms = suggest_terms(read_jsonl(records), load_ontology(), min_papers=min_papers)
         return [{"iri": t["iri"], "label": t["label"], "alt_labels": list(t.get("alt_labels", ())),
                  "papers": t["papers"], "examples": list(t.get("examples", ()))} for t in terms]
     from kg.analyze import discovered_concepts
