@@ -516,3 +516,19 @@ def test_find_definitions_clause_start_beyond_the_window():
     [(sf, lf, start)] = find_definitions(text)
     assert (sf, lf) == ("NTK", "neural tangent kernel")
     assert text[start:start + len(lf)] == lf
+
+
+def test_recurring_terms_prefilter_gives_the_same_suggestions(extractor):
+    """``kg suggest``'s first pass (a regex over the JSON Lines) keeps every term that
+    suggest_terms would report, so the filtered second pass gives the same list."""
+    from kg.extract.suggest import recurring_terms
+
+    records = list(extractor.extract(_arxiv_papers(300)))
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    full = suggest_terms(records, load_ontology(), min_papers=2)
+    only = recurring_terms(lines, min_papers=2)
+    assert only is not None and len(full) > 10
+    assert {t["iri"] for t in full} <= only
+    assert suggest_terms(records, load_ontology(), min_papers=2, only=only) == full
+    # a line not laid out as kg writes it disables the filter rather than dropping terms
+    assert recurring_terms([lines[0].replace('"iri": ', '"iri":')], 1) is None

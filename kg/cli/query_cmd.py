@@ -256,17 +256,35 @@ def suggest(graph_dir: Path, as_json: bool, min_papers: int, top: int) -> None:
                         (r["examples"] or [""])[0]] for r in rows), flex=3))
 
 
+def _recurring_terms(records: Path, min_papers: int) -> set[str] | None:
+    """:func:`kg.extract.suggest.recurring_terms` of an extraction file (gzip or not)."""
+    import gzip
+
+    from kg.errors import GraphError
+    from kg.extract.suggest import recurring_terms
+
+    opener = gzip.open if str(records).endswith(".gz") else open
+    try:
+        with opener(records, "rt", encoding="utf-8") as fh:
+            return recurring_terms(fh, min_papers)
+    except (OSError, EOFError, ValueError) as exc:  # damaged gzip, truncated file
+        raise GraphError(f"{records}: unreadable ({exc}); rebuild it with kg build") from exc
+
+
 def _suggestions(graph_dir: Path, min_papers: int) -> list[dict[str, Any]]:
     """Rows ``{iri, label, alt_labels, papers, examples}``, most papers first."""
     from kg.store import extractions_path, read_jsonl
 
     records = extractions_path(graph_dir)
     if records is not None:
-        from kg.extract import suggest_terms
+        from kg.extract.suggest import suggest_terms
         from kg.ontology import load_ontology
 
-        # streamed: one record at a time, never the whole file in memory
-        terms = suggest_terms(read_jsonl(records), load_ontology(), min_papers=min_papers)
+        # two streamed passes: the recurring terms (a regex over the text), then the
+        # records one at a time, keeping details of those terms only
+        only = _recurring_terms(records, min_papers)
+        terms = suggest_terms(read_jsonl(records), load_ontology(), min_papers=min_papers,
+                              only=only)
         return [{"iri": t["iri"], "label": t["label"], "alt_labels": list(t.get("alt_labels", ())),
                  "papers": t["papers"], "examples": list(t.get("examples", ()))} for t in terms]
     from kg.analyze import discovered_concepts

@@ -1,12 +1,44 @@
 """Ontology candidates from extraction records (used by ``kg suggest``)."""
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable
 
-__all__ = ["suggest_terms"]
+__all__ = ["suggest_terms", "recurring_terms"]
+
+#: A discovered concept's IRI as kg writes records (``json.dumps``: ``"iri": "..."``).
+_DISCOVERED_IRI = re.compile(r'"iri": "(https://w3id\.org/paper-kg/concept/x/[^"\\]*)"')
 
 
-def suggest_terms(records: Iterable[dict], ontology=None, min_papers: int = 3) -> list[dict]:
+def recurring_terms(lines: Iterable[str], min_papers: int = 3) -> set[str] | None:
+    """IRIs of the discovered terms of at least ``min_papers`` records, found in JSON Lines
+    text without parsing it: the cheap first pass of ``kg suggest``, so that the second
+    (:func:`suggest_terms` with ``only=``) keeps details of recurring terms only, instead
+    of every term of the corpus. A superset of what :func:`suggest_terms` returns; None
+    if a line is not laid out as kg writes records (then nothing can be left out).
+
+    Examples
+    --------
+    >>> import json
+    >>> rec = {"id": "1", "concepts": [{"iri": "https://w3id.org/paper-kg/concept/x/a-b",
+    ...                                 "source": "discovered"}]}
+    >>> recurring_terms([json.dumps(rec)] * 2, min_papers=2)
+    {'https://w3id.org/paper-kg/concept/x/a-b'}
+    >>> recurring_terms([json.dumps(rec)], min_papers=2)
+    set()
+    """
+    counts: Counter = Counter()
+    for line in lines:
+        found = set(_DISCOVERED_IRI.findall(line))
+        if not found and '"discovered"' in line:
+            return None
+        counts.update(found)
+    return {iri for iri, n in counts.items() if n >= min_papers}
+
+
+def suggest_terms(records: Iterable[dict], ontology=None, min_papers: int = 3,
+                  only: set[str] | None = None) -> list[dict]:
     """Discovered terms recurring in at least ``min_papers`` papers, best first.
 
     Parameters
@@ -18,6 +50,9 @@ def suggest_terms(records: Iterable[dict], ontology=None, min_papers: int = 3) -
         (``ontology.find``) are left out.
     min_papers : int
         Fewest distinct papers a term must occur in.
+    only : set of str, optional
+        Consider only these IRIs (e.g. :func:`recurring_terms` of the same records, which
+        keeps memory to the recurring terms on a large corpus).
 
     Returns
     -------
@@ -38,7 +73,7 @@ def suggest_terms(records: Iterable[dict], ontology=None, min_papers: int = 3) -
     for rec in records:
         pid = rec.get("id")
         for c in rec.get("concepts", []):
-            if c.get("source") != "discovered":
+            if c.get("source") != "discovered" or (only is not None and c["iri"] not in only):
                 continue
             t = terms.setdefault(c["iri"], {"iri": c["iri"], "labels": {}, "alt": {},
                                             "papers": set(), "mentions": 0, "scores": [],
