@@ -5,11 +5,17 @@ table is known. Every engine cuts the papers into the same ordered chunks, extra
 chunk with an :class:`~kg.extract.Extractor` rebuilt in the worker from the (picklable)
 settings, and yields the records in input order, so all engines give identical output.
 
+``kg build`` passes a :class:`~kg.store.PapersFile` (its ``papers.jsonl``) instead of a list:
+the chunks are then byte ranges of that file (:class:`~kg.store.PaperChunk`), which local
+workers read themselves, so the build's process never holds the corpus (issue #5); only
+the Dask engine, whose workers may be on other machines, gets each chunk's papers read here
+when it submits the chunk.
+
 Finished chunks can be cached as gzip-compressed JSON Lines shards (``cache_dir``): a
 shard's file name is a hash of everything its records depend on (kg version, extraction
-code, settings, ontology files, the corpus acronym table, the chunk's papers), so a build
-killed midway resumes from the shards it finished, and a rebuild with unchanged inputs
-re-extracts nothing. Workers compress their chunk's text themselves (one gzip member per
+code, settings, ontology files, the corpus acronym table, the id, title and abstract of the
+chunk's papers: :func:`chunk_digest`), so a build killed midway resumes from the shards it
+finished, and a rebuild with unchanged inputs re-extracts nothing. Workers compress their chunk's text themselves (one gzip member per
 chunk, :data:`GZIP_LEVEL`), so the parent only copies bytes: into the shard and, in
 ``kg build``, into ``extractions.jsonl.gz`` (members concatenated make one gzip file).
 """
@@ -136,6 +142,20 @@ def _code_fingerprint() -> str:
     return h.hexdigest()
 
 
+def chunk_digest(papers: Iterable[Paper]) -> str:
+    """Hash of what extraction reads of a chunk's papers (id, title, abstract), in order.
+
+    >>> a, b = Paper("1", "T", "A."), Paper("2", "U", "B.")
+    >>> chunk_digest([a, b]) == chunk_digest([a, b]), chunk_digest([a, b]) == chunk_digest([b, a])
+    (True, False)
+    """
+    h = hashlib.sha1()
+    for p in papers:
+        h.update(json.dumps([p.id, p.title, p.abstract], ensure_ascii=False).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
 class ShardCache:
     """Extraction records of finished chunks, as gzip-compressed JSON Lines files
     ``DIR/<key>.jsonl.gz`` (about 2 KB per paper; the text is about 8 times that)."""
@@ -147,9 +167,10 @@ class ShardCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.base_key = base_key
 
-    def key(self, chunk: Sequence[Paper]) -> str:
-        content = [(p.id, p.title, p.abstract) for p in chunk]
-        return _fingerprint(self.base_key, content)
+    def key(self, chunk: Sequence[Paper], digest: str | None = None) -> str:
+        """The shard name of ``chunk``: the base key and the chunk's content
+        (:func:`chunk_digest`, which may be given if known)."""
+        return _fingerprint(self.base_key, digest or chunk_digest(chunk))
 
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}{self.SUFFIX}"
@@ -200,7 +221,7 @@ def extract_records(papers: Sequence[Paper], settings=None, **options: Any) -> I
 
 
 def extract_jsonl(
-    papers: Sequence[Paper],
+    papers: Iterable[Paper],
     settings=None,
     *,
     jobs: int = 1,
@@ -218,7 +239,11 @@ def extract_jsonl(
 
     Parameters
     ----------
-    papers : sequence of Paper
+    papers : iterable of Paper, or PapersFile
+        A :class:`~kg.store.PapersFile` (what ``kg build`` passes) is read one chunk at a
+        time, and its chunks go to the workers as byte ranges of the file
+        (:class:`~kg.store.PaperChunk`) that each worker reads itself: this process never
+        holds the papers. Anything else is read into a list first.
     settings : ExtractSettings, optional
     jobs : int
         Worker processes for the local engine (1 = in this process).
@@ -249,11 +274,24 @@ def extract_jsonl(
     if jobs < 1:
         raise ExtractionError(f"jobs must be at least 1, got {jobs}")
     settings = settings or ExtractSettings()
-    papers = list(papers)
+    # one pass over the papers: cut the chunks, hash them (shard names), learn the corpus
+    # acronyms; from a PapersFile, only one chunk's papers are in memory at a time
+    chunks: list[Sequence[Paper]] = []
+    digests: list[str | None] = []
+
+    def scan() -> Iterator[Paper]:
+        for chunk, loaded in _pieces(papers, chunk_size):
+            chunks.append(chunk)
+            digests.append(chunk_digest(loaded) if cache_dir is not None else None)
+            yield from loaded
+
     acronyms = None
     if settings.abbreviations and settings.corpus_acronyms:
-        acronyms = Extractor(settings).learn_acronyms(papers).table
-    chunks = chunked(papers, chunk_size)
+        acronyms = Extractor(settings).learn_acronyms(scan()).table
+    else:
+        for _ in scan():
+            pass
+    total = sum(len(c) for c in chunks)
     cache = None
     if cache_dir is not None:
         from kg import __version__
@@ -262,7 +300,7 @@ def extract_jsonl(
                             _ontology_fingerprint(settings),
                             sorted((acronyms or {}).items()))
         cache = ShardCache(cache_dir, base)
-    keys = [cache.key(c) for c in chunks] if cache else [None] * len(chunks)
+    keys = [cache.key(c, d) for c, d in zip(chunks, digests)] if cache else [None] * len(chunks)
     todo = [i for i, k in enumerate(keys) if not (cache and cache.has(k))]
     todo_set = set(todo)
     if stats is not None:
@@ -294,7 +332,7 @@ def extract_jsonl(
             out = (gunzip_text(out[0]), out[1]) if rows else gunzip_text(out)
         done += len(chunks[i])
         if progress:
-            progress("extract", done, len(papers))
+            progress("extract", done, total)
         yield out
     if cache:
         cache.prune(set(keys))
@@ -307,11 +345,33 @@ def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler, rows=False,
     if engine == "dask":
         from kg.dask_engine import run_dask
 
-        return run_dask(chunks, settings, acronyms, jobs, scheduler, rows, compress)
+        # Dask workers may not see this machine's files: file chunks are read here, one
+        # at a time, when the engine submits them
+        return run_dask((_materialised(c) for c in chunks), settings, acronyms, jobs,
+                        scheduler, rows, compress)
     if jobs == 1:
         _init_worker(settings, acronyms, rows, compress)
         return (_extract_chunk(c) for c in chunks)
     return _run_pool(chunks, settings, acronyms, jobs, rows, compress)
+
+
+def _materialised(chunk: Sequence[Paper]) -> Sequence[Paper]:
+    from kg.store import PaperChunk
+
+    return chunk.load() if isinstance(chunk, PaperChunk) else chunk
+
+
+def _pieces(papers, size: int) -> Iterator[tuple[Sequence[Paper], Sequence[Paper]]]:
+    """``(chunk, its papers)`` of ``papers``: a :class:`~kg.store.PapersFile` is cut into
+    :class:`~kg.store.PaperChunk` byte ranges (its papers read once, for the caller to
+    drop), anything else into lists."""
+    from kg.store import PapersFile
+
+    if isinstance(papers, PapersFile):
+        yield from papers.chunks(size)
+        return
+    for chunk in chunked(list(papers), size):
+        yield chunk, chunk
 
 
 def _run_pool(chunks, settings, acronyms, jobs, rows=False, compress=False) -> Iterator:

@@ -327,18 +327,22 @@ class GraphModel:
         BT = B.T.tocsr()
         parts = []  # per block of concepts: the pairs that pass both thresholds
         for start in range(0, keep.size, _COOCCURS_BLOCK):
-            parts.append(_npmi_pairs(BT[start:start + _COOCCURS_BLOCK] @ B, start, keep, df,
-                                     n, min_support, min_npmi))
+            C = BT[start:start + _COOCCURS_BLOCK] @ B
+            if top_k is None:
+                parts.append(_npmi_pairs(C, start, keep, df, n, min_support, min_npmi))
+            else:  # only the pairs that can be kept: a block row's own top k
+                parts.append(_npmi_top_k(C, start, keep, df, n, min_support, min_npmi, top_k))
+            del C
         ri, ci, support, npmi = (np.concatenate(a) for a in zip(*parts))
         del parts
-        rounded = _round6(npmi)  # as published
-        sel = np.arange(ri.size)
-        if top_k is not None:  # ranked by the published NPMI, so the choice is explainable
-            sel = _top_k_either_end(ri, ci, rounded, support, top_k)
-        sel = sel[np.lexsort((ci[sel], ri[sel]))]  # IRI order == index order
+        if top_k is None:
+            sel = np.lexsort((ci, ri))  # IRI order == index order
+        else:
+            # a pair among the top k of both its ends came from both: keep it once
+            _, sel = np.unique(ri.astype(np.int64) * X.shape[1] + ci, return_index=True)
         self.c_u = ri[sel].astype(np.int32)
         self.c_v = ci[sel].astype(np.int32)
-        self.c_npmi = rounded[sel].astype(np.float64)
+        self.c_npmi = _round6(npmi[sel])  # as published
         self.c_support = support[sel].astype(np.int64)
 
     # ---------------------------------------------------------------------- lookups
@@ -552,13 +556,14 @@ _COOCCURS_BLOCK = 8192
 
 
 def _npmi_pairs(C, start: int, keep: np.ndarray, df: np.ndarray, n: int, min_support: int,
-                min_npmi: float) -> tuple:
+                min_npmi: float, upper: bool = True) -> tuple:
     """The pairs of a block of rows ``C`` (rows ``start``..., columns: all concepts of
-    ``keep``) of the co-occurrence counts, upper triangle only, with ``support >=
-    min_support`` and ``npmi >= min_npmi``: ``(ri, ci, support, npmi)``, concept indices."""
+    ``keep``) of the co-occurrence counts, upper triangle only (or, with ``upper=False``,
+    every pair but the diagonal), with ``support >= min_support`` and ``npmi >=
+    min_npmi``: ``(ri, ci, support, npmi)``, concept indices."""
     C = C.tocoo()
     row = C.row.astype(np.int64) + start
-    mask = (C.col > row) & (C.data >= min_support)
+    mask = ((C.col > row) if upper else (C.col != row)) & (C.data >= min_support)
     ri, ci = keep[row[mask]], keep[C.col[mask]]
     support = C.data[mask].astype(np.float64)
     p_ij = support / n
@@ -568,6 +573,42 @@ def _npmi_pairs(C, start: int, keep: np.ndarray, df: np.ndarray, n: int, min_sup
     npmi = np.where(p_ij >= 1.0, 0.0, npmi)  # both in every paper: no information
     sel = np.flatnonzero(npmi >= min_npmi)
     return ri[sel], ci[sel], support[sel], npmi[sel]
+
+
+def _npmi_top_k(C, start: int, keep: np.ndarray, df: np.ndarray, n: int, min_support: int,
+                min_npmi: float, k: int) -> tuple:
+    """The pairs of a block of rows ``C`` (as :func:`_npmi_pairs`) that are among the ``k``
+    strongest of their row's concept, as ``(lo, hi, support, npmi)`` with ``lo < hi``.
+
+    A block row holds all of its concept's pairs (the counts are symmetric), so this is
+    :func:`_top_k_either_end` done one end at a time: a pair is kept when either of its
+    ends ranks it in its top ``k``, and is then found in the block of that end (in both
+    blocks when both do, with the same values). Only these pairs are held, not every
+    pair that passes the thresholds (16.8 M at 250 k simulated papers).
+
+    >>> import scipy.sparse as sp
+    >>> X = sp.csc_matrix((np.random.default_rng(0).random((60, 12)) < 0.3).astype(np.int32))
+    >>> df, keep, C = np.asarray(X.sum(axis=0)).ravel(), np.arange(12), (X.T @ X).tocsr()
+    >>> ri, ci, sup, w = _npmi_pairs(C, 0, keep, df, 60, 2, 0.0)
+    >>> sel = _top_k_either_end(ri, ci, _round6(w), sup, 2)
+    >>> blocks = [_npmi_top_k(C[s:s + 5], s, keep, df, 60, 2, 0.0, 2) for s in (0, 5, 10)]
+    >>> got = {(a, b) for lo, hi, _, _ in blocks for a, b in zip(lo.tolist(), hi.tolist())}
+    >>> sorted(got) == sorted(zip(ri[sel].tolist(), ci[sel].tolist())), len(got) < ri.size
+    (True, True)
+    """
+    ri, ci, support, npmi = _npmi_pairs(C, start, keep, df, n, min_support, min_npmi,
+                                        upper=False)
+    # ranked as _top_k_either_end ranks: published NPMI, then support, then the other end
+    order = np.lexsort((ci, -support, -_round6(npmi), ri))
+    ends = ri[order]
+    first = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
+    rank = np.arange(ends.size) - np.repeat(first, np.diff(np.r_[first, ends.size]))
+    sel = order[rank < k]
+    del order, ends, rank
+    ri, ci = ri[sel], ci[sel]
+    # 20 bytes a pair (indices and counts fit 4 bytes)
+    return (np.minimum(ri, ci).astype(np.int32), np.maximum(ri, ci).astype(np.int32),
+            support[sel].astype(np.int32), npmi[sel])
 
 
 def _round6(x: np.ndarray) -> np.ndarray:
@@ -812,6 +853,7 @@ class _Builder:
         seen: list = []
         seen_alts: dict[int, set[str]] = defaultdict(set)
         field_no: dict[tuple, int] = {}
+        names: dict[Any, Any] = {}
         extra: dict[str, int] = {}
         rec_paper: list[str] = []
         # flat typed arrays (4-8 bytes an entry, no Python object per mention)
@@ -843,7 +885,10 @@ class _Builder:
                 c = concept_no.get(iri)
                 if c is None:
                     c = concept_no[iri] = len(seen)
-                    seen.append((label, ctype, source))
+                    # one object per type and source name (rows bring copies of each):
+                    # these tuples are most of the model's memory growth per paper
+                    seen.append((label, names.setdefault(ctype, ctype),
+                                 names.setdefault(source, source)))
                 else:
                     obs = seen[c]
                     if type(obs) is tuple:

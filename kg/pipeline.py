@@ -16,10 +16,12 @@ from kg import __version__
 from kg.progress import ProgressFn
 from kg.store import (
     EXTRACTIONS_FILE,
+    PAPERS_FILE,
     SUMMARY_FILE,
+    PapersFile,
     atomic_directory,
-    load_papers,
-    write_papers,
+    iter_papers,
+    papers_path,
 )
 from kg.types import Paper
 
@@ -123,7 +125,11 @@ def build(
 
     with atomic_directory(out_dir) as tmp:
         with timer.stage("ingest"):
-            papers, counts, rejects = _ingest(inputs, options, out_dir, tmp, update)
+            counts, rejects = _ingest(inputs, options, out_dir, tmp, update)
+        # from here on the papers are read from papers.jsonl, never held: the model reads
+        # them one at a time (keeping its own columns), extraction cuts the file into
+        # byte ranges that the workers read themselves
+        papers = PapersFile(tmp / PAPERS_FILE)
 
         # extraction streams into the model: workers hand over each chunk's JSON Lines,
         # gzip-compressed (appended to extractions.jsonl.gz: gzip members concatenate),
@@ -137,9 +143,6 @@ def build(
                                                      progress, extract_stats):
                         fh.write(data)
                         yield from chunk_rows
-                # the model has taken what it needs of the papers (it read them before
-                # the first row): free them before the link stage's peak
-                papers.clear()
                 timer.start("link")
 
             graph = _link(papers, rows(), options)
@@ -166,34 +169,27 @@ def build(
 
 
 def _ingest(inputs, options: BuildOptions, out_dir: Path, tmp: Path,
-            update: bool) -> tuple[list[Paper], dict[str, int], list[str]]:
-    """Read (and with ``update`` merge) the papers and write ``papers.jsonl``.
+            update: bool) -> tuple[dict[str, int], list[str]]:
+    """Read (and with ``update`` merge) the papers straight into ``papers.jsonl``.
 
-    Returns the papers *slimmed* for the rest of the build (``ids`` and ``meta``, written
-    to ``papers.jsonl`` here, are needed by no later stage, and at scale they are about a
-    third of a paper's memory), the counts and the rejects as text.
+    The papers stream from the readers to the file; only their keys (for merging
+    duplicates) are held meanwhile, so memory does not grow with the papers
+    (:func:`kg.ingest.write_inputs`). Returns the counts and the rejects as text.
     """
-    from kg.ingest import merge_papers, read_inputs
+    from kg.ingest import write_inputs
 
-    ingest = read_inputs([Path(p) for p in inputs], fmt=options.fmt, strict=options.strict)
-    papers = list(ingest.papers)
+    previous = None
+    if update:
+        papers_path(out_dir)  # a GraphError naming out_dir if there is no build to update
+        previous = iter_papers(out_dir)
+    ingest = write_inputs([Path(p) for p in inputs], tmp / PAPERS_FILE, fmt=options.fmt,
+                          strict=options.strict, previous=previous)
     counts = {"read": ingest.read, "kept": ingest.kept, "merged": ingest.merged,
               "rejected": ingest.rejected}
     if update:
-        previous = load_papers(out_dir)
-        merged = merge_papers(list(previous) + papers)
-        counts["previous"] = len(previous)
-        counts["merged"] += len(previous) + len(papers) - len(merged.papers)
-        papers = list(merged.papers)
-    counts["papers"] = len(papers)
-    write_papers(tmp, papers)
-    return [_slim(p) for p in papers], counts, [str(r) for r in ingest.rejects]
-
-
-def _slim(paper: Paper) -> Paper:
-    """``paper`` without ``ids`` and ``meta`` (what extraction and the model never read)."""
-    return Paper(id=paper.id, title=paper.title, abstract=paper.abstract,
-                 authors=paper.authors, date=paper.date, url=paper.url, source=paper.source)
+        counts["previous"] = ingest.previous
+    counts["papers"] = ingest.written
+    return counts, [str(r) for r in ingest.rejects]
 
 
 def shard_dir(out_dir: Path) -> Path:
@@ -205,7 +201,7 @@ def shard_dir(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.shards"
 
 
-def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
+def _extract(papers: PapersFile, options: BuildOptions, shards: Path,
              progress: ProgressFn | None, stats: dict) -> Iterable[tuple[bytes, list]]:
     from kg.engine import extract_jsonl
     from kg.extract import ExtractSettings
@@ -218,7 +214,7 @@ def _extract(papers: list[Paper], options: BuildOptions, shards: Path,
                          stats=stats, rows=True, compressed=True)
 
 
-def _link(papers: list[Paper], rows: Iterable[tuple], options: BuildOptions):
+def _link(papers: Iterable[Paper], rows: Iterable[tuple], options: BuildOptions):
     """The compact graph model, from the records' compact rows (streamed, never held)."""
     from kg.model import GraphModel
     from kg.ontology import load_ontology

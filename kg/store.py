@@ -35,6 +35,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Iterable, Iterator
 
 import networkx as nx
@@ -166,8 +167,121 @@ def write_papers(directory: str | Path, papers: Iterable[Paper]) -> int:
 
 def load_papers(directory: str | Path) -> list[Paper]:
     """Read ``papers.jsonl`` of a build directory."""
-    path = _require(directory, PAPERS_FILE)
-    return [Paper.from_dict(d) for d in read_jsonl(path)]
+    return list(iter_papers(directory))
+
+
+def papers_path(directory: str | Path) -> Path:
+    """``papers.jsonl`` of a build directory (GraphError naming the directory if absent)."""
+    return _require(directory, PAPERS_FILE)
+
+
+def iter_papers(directory: str | Path) -> Iterator[Paper]:
+    """Stream the papers of ``papers.jsonl`` of a build directory, one at a time."""
+    return (Paper.from_dict(d) for d in read_jsonl(papers_path(directory)))
+
+
+def _slim_paper(d: dict[str, Any]) -> Paper:
+    """A ``papers.jsonl`` record as a Paper without ``ids`` and ``meta``."""
+    return Paper(id=d["id"], title=d["title"], abstract=d["abstract"],
+                 authors=tuple(d.get("authors") or ()), date=d.get("date"), url=d.get("url"),
+                 source=d.get("source", ""))
+
+
+class PaperChunk(Sequence):
+    """Consecutive papers of a ``papers.jsonl`` file, by byte range: a small picklable
+    stand-in for the list of its papers, which are read from the file only when iterated
+    (by the extraction worker that gets the chunk, not by the process that cuts them).
+
+    Papers are read *slim* (without ``ids`` and ``meta``, which extraction never reads)."""
+
+    __slots__ = ("path", "start", "end", "count", "line")
+
+    def __init__(self, path: str, start: int, end: int, count: int, line: int = 0) -> None:
+        # line: how many lines of the file come before the chunk (for error messages)
+        self.path, self.start, self.end, self.count, self.line = path, start, end, count, line
+
+    def __reduce__(self):
+        return PaperChunk, (self.path, self.start, self.end, self.count, self.line)
+
+    def __repr__(self) -> str:
+        return (f"PaperChunk({self.path!r}, {self.start}, {self.end}, {self.count}, "
+                f"{self.line})")
+
+    def __len__(self) -> int:
+        return self.count
+
+    def load(self) -> list[Paper]:
+        """The chunk's papers (a GraphError naming the file if it changed or is damaged)."""
+        with open(self.path, "rb") as fh:
+            fh.seek(self.start)
+            data = fh.read(self.end - self.start)
+        papers = _parse_papers(data, self.path, self.line)
+        if len(papers) != self.count:
+            raise GraphError(f"{self.path}: changed while it was read "
+                             f"({len(papers)} papers at bytes {self.start}-{self.end}, "
+                             f"expected {self.count})")
+        return papers
+
+    def __iter__(self) -> Iterator[Paper]:
+        return iter(self.load())
+
+    def __getitem__(self, index):
+        return self.load()[index]
+
+
+def _parse_papers(data: bytes, path: str, first_line: int = 0) -> list[Paper]:
+    papers = []
+    for number, line in enumerate(data.split(b"\n"), first_line + 1):
+        if line.strip():
+            try:
+                papers.append(_slim_paper(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise GraphError(f"{path}, line {number}: unreadable paper ({exc!r}); "
+                                 "rebuild it with kg build") from exc
+    return papers
+
+
+class PapersFile:
+    """The papers of a ``papers.jsonl`` file without holding them: iterating streams them
+    (slim, as :class:`PaperChunk` reads them), and :meth:`chunks` cuts the file into
+    :class:`PaperChunk` byte ranges. What ``kg build`` hands to extraction and to the
+    graph model, so that its process never holds the corpus (issue #5)."""
+
+    #: bytes read at a time while streaming
+    BLOCK = 1 << 20
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"PapersFile({str(self.path)!r})"
+
+    def __iter__(self) -> Iterator[Paper]:
+        for _, papers in self.chunks(512):
+            yield from papers
+
+    def chunks(self, size: int) -> Iterator[tuple[PaperChunk, list[Paper]]]:
+        """Consecutive chunks of ``size`` papers (the last may be shorter), each with its
+        papers (read once, here; drop them to keep memory flat)."""
+        if size < 1:
+            raise ValueError(f"chunk size must be at least 1, not {size}")
+        path = str(self.path)
+        lines: list[bytes] = []
+        count = start = pos = first = number = 0
+        with open(path, "rb") as fh:
+            for line in fh:
+                pos += len(line)
+                number += 1
+                lines.append(line)
+                if line.strip():
+                    count += 1
+                    if count == size:
+                        yield (PaperChunk(path, start, pos, count, first),
+                               _parse_papers(b"".join(lines), path, first))
+                        lines, count, start, first = [], 0, pos, number
+        if count:
+            yield (PaperChunk(path, start, pos, count, first),
+                   _parse_papers(b"".join(lines), path, first))
 
 
 def extractions_path(directory: str | Path) -> Path | None:

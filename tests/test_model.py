@@ -231,6 +231,36 @@ def test_cooccurs_keep_each_concepts_strongest_partners_only(arxiv_sample, k):
     assert rest(G_k) == rest(G_all)
 
 
+@pytest.mark.parametrize("block", [7, 64, 8192])
+def test_cooccurs_made_block_by_block_keep_only_candidates_and_match_the_global_ranking(
+        arxiv_sample, monkeypatch, block):
+    """The link stage holds only each block's own top-k pairs (not every pair passing the
+    thresholds); the edges equal a global top-k-of-either-end ranking of all pairs,
+    whatever the block size."""
+    import numpy as np
+
+    import kg.model as model
+
+    papers, records, onto = arxiv_sample
+    monkeypatch.setattr(model, "_COOCCURS_BLOCK", block)
+    held: list[int] = []
+    original = model._npmi_top_k
+
+    def top_k(*args):
+        out = original(*args)
+        held.append(out[0].size)
+        return out
+
+    monkeypatch.setattr(model, "_npmi_top_k", top_k)
+    m = GraphModel.build(papers, records, onto, cooccurs_top_k=3)
+    everything = GraphModel.build(papers, records, onto, cooccurs_top_k=None)
+    ri, ci, w, sup = everything.c_u, everything.c_v, everything.c_npmi, everything.c_support
+    sel = np.sort(model._top_k_either_end(ri, ci, w, sup, 3))
+    assert (m.c_u.tolist(), m.c_v.tolist()) == (ri[sel].tolist(), ci[sel].tolist())
+    assert m.c_npmi.tolist() == w[sel].tolist() and m.c_support.tolist() == sup[sel].tolist()
+    assert sum(held) <= 2 * m.c_u.size < ri.size
+
+
 def _bounded_reference(G, k):
     """Louvain (networkx) on the cooccurs graph of the ``k`` concepts with a cooccurs edge
     that have the most papers (ties: IRI), made here independently of kg.analyze."""

@@ -35,8 +35,9 @@ def test_pool_workers_collect_their_garbage_but_never_scan_the_parents(monkeypat
 
 
 def test_build_papers_keep_their_ids_and_meta_on_disk(tmp_path):
-    """The build slims the papers it keeps in memory; papers.jsonl still has everything."""
-    from kg.pipeline import _slim
+    """Extraction and the model read the papers slim (no ids, no meta); papers.jsonl still
+    has everything."""
+    from kg.store import PapersFile
     from kg.types import Paper
 
     src = tmp_path / "in.jsonl"
@@ -48,7 +49,9 @@ def test_build_papers_keep_their_ids_and_meta_on_disk(tmp_path):
     (paper,) = [json.loads(line) for line in (out / "papers.jsonl").read_text().splitlines()]
     assert paper["ids"]["arxiv"] == "2501.00001" and paper["meta"]["categories"] == ["cs.LG"]
     full = Paper.from_dict(paper)
-    slim = _slim(full)
+    (slim,) = PapersFile(out / "papers.jsonl")
+    (chunk, _), = PapersFile(out / "papers.jsonl").chunks(10)
+    assert list(chunk) == [slim]
     assert (slim.id, slim.title, slim.abstract, slim.authors, slim.date, slim.url,
             slim.source) == (full.id, full.title, full.abstract, full.authors, full.date,
                              full.url, full.source)

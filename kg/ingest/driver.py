@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from kg.errors import InputError, NoValidRecordsError, RecordError
-from kg.ingest.merge import merge_papers
+from kg.ingest.merge import SpooledMerge, _paper_of, merge_papers
 from kg.ingest.registry import available_readers, detect_format, file_suffix, get_reader
 from kg.types import Paper, Reject
 
-__all__ = ["IngestResult", "expand_inputs", "iter_records", "read_inputs"]
+__all__ = ["IngestResult", "expand_inputs", "iter_records", "read_inputs", "write_inputs"]
 
 MAX_REASONS_SHOWN = 3
 
@@ -32,6 +32,10 @@ class IngestResult:
     merged: int
     rejected: int
     per_file: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: :func:`write_inputs` only: the papers written (after merging with ``previous``)
+    #: and how many previous papers there were
+    written: int = 0
+    previous: int = 0
 
     def summary_line(self) -> str:
         """``"read N, kept K, merged M, rejected R"``."""
@@ -119,6 +123,45 @@ def _no_valid(per_file: dict[str, dict[str, object]], rejects: list[Reject]) -> 
     return "\n".join(lines)
 
 
+class _Reading:
+    """Reading many files: the papers stream out, the counts and rejects stay here."""
+
+    def __init__(self, paths, fmt: str | None, strict: bool) -> None:
+        self.files = expand_inputs(paths)
+        if not self.files:
+            raise InputError("no input files given")
+        # every file's format is known (or refused) before anything is read
+        self.readers = {f: get_reader(fmt) if fmt else get_reader(detect_format(f))
+                        for f in self.files}
+        self.strict = strict
+        self.rejects: list[Reject] = []
+        self.per_file: dict[str, dict[str, object]] = {}
+        self.papers = 0
+
+    def __iter__(self) -> Iterator[Paper]:
+        for path in self.files:
+            counts = {"format": self.readers[path].name, "read": 0, "papers": 0, "rejected": 0}
+            self.per_file[str(path)] = counts
+            for record in iter_records(path, self.readers[path].name):
+                counts["read"] += 1
+                if isinstance(record, Reject):
+                    if self.strict:
+                        raise RecordError(str(record))
+                    self.rejects.append(record)
+                    counts["rejected"] += 1
+                else:
+                    counts["papers"] += 1
+                    self.papers += 1
+                    yield record
+        if not self.papers:
+            raise NoValidRecordsError(_no_valid(self.per_file, self.rejects))
+
+    def result(self, papers: list[Paper], kept: int, merged: int) -> IngestResult:
+        return IngestResult(papers=papers, rejects=self.rejects,
+                            read=self.papers + len(self.rejects), kept=kept, merged=merged,
+                            rejected=len(self.rejects), per_file=self.per_file)
+
+
 def read_inputs(
     paths: Iterable[str | Path] | str | Path,
     fmt: str | None = None,
@@ -148,35 +191,62 @@ def read_inputs(
     NoValidRecordsError
         If no input held a single valid paper.
     """
-    files = expand_inputs(paths)
-    if not files:
-        raise InputError("no input files given")
-    readers = {f: get_reader(fmt) if fmt else get_reader(detect_format(f)) for f in files}
-    papers: list[Paper] = []
-    rejects: list[Reject] = []
-    per_file: dict[str, dict[str, object]] = {}
-    for path in files:
-        counts = {"format": readers[path].name, "read": 0, "papers": 0, "rejected": 0}
-        per_file[str(path)] = counts
-        for record in iter_records(path, readers[path].name):
-            counts["read"] += 1
-            if isinstance(record, Reject):
-                if strict:
-                    raise RecordError(str(record))
-                rejects.append(record)
-                counts["rejected"] += 1
-            else:
-                papers.append(record)
-                counts["papers"] += 1
-    if not papers:
-        raise NoValidRecordsError(_no_valid(per_file, rejects))
-    result = merge_papers(papers)
-    return IngestResult(
-        papers=result.papers,
-        rejects=rejects,
-        read=len(papers) + len(rejects),
-        kept=len(result.papers),
-        merged=result.merged,
-        rejected=len(rejects),
-        per_file=per_file,
-    )
+    reading = _Reading(paths, fmt, strict)
+    result = merge_papers(list(reading))
+    return reading.result(result.papers, len(result.papers), result.merged)
+
+
+def write_inputs(
+    paths: Iterable[str | Path] | str | Path,
+    dest: str | Path,
+    fmt: str | None = None,
+    strict: bool = False,
+    *,
+    previous: Iterable[Paper] | None = None,
+) -> IngestResult:
+    """:func:`read_inputs`, written to ``dest`` as ``papers.jsonl`` instead of returned:
+    the papers stream from the readers into the file, and only their keys stay in memory
+    (:class:`~kg.ingest.merge.SpooledMerge`), so memory does not grow with the papers.
+
+    The file holds exactly what ``write_papers(read_inputs(...).papers)`` would; the
+    result's ``papers`` is empty. ``previous`` papers (those of an earlier build, for
+    ``kg build --update``) are merged with the inputs as ``merge_papers(previous +
+    read_inputs(...).papers)`` would; they count in neither ``read`` nor ``kept``, and
+    the records they absorb count in ``merged``.
+    """
+    dest = Path(dest)
+    reading = _Reading(paths, fmt, strict)
+    spool = SpooledMerge(dest.with_name(dest.name + ".spool"))
+    try:
+        for paper in reading:
+            spool.add(paper)
+    except BaseException:
+        spool.close()
+        spool.spool.unlink(missing_ok=True)
+        raise
+    result = reading.result([], 0, 0)
+    if previous is None:
+        result.kept = result.written = spool.write_to(dest)
+        result.merged = spool.merged
+        return result
+    # two merges, as kg build --update did: the inputs among themselves, then all
+    new = dest.with_name(dest.name + ".new")
+    result.kept = spool.write_to(new)
+    result.merged = spool.merged
+    everything = SpooledMerge(dest.with_name(dest.name + ".all"))
+    try:
+        for paper in previous:
+            everything.add(paper)
+            result.previous += 1
+        with open(new, "rb") as fh:
+            for line in fh:
+                everything.add(_paper_of(line))
+    except BaseException:
+        everything.close()
+        everything.spool.unlink(missing_ok=True)
+        raise
+    finally:
+        new.unlink(missing_ok=True)
+    result.written = everything.write_to(dest)
+    result.merged += everything.merged
+    return result

@@ -26,12 +26,17 @@ Examples
 """
 from __future__ import annotations
 
+import json
+import os
+
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from array import array
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
 
 from kg.types import Paper, title_hash_id, title_key
 
-__all__ = ["MergeResult", "merge_papers"]
+__all__ = ["MergeResult", "SpooledMerge", "merge_papers", "paper_line"]
 
 
 @dataclass(frozen=True)
@@ -45,20 +50,50 @@ class MergeResult:
 
 
 class _Groups:
-    """Union-find over record positions that refuses joins with conflicting strong ids."""
+    """Union-find over record positions that refuses joins with conflicting strong ids.
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
-        self.parent = list(range(len(papers)))
-        self.arxiv = [p.ids.get("arxiv") or None for p in papers]
-        self.doi = [p.ids.get("doi") or None for p in papers]
+    Records are added one at a time (:meth:`add`), and only their keys are kept (ids,
+    strong ids, titles of records without strong ids): never the papers themselves.
+    """
+
+    def __init__(self) -> None:
+        self.parent = array("q")
+        self.arxiv: list[str | None] = []
+        self.doi: list[str | None] = []
         self.joined: dict[int, tuple[set[str], set[str]]] = {}
+        # first record of each id, arXiv id and DOI (one dict per kind of key)
+        self.first: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
+        self.weak: dict[int, str] = {}  # records without strong ids: their title keys
+
+    def __len__(self) -> int:
+        return len(self.parent)
+
+    def add(self, paper: Paper) -> int:
+        """Add the next record and join it to the earlier records it shares a key with
+        (id, then arXiv id, then DOI: the order :func:`merge_papers` joins them in)."""
+        i = len(self.parent)
+        self.parent.append(i)
+        arxiv, doi = paper.ids.get("arxiv") or None, paper.ids.get("doi") or None
+        if arxiv is not None and arxiv == paper.id:
+            arxiv = paper.id  # one string object for both keys
+        self.arxiv.append(arxiv)
+        self.doi.append(doi)
+        for key, first in zip((paper.id, arxiv, doi), self.first):
+            if key is not None:
+                j = first.setdefault(key, i)
+                if j != i:
+                    self.union(j, i)
+        if arxiv is None and doi is None:
+            self.weak[i] = title_key(paper.title)
+        return i
 
     def find(self, i: int) -> int:
+        parent = self.parent
         root = i
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[i] != root:
-            self.parent[i], i = root, self.parent[i]
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
         return root
 
     def strong(self, root: int) -> tuple[set[str], set[str]]:
@@ -77,47 +112,47 @@ class _Groups:
             return False
         if b < a:
             a, b = b, a
-        self.parent[b] = a
+        self.parent[b] = a  # a group's root is its first record
         self.joined.pop(b, None)
         self.joined[a] = (arxiv, doi)
         return True
 
+    def join_titles(self, strong_titles: Iterable[tuple[int, str]]) -> None:
+        """Join each record without strong ids to the first record with its title,
+        preferring records with strong ids (so weak duplicates end up with the strong
+        paper). ``strong_titles`` gives ``(position, title)`` of the records with strong
+        ids, in input order; it is read only when some record has none."""
+        if not self.weak:
+            return
+        wanted = {key for key in self.weak.values() if key}
+        first_by_title: dict[str, int] = {}
+        for i, title in strong_titles:
+            if i not in self.weak:
+                key = title_key(title)
+                if key in wanted:
+                    first_by_title.setdefault(key, i)
+        for i, key in self.weak.items():  # insertion order: input order
+            if key:
+                j = first_by_title.setdefault(key, i)
+                if j != i:
+                    self.union(j, i)
+
+    def members(self) -> dict[int, list[int]]:
+        """The groups of more than one record: root -> positions (ascending)."""
+        groups: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            root = self.find(i)
+            if root != i:
+                groups.setdefault(root, [root]).append(i)
+        return groups
+
 
 def _group(papers: Sequence[Paper]) -> _Groups:
-    groups = _Groups(papers)
-    first_by_key: dict[str, int] = {}
-    for i, paper in enumerate(papers):
-        keys = ["id:" + paper.id]
-        if groups.arxiv[i]:
-            keys.append("arxiv:" + groups.arxiv[i])
-        if groups.doi[i]:
-            keys.append("doi:" + groups.doi[i])
-        for key in keys:
-            j = first_by_key.setdefault(key, i)
-            if j != i:
-                groups.union(j, i)
-    weak = [i for i in range(len(papers)) if not groups.arxiv[i] and not groups.doi[i]]
-    if weak:
-        _group_titles(papers, groups, weak)
+    groups = _Groups()
+    for paper in papers:
+        groups.add(paper)
+    groups.join_titles((i, p.title) for i, p in enumerate(papers))
     return groups
-
-
-def _group_titles(papers: Sequence[Paper], groups: _Groups, weak: list[int]) -> None:
-    """Join each record without strong ids to the first record with its title, preferring
-    records with strong ids (so weak duplicates end up with the strong paper)."""
-    weak_keys = {i: title_key(papers[i].title) for i in weak}
-    first_by_title: dict[str, int] = {}
-    for i, paper in enumerate(papers):
-        if i not in weak_keys:
-            key = title_key(paper.title)
-            if key:
-                first_by_title.setdefault(key, i)
-    for i in weak:
-        key = weak_keys[i]
-        if key:
-            j = first_by_title.setdefault(key, i)
-            if j != i:
-                groups.union(j, i)
 
 
 def _first(values: Iterable[object]) -> object:
@@ -177,3 +212,100 @@ def merge_papers(papers: Iterable[Paper]) -> MergeResult:
     merged = [_merge_group([papers[i] for i in g]) for g in ordered]
     return MergeResult(papers=merged, merged=len(papers) - len(merged),
                        groups=[tuple(g) for g in ordered])
+
+
+def paper_line(paper: Paper) -> bytes:
+    """The ``papers.jsonl`` line of ``paper`` (UTF-8, newline-terminated), exactly as
+    :func:`kg.store.write_papers` writes it."""
+    return (json.dumps(paper.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _paper_of(line: bytes) -> Paper:
+    return Paper.from_dict(json.loads(line))
+
+
+class SpooledMerge:
+    """:func:`merge_papers` of a stream of records too big to hold in memory.
+
+    Each record is written to ``spool`` (a ``papers.jsonl`` file) as it is added, and
+    only its keys are kept (:class:`_Groups`: ids, strong ids, the title keys of records
+    without strong ids; about 150 bytes a record). :meth:`write_to` then writes the merged
+    papers, in :func:`merge_papers` order, reading the spool back: records that merge
+    with no other are copied as bytes; the members of a group are read by offset and
+    merged. The result is byte for byte what ``write_papers(merge_papers(records))``
+    writes.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> m = SpooledMerge(d / "spool.jsonl")
+    >>> for p in (Paper("2101.00001", "One", "x", ids={"arxiv": "2101.00001"}),
+    ...           Paper("b", "Two", "y"), Paper("c", "one!", "z")):
+    ...     m.add(p)
+    >>> m.write_to(d / "papers.jsonl"), m.merged
+    (2, 1)
+    >>> [json.loads(line)["id"] for line in open(d / "papers.jsonl")]
+    ['2101.00001', 'b']
+    """
+
+    def __init__(self, spool: str | Path) -> None:
+        self.spool = Path(spool)
+        self._fh = open(self.spool, "wb")
+        self._groups = _Groups()
+        self._offsets = array("q", [0])
+        self.merged = 0
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def add(self, paper: Paper) -> None:
+        """Add the next record (input order)."""
+        line = paper_line(paper)
+        self._groups.add(paper)
+        self._fh.write(line)
+        self._offsets.append(self._offsets[-1] + len(line))
+
+    def _titles(self) -> Iterator[tuple[int, str]]:
+        weak = self._groups.weak
+        with open(self.spool, "rb") as fh:
+            for i, line in enumerate(fh):
+                if i not in weak:
+                    yield i, json.loads(line)["title"]
+
+    def write_to(self, dest: str | Path) -> int:
+        """Write the merged papers to ``dest`` (may be the spool itself); return how many.
+        The spool is removed (or becomes ``dest``)."""
+        self._fh.close()
+        dest = Path(dest)
+        groups = self._groups
+        groups.join_titles(self._titles())
+        members = groups.members()
+        skip = {j for group in members.values() for j in group[1:]}
+        self.merged = len(skip)
+        kept = len(groups) - len(skip)
+        if not members:  # nothing merged: the spool is the result
+            if dest != self.spool:
+                os.replace(self.spool, dest)
+            return kept
+        out_path = dest.with_name(dest.name + ".merging") if dest == self.spool else dest
+        offsets = self._offsets
+        with open(self.spool, "rb") as seq, open(self.spool, "rb") as rand, \
+                open(out_path, "wb") as out:
+            def read(j: int) -> Paper:
+                rand.seek(offsets[j])
+                return _paper_of(rand.read(offsets[j + 1] - offsets[j]))
+
+            for i, line in enumerate(seq):
+                if i in skip:
+                    continue
+                group = members.get(i)
+                out.write(line if group is None else
+                          paper_line(_merge_group([read(j) for j in group])))
+        if dest == self.spool:
+            os.replace(out_path, dest)
+        else:
+            self.spool.unlink()
+        return kept
+
+    def close(self) -> None:
+        """Close the spool without writing (e.g. on an error)."""
+        self._fh.close()
