@@ -33,11 +33,14 @@ Examples
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
+import operator
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any, Iterable, NamedTuple
 
 import networkx as nx
@@ -224,7 +227,7 @@ class GraphModel:
         self.c_v = np.zeros(0, np.int32)
         self.c_npmi = np.zeros(0, np.float64)
         self.c_support = np.zeros(0, np.int64)
-        self._index: dict[str, tuple[str, int]] | None = None
+        self._index: dict[str, tuple[str, int]] | tuple | None = None
 
     # ------------------------------------------------------------------------ build
     @classmethod
@@ -347,14 +350,23 @@ class GraphModel:
 
     # ---------------------------------------------------------------------- lookups
     def _kind_index(self, iri: str) -> tuple[str, int] | None:
+        """``(kind, index)`` of a node IRI, or None. The IRI lists of a built model are
+        sorted, and are then searched by bisection (no table of every node); a dict is
+        made only for lists that are not."""
         if self._index is None:
-            index: dict[str, tuple[str, int]] = {}
-            for kind, iris in (("author", self.author_iris), ("concept", self.concept_iris),
-                               ("paper", self.paper_iris)):
-                for k, x in enumerate(iris):
-                    index[x] = (kind, k)
-            self._index = index
-        return self._index.get(iri)
+            lists = (("author", self.author_iris), ("concept", self.concept_iris),
+                     ("paper", self.paper_iris))
+            if all(_strictly_sorted(iris) for _, iris in lists):
+                self._index = lists
+            else:
+                self._index = {x: (kind, k) for kind, iris in lists for k, x in enumerate(iris)}
+        if isinstance(self._index, dict):
+            return self._index.get(iri)
+        for kind, iris in self._index:
+            k = bisect.bisect_left(iris, iri)
+            if k < len(iris) and iris[k] == iri:
+                return kind, k
+        return None
 
     def __contains__(self, iri: object) -> bool:
         return isinstance(iri, str) and self._kind_index(iri) is not None
@@ -754,6 +766,14 @@ def _shared_concepts(Xe, lo: np.ndarray, hi: np.ndarray, rank: np.ndarray,
 
 
 # -------------------------------------------------------------------------- builder
+def _strictly_sorted(items: Sequence[str]) -> bool:
+    """Whether ``items`` are strings in strictly ascending order."""
+    try:
+        return all(map(operator.lt, items, islice(items, 1, None)))
+    except TypeError:  # not all strings
+        return False
+
+
 def summarize_record(record: Mapping[str, Any], max_evidence: int | None = None, *,
                      text: bool = True) -> tuple:
     """The compact row of one extraction record: what the model keeps of it.

@@ -21,7 +21,6 @@ Examples
 """
 from __future__ import annotations
 
-import bisect
 import contextlib
 import difflib
 import heapq
@@ -71,14 +70,12 @@ class _Index:
 
     # papers ----------------------------------------------------------------
     def paper_index(self, iri: str) -> int | None:
-        iris = self.M.paper_iris
-        k = bisect.bisect_left(iris, iri)
-        return k if k < len(iris) and iris[k] == iri else None
+        found = self.M._kind_index(iri)
+        return found[1] if found is not None and found[0] == "paper" else None
 
     def concept_index(self, iri: str) -> int | None:
-        iris = self.M.concept_iris
-        k = bisect.bisect_left(iris, iri)
-        return k if k < len(iris) and iris[k] == iri else None
+        found = self.M._kind_index(iri)
+        return found[1] if found is not None and found[0] == "concept" else None
 
     def title_keys(self) -> list[str]:
         if self._title_keys is None:
@@ -181,19 +178,6 @@ def _ptr(rows: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
 
 
-def _kind(M, iri: str) -> tuple[str, int] | None:
-    ix = _index(M)
-    k = ix.paper_index(iri)
-    if k is not None:
-        return "paper", k
-    k = ix.concept_index(iri)
-    if k is not None:
-        return "concept", k
-    iris = M.author_iris
-    k = bisect.bisect_left(iris, iri)
-    return ("author", k) if k < len(iris) and iris[k] == iri else None
-
-
 def node_attrs(M, iri: str) -> dict[str, Any]:
     """The attributes of a node (``G.nodes[iri]``) of a model or a networkx graph.
 
@@ -211,15 +195,7 @@ def node_attrs(M, iri: str) -> dict[str, Any]:
 
     if not isinstance(M, GraphModel):
         return M.nodes[iri]
-    found = _kind(M, iri)
-    if found is None:
-        raise KeyError(iri)
-    kind, k = found
-    if kind == "paper":
-        return M.paper_attrs(k)
-    if kind == "concept":
-        return M.concept_attrs[k]
-    return M.author_attrs(k)
+    return M.node_attrs(iri)
 
 
 def node_label(M, iri: str) -> str:

@@ -743,16 +743,12 @@ def _model_is_regular(m) -> bool:
     IRIs strictly sorted within and across kinds (authors < concepts < papers, the
     sorted order of all nodes), concepts of kind ``concept``, and per paper the mentioned
     concepts and similar papers strictly ascending and the authors distinct."""
-    import operator
-    from itertools import islice
-
     import numpy as np
 
+    from kg.model import _strictly_sorted
+
     iris = [*m.author_iris, *m.concept_iris, *m.paper_iris]
-    try:
-        if not all(map(operator.lt, iris, islice(iris, 1, None))):
-            return False
-    except TypeError:  # not strings
+    if not _strictly_sorted(iris):
         return False
     if not all(type(x) is str for x in iris[:1] + iris[-1:]):
         return False

@@ -241,10 +241,9 @@ def _is_model(G) -> bool:
 
 def _select_from_model(M, max_nodes: int, include_authors: bool) -> ViewSelection:
     """:func:`select_view` on a :class:`kg.model.GraphModel`, from its arrays (same result)."""
-    import operator
-    from itertools import islice
-
     import numpy as np
+
+    from kg.model import _strictly_sorted
 
     papers, concepts = M.paper_iris, M.concept_iris
     authors = M.author_iris if include_authors else []
@@ -254,7 +253,7 @@ def _select_from_model(M, max_nodes: int, include_authors: bool) -> ViewSelectio
         return ViewSelection(nodes=chosen, total=total, concepts=len(concepts),
                              papers=len(papers), authors=len(authors), truncated=False)
     counts = [a.get("paper_count") or 0 for a in M.concept_attrs]
-    if all(map(operator.lt, concepts, islice(concepts, 1, None))):  # index order is IRI order
+    if _strictly_sorted(concepts):  # index order is IRI order
         ranked = np.lexsort((np.arange(len(concepts)), -np.asarray(counts))).tolist()
     else:  # pragma: no cover - models keep their IRIs sorted
         ranked = sorted(range(len(concepts)), key=lambda c: (-counts[c], concepts[c]))

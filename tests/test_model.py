@@ -407,3 +407,20 @@ def test_vectorized_rounding_equals_pythons_round():
                              halves, np.nextafter(halves, 2), np.nextafter(halves, -2),
                              [0.0, -0.0, 1.0, -1.0, 1e-12]])
     assert _round6(values).tolist() == [round(v, 6) for v in values.tolist()]
+
+
+def test_node_lookup_by_bisection_and_by_table_agree():
+    """A built model's IRI lists are sorted and searched by bisection; a model whose
+    lists are not sorted falls back to a table, with the same answers."""
+    M = GraphModel.build(fx.papers(), fx.records(), fx.ontology(), **fx.BUILD_OPTIONS)
+    nodes = [*M.author_iris, *M.concept_iris, *M.paper_iris]
+    found = [M._kind_index(n) for n in nodes]
+    assert isinstance(M._index, tuple)  # bisection: no table of every node
+    assert all(f is not None and nodes[i] in M for i, f in enumerate(found))
+    assert M._kind_index("https://w3id.org/paper-kg/concept/no-such") is None
+    M.concept_iris = list(reversed(M.concept_iris))
+    M._index = None
+    M._kind_index(nodes[0])
+    assert isinstance(M._index, dict)
+    for kind, iris in (("concept", M.concept_iris), ("paper", M.paper_iris)):
+        assert [M._kind_index(x) for x in iris] == [(kind, k) for k in range(len(iris))]
