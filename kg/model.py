@@ -41,7 +41,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import islice
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable
 
 import networkx as nx
 import numpy as np
@@ -129,28 +129,104 @@ def _concept_attrs(iri: str, obs: Mapping[str, Counter] | None, alt_labels: Iter
             "source": source, "definition": definition, "paper_count": count}
 
 
-class _PaperInfo(NamedTuple):
-    """What the model keeps of a paper while it is built (a tuple: about a quarter of
-    the memory of a dict, which counts at millions of papers)."""
-
-    id: str
-    title: str
-    abstract: str
-    date: Any
-    url: Any
-    source: Any
-    authors: tuple
-
-
-def _paper_fields(paper: Any) -> _PaperInfo:
+def _paper_fields(paper: Any) -> tuple:
+    """``(id, title, abstract, date, url, source, authors)`` of a paper or paper dict."""
     if isinstance(paper, Paper):
-        return _PaperInfo(paper.id, paper.title, paper.abstract, paper.date, paper.url,
-                          paper.source, tuple(paper.authors))
+        return (paper.id, paper.title, paper.abstract, paper.date, paper.url, paper.source,
+                paper.authors)
     if isinstance(paper, Mapping):
-        return _PaperInfo(str(paper["id"]), paper.get("title") or "",
-                          paper.get("abstract") or "", paper.get("date"), paper.get("url"),
-                          paper.get("source") or "", tuple(paper.get("authors") or ()))
+        return (str(paper["id"]), paper.get("title") or "", paper.get("abstract") or "",
+                paper.get("date"), paper.get("url"), paper.get("source") or "",
+                paper.get("authors") or ())
     raise GraphError(f"not a paper: {paper!r}")
+
+
+class _PaperColumns:
+    """What the model keeps of each paper while it is built, in columns by arrival
+    number: no object per paper beyond its strings, authors as numbers (a flat array),
+    and, for the papers of a ``papers.jsonl`` file, the abstract's place in the file
+    instead of its text (:class:`kg.store.TextColumn`): at millions of papers the texts
+    and per-paper tuples were most of the build's memory."""
+
+    def __init__(self, source: Any = None) -> None:
+        self.number: dict[str, int] = {}  # paper IRI -> arrival number
+        self.iris: list[str] = []
+        self.ids: list[str] = []
+        self.titles: list[str] = []
+        self.dates: list[Any] = []
+        self.urls: list[Any] = []
+        self.sources: list[Any] = []
+        self.abstracts: list[str] = []  # in memory, or
+        self.path = source  # ... the file whose lines these offsets point at
+        self.offsets, self.lengths = array("q"), array("q")
+        self.has_row = bytearray()
+        # authors: each paper's range in the flat arrays (a paper given twice gets a new one)
+        self.a_start, self.a_end = array("q"), array("q")
+        self.a_spelling, self.a_pos = array("i"), array("i")
+        self.spelling_number: dict[str, int] = {}  # author name as written -> number
+        self.spelling_author = array("i")  # spelling number -> author number
+        self.author_number: dict[str, int] = {}  # author IRI -> number
+        self._interned: dict[Any, Any] = {}
+
+    def add(self, fields: tuple, offset: int = -1, length: int = 0) -> int:
+        """Add (or, for a paper IRI seen before, replace) a paper; its arrival number."""
+        from kg.graph import paper_iri
+
+        pid, title, abstract, date, url, source, authors = fields
+        intern = self._interned.setdefault
+        piri = paper_iri(pid)
+        k = self.number.get(piri)
+        if k is None:
+            k = self.number[piri] = len(self.iris)
+            self.iris.append(piri)
+            for column in (self.ids, self.titles, self.dates, self.urls, self.sources):
+                column.append(None)
+            if self.path is None:
+                self.abstracts.append("")
+            else:
+                self.offsets.append(offset)
+                self.lengths.append(length)
+            self.has_row.append(0)
+            self.a_start.append(0)
+            self.a_end.append(0)
+        self.ids[k], self.titles[k], self.urls[k] = pid, title, url
+        self.dates[k], self.sources[k] = intern(date, date), intern(source, source)
+        if self.path is None:
+            self.abstracts[k] = abstract
+        else:
+            self.offsets[k], self.lengths[k] = offset, length
+        self.a_start[k] = len(self.a_spelling)
+        self._add_authors(authors)
+        self.a_end[k] = len(self.a_spelling)
+        return k
+
+    def _add_authors(self, authors: Iterable[str]) -> None:
+        """Append a paper's author occurrences: spelling numbers, with the position, or
+        -1 for a second spelling of an author already on the paper (it has no edge of its
+        own, but its name counts when the author's name is chosen)."""
+        from kg.graph import author_iri
+
+        done = set()
+        for position, name in enumerate(authors, 1):
+            name = " ".join(str(name).split())
+            if not name:
+                continue
+            s = self.spelling_number.get(name)
+            if s is None:
+                s = self.spelling_number[name] = len(self.spelling_author)
+                self.spelling_author.append(
+                    self.author_number.setdefault(author_iri(name), len(self.author_number)))
+            a = self.spelling_author[s]
+            self.a_spelling.append(s)
+            self.a_pos.append(-1 if a in done else position)
+            done.add(a)
+
+    def abstract(self, k: int) -> str:
+        if self.path is None:
+            return self.abstracts[k]
+        from kg.store import TextColumn
+
+        return TextColumn(self.path, self.offsets[k:k + 1], self.lengths[k:k + 1])[0]
 
 
 @contextlib.contextmanager
@@ -282,8 +358,10 @@ class GraphModel:
         rows = np.flatnonzero(lens > 0)
         if rows.size == 0 or nconc == 0:
             return
+        # 0/1 paper x concept, 8 bytes a mention (int32 counts and indices): a float64
+        # matrix and its copies were the peak of this stage at millions of papers
         X = sp.csr_matrix(
-            (np.ones(self.m_concept.size), self.m_concept.astype(np.int64),
+            (np.ones(self.m_concept.size, np.int32), self.m_concept,
              np.concatenate([[0], np.cumsum(lens[rows])]).astype(np.int64)),
             shape=(rows.size, nconc))
         if top_k:
@@ -300,11 +378,15 @@ class GraphModel:
             cap = min(cap, max(max_concept_papers, MIN_DF_CAP))
         eligible = (df >= 2) & (df <= cap)
         idf = np.where(eligible, np.log((1.0 + n) / (1.0 + df)) + 1.0, 0.0)
-        W = (X @ sp.diags(idf)).tocsr()
-        W.eliminate_zeros()
+        # X @ diag(idf) without zeros, then rows scaled to unit length (each value one
+        # product, so the same bits as the sparse products), made in place
+        kept = eligible[X.indices]
+        indptr = np.concatenate([[0], np.cumsum(kept)])[X.indptr]
+        W = sp.csr_matrix((idf[X.indices[kept]], X.indices[kept], indptr), shape=X.shape)
+        del kept, indptr
         norms = np.sqrt(np.asarray(W.multiply(W).sum(axis=1)).ravel())
         inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        W = (sp.diags(inv) @ W).tocsr()
+        W.data *= np.repeat(inv, np.diff(W.indptr))
         WT = W.T.tocsr()
         lo, hi, w = _degree_bounded_arrays(*_similar_candidates(W, WT, top_k), n, top_k)
         if lo.size == 0:
@@ -326,7 +408,7 @@ class GraphModel:
         keep = np.flatnonzero(df >= min_support)
         if keep.size < 2:
             return
-        B = X[:, keep].tocsc().astype(np.int32)
+        B = X[:, keep].tocsc()
         BT = B.T.tocsr()
         parts = []  # per block of concepts: the pairs that pass both thresholds
         for start in range(0, keep.size, _COOCCURS_BLOCK):
@@ -862,10 +944,15 @@ class _Builder:
     def run(self, papers, records=None, rows=None) -> None:
         from kg.graph import paper_iri
 
-        paper_info: dict[str, _PaperInfo] = {}
-        for paper in papers:
-            info = _paper_fields(paper)
-            paper_info[paper_iri(info.id)] = info
+        located = getattr(papers, "located", None)
+        if located is not None:  # a papers.jsonl file: abstracts stay there
+            info = _PaperColumns(papers.path)
+            for offset, length, paper in located():
+                info.add(_paper_fields(paper), offset, length)
+        else:
+            info = _PaperColumns()
+            for paper in papers:
+                info.add(_paper_fields(paper))
         if rows is None:
             rows = self._rows(records)
 
@@ -875,7 +962,7 @@ class _Builder:
         field_no: dict[tuple, int] = {}
         names: dict[Any, Any] = {}
         extra: dict[str, int] = {}
-        rec_paper: list[str] = []
+        rec_paper = array("q")  # arrival number of each row's paper
         # flat typed arrays (4-8 bytes an entry, no Python object per mention)
         rec_ptr = array("q", [0])
         # (4 bytes where a value is below 2**31: concept numbers, counts, offsets into a
@@ -883,22 +970,22 @@ class _Builder:
         e_concept, e_count, e_fields = array("i"), array("i"), array("i")
         e_score, e_evptr = array("d"), array("q", [0])
         ev_where, ev_start, ev_len = array("b"), array("i"), array("i")
-        done: set[str] = set()
         for rid, title, abstract, entries in rows:
-            piri = paper_iri(rid)
-            if piri in done:
+            k = info.number.get(paper_iri(rid))
+            if k is None:
+                if title is None:
+                    raise GraphError(f"extraction record {rid!r} has no paper")
+                k = info.add(_paper_fields({"id": rid, "title": title, "abstract": abstract}))
+            elif info.has_row[k]:
                 raise GraphError(
                     f"extraction record {rid!r} appears twice in a one-shot stream; "
                     "pass a list of records to merge them")
-            done.add(piri)
-            info = paper_info.get(piri)
-            if info is None:
-                if title is None:
-                    raise GraphError(f"extraction record {rid!r} has no paper")
-                info = paper_info[piri] = _paper_fields(
-                    {"id": rid, "title": title, "abstract": abstract})
+            info.has_row[k] = 1
             # evidence is located in the record's text; the paper's may differ
-            same_text = title is None or (info.title == title and info.abstract == abstract)
+            same_text = title is None or (info.titles[k] == title
+                                          and info.abstract(k) == abstract)
+            if not same_text:
+                paper_title, paper_abstract = info.titles[k], info.abstract(k)
             for iri, label, ctype, source, alts, count, score, fields, evidence in entries:
                 # observed (label, type, source): a tuple while seen once (most discovered
                 # terms are), a Counter from the second time on
@@ -926,7 +1013,7 @@ class _Builder:
                 for code in evidence:
                     if not same_text and code[0] != _EXTRA:
                         code = _locate(_sentence_of(code, title, abstract),
-                                       info.title, info.abstract)
+                                       paper_title, paper_abstract)
                     ev_where.append(code[0])
                     if code[0] == _EXTRA:
                         ev_start.append(extra.setdefault(code[1], len(extra)))
@@ -935,7 +1022,7 @@ class _Builder:
                         ev_start.append(code[1])
                         ev_len.append(code[2])
                 e_evptr.append(len(ev_where))
-            rec_paper.append(piri)
+            rec_paper.append(k)
             rec_ptr.append(len(e_concept))
 
         self.m.field_sets = list(field_no)
@@ -946,12 +1033,12 @@ class _Builder:
         # papers per concept: label-only entries of merged papers (count -1) do not count
         paper_count = np.bincount(e_concept_a[e_count_a >= 0], minlength=len(seen))
         self._concepts(concept_no, seen, seen_alts, paper_count)
-        self._papers(paper_info)
-        self._mentions(rec_paper, rec_ptr_a, e_concept_a, e_count_a,
+        self._papers(info)
+        self._mentions(np.frombuffer(rec_paper, np.int64), rec_ptr_a, e_concept_a, e_count_a,
                        np.frombuffer(e_score, np.float64), np.frombuffer(e_fields, np.int32),
                        np.frombuffer(e_evptr, np.int64), np.frombuffer(ev_where, np.int8),
                        np.frombuffer(ev_start, np.int32), np.frombuffer(ev_len, np.int32))
-        self._authors(paper_info)
+        self._authors(info)
 
     def _rows(self, records) -> Iterator[tuple]:
         """Compact rows of ``records``; records of one paper are merged into one row (a
@@ -1041,76 +1128,128 @@ class _Builder:
             if k is not None:
                 self.remap[c] = k
 
-    def _papers(self, paper_info) -> None:
+    def _papers(self, info: _PaperColumns) -> None:
         m = self.m
-        m.paper_iris = sorted(paper_info)
-        for piri in m.paper_iris:
-            info = paper_info[piri]
-            m.paper_ids.append(info.id)
-            m.titles.append(info.title)
-            m.abstracts.append(info.abstract)
-            m.dates.append(info.date or None)
-            m.urls.append(info.url)
-            m.sources.append(info.source)
+        order = sorted(range(len(info.iris)), key=info.iris.__getitem__)
+        self.order = np.array(order, np.int64)  # sorted position -> arrival number
+        m.paper_iris = [info.iris[a] for a in order]
+        m.paper_ids = [info.ids[a] for a in order]
+        m.titles = [info.titles[a] for a in order]
+        m.dates = [info.dates[a] or None for a in order]
+        m.urls = [info.urls[a] for a in order]
+        m.sources = [info.sources[a] for a in order]
+        if info.path is None:
+            m.abstracts = [info.abstracts[a] for a in order]
+        else:
+            from kg.store import TextColumn
+
+            m.abstracts = TextColumn(info.path, np.frombuffer(info.offsets, np.int64)[self.order],
+                                     np.frombuffer(info.lengths, np.int64)[self.order])
 
     def _mentions(self, rec_paper, rec_ptr, e_concept, e_count, e_score, e_fields, e_evptr,
                   ev_where, ev_start, ev_len) -> None:
-        """Entries (arrival order) -> mention CSR in (paper, concept) order."""
+        """Entries (arrival order) -> mention CSR in (paper, concept) order.
+
+        Done a block of rows at a time into arrays allocated once: the entry arrays
+        are as long as the corpus's mentions (61 M at 2.5 M papers), and sorting them
+        whole held several times their size at once."""
         m = self.m
-        pos = {piri: k for k, piri in enumerate(m.paper_iris)}
-        rec_pos = np.array([pos[p] for p in rec_paper], np.int64)
-        entry_paper = np.repeat(rec_pos, np.diff(rec_ptr))
-        final = self.remap[e_concept]
-        count = e_count
-        keep = (final >= 0) & (count >= 0)
-        idx = np.flatnonzero(keep)
-        idx = idx[np.lexsort((final[idx], entry_paper[idx]))]
-        m.m_concept = final[idx].astype(np.int32)
-        m.m_count = count[idx].astype(np.int32)
-        m.m_score = e_score[idx].astype(np.float64)
-        m.m_fields = e_fields[idx].astype(np.int32)
-        m.m_ptr = np.concatenate([[0], np.cumsum(
-            np.bincount(entry_paper[idx], minlength=len(m.paper_iris)))]).astype(np.int64)
-        # evidence ranges of the kept entries, gathered in the new order
-        lo, hi = e_evptr[:-1][idx], e_evptr[1:][idx]
-        lens = hi - lo
-        m.ev_ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-        gather = np.repeat(lo - m.ev_ptr[:-1], lens) + np.arange(int(lens.sum()))
-        m.ev_where = ev_where[gather].astype(np.int8)
-        m.ev_start = ev_start[gather].astype(np.int32)
-        m.ev_len = ev_len[gather].astype(np.int32)
+        remap = self.remap
+        position = np.empty(self.order.size, np.int64)  # arrival number -> sorted position
+        position[self.order] = np.arange(self.order.size)
+        row_pos = position[rec_paper]
+        del position
+        row_len = np.diff(rec_ptr)
+        # pass 1: kept entries and evidence of each row
+        kept = np.zeros(row_len.size, np.int64)
+        kept_ev = np.zeros(row_len.size, np.int64)
+        for r0 in range(0, row_len.size, _MENTION_BLOCK_ROWS):
+            r1 = min(r0 + _MENTION_BLOCK_ROWS, row_len.size)
+            a, b = rec_ptr[r0], rec_ptr[r1]
+            keep = (remap[e_concept[a:b]] >= 0) & (e_count[a:b] >= 0)
+            row = np.repeat(np.arange(r1 - r0), row_len[r0:r1])
+            kept[r0:r1] = np.bincount(row, weights=keep, minlength=r1 - r0)
+            kept_ev[r0:r1] = np.bincount(row, weights=np.diff(e_evptr[a:b + 1]) * keep,
+                                         minlength=r1 - r0)
+        per_paper = np.zeros(self.order.size, np.int64)
+        per_paper[row_pos] = kept
+        m.m_ptr = np.concatenate([[0], np.cumsum(per_paper)]).astype(np.int64)
+        del per_paper
+        total, total_ev = int(kept.sum()), int(kept_ev.sum())
+        del kept, kept_ev
+        m.m_concept = np.empty(total, np.int32)
+        m.m_count = np.empty(total, np.int32)
+        m.m_score = np.empty(total, np.float64)
+        m.m_fields = np.empty(total, np.int32)
+        m.ev_ptr = np.zeros(total + 1, np.int64)
+        m.ev_where = np.empty(total_ev, np.int8)
+        m.ev_start = np.empty(total_ev, np.int32)
+        m.ev_len = np.empty(total_ev, np.int32)
+        # pass 2: rows in paper order (a paper has at most one row), a block at a time
+        rows = np.argsort(row_pos, kind="stable")
+        del row_pos
+        out = out_ev = 0
+        for i0 in range(0, rows.size, _MENTION_BLOCK_ROWS):
+            block = rows[i0:i0 + _MENTION_BLOCK_ROWS]
+            lens = row_len[block]
+            starts = rec_ptr[block]
+            local = np.repeat(np.arange(block.size), lens)
+            entry = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+            final = remap[e_concept[entry]]
+            keep = np.flatnonzero((final >= 0) & (e_count[entry] >= 0))
+            entry, final, local = entry[keep], final[keep], local[keep]
+            order = np.lexsort((final, local))
+            entry, final = entry[order], final[order]
+            n = entry.size
+            m.m_concept[out:out + n] = final
+            m.m_count[out:out + n] = e_count[entry]
+            m.m_score[out:out + n] = e_score[entry]
+            m.m_fields[out:out + n] = e_fields[entry]
+            # evidence ranges of the kept entries, gathered in the new order
+            lo, hi = e_evptr[entry], e_evptr[entry + 1]
+            ev_lens = hi - lo
+            ev_end = np.cumsum(ev_lens)
+            m.ev_ptr[out + 1:out + n + 1] = out_ev + ev_end
+            gather = np.repeat(lo - ev_end + ev_lens, ev_lens) + np.arange(int(ev_lens.sum()))
+            k = gather.size
+            m.ev_where[out_ev:out_ev + k] = ev_where[gather]
+            m.ev_start[out_ev:out_ev + k] = ev_start[gather]
+            m.ev_len[out_ev:out_ev + k] = ev_len[gather]
+            out, out_ev = out + n, out_ev + k
+        assert out == total and out_ev == total_ev
 
-    def _authors(self, paper_info) -> None:
-        from kg.graph import author_iri
-
+    def _authors(self, info: _PaperColumns) -> None:
+        """Authors of the papers' (final) occurrences, sorted by IRI, each named by its
+        smallest spelling among them; the author CSR in paper order."""
         m = self.m
-        names: dict[str, set[str]] = defaultdict(set)
-        per_paper = []
-        for piri in m.paper_iris:
-            done, row = set(), []
-            for position, name in enumerate(paper_info[piri].authors, 1):
-                name = " ".join(str(name).split())
-                if not name:
-                    continue
-                airi = author_iri(name)
-                names[airi].add(name)
-                if airi not in done:
-                    done.add(airi)
-                    row.append((airi, position))
-            per_paper.append(row)
-        m.author_iris = sorted(names)
-        m.author_names = [min(names[a]) for a in m.author_iris]
-        index = {a: k for k, a in enumerate(m.author_iris)}
-        a_ptr, a_author, a_pos = [0], [], []
-        for row in per_paper:
-            for airi, position in row:
-                a_author.append(index[airi])
-                a_pos.append(position)
-            a_ptr.append(len(a_author))
-        m.a_ptr = np.array(a_ptr, np.int64)
-        m.a_author = np.array(a_author, np.int32)
-        m.a_pos = np.array(a_pos, np.int32)
+        start = np.frombuffer(info.a_start, np.int64)[self.order]
+        lens = np.frombuffer(info.a_end, np.int64)[self.order] - start
+        occ_ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        gather = np.repeat(start - occ_ptr[:-1], lens) + np.arange(int(lens.sum()))
+        spelling = np.frombuffer(info.a_spelling, np.int32)[gather].astype(np.int64)
+        pos = np.frombuffer(info.a_pos, np.int32)[gather]
+        spelling_author = np.frombuffer(info.spelling_author, np.int32).astype(np.int64)
+        spelled = list(info.spelling_number)  # spelling number -> name
+        iri_of = list(info.author_number)  # author number -> IRI
+        best: dict[int, str] = {}
+        for s in np.unique(spelling).tolist():
+            a = int(spelling_author[s])
+            if a not in best or spelled[s] < best[a]:
+                best[a] = spelled[s]
+        by_iri = sorted((iri_of[a], a) for a in best)
+        m.author_iris = [iri for iri, _ in by_iri]
+        m.author_names = [best[a] for _, a in by_iri]
+        final = np.full(len(iri_of), -1, np.int64)  # author number -> sorted position
+        final[np.array([a for _, a in by_iri], np.int64)] = np.arange(len(by_iri))
+        edge = pos >= 0
+        rows = np.repeat(np.arange(lens.size), lens)[edge]
+        m.a_ptr = _csr(rows, lens.size)
+        m.a_author = final[spelling_author[spelling[edge]]].astype(np.int32)
+        m.a_pos = pos[edge].astype(np.int32)
 
+
+#: Rows (papers) whose mention entries are put in order at a time (see ``_mentions``).
+_MENTION_BLOCK_ROWS = 16384
 
 #: The tail of an entry that only records a label observation (a merged paper's
 #: concept seen in a second record): no mention of its own, ignored as a mention.

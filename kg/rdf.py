@@ -868,13 +868,16 @@ def _write_model_turtle(m, fh) -> bool:
     flush()
 
     # papers
-    import numpy as np
 
     p_text = w.render_nodes(m.paper_iris)
-    mentioned = np.array(c_text, dtype=object)[m.m_concept].tolist() if c_text else []
-    del c_text
     m_ptr, a_ptr, s_ptr = m.m_ptr.tolist(), m.a_ptr.tolist(), s_ptr.tolist()
-    a_author, a_pos, s_v = m.a_author.tolist(), m.a_pos.tolist(), m.s_v.tolist()
+    # the per-edge arrays are read a block of papers at a time (as lists of Python ints
+    # whole, they would take tens of bytes an edge: GBs at millions of papers)
+    m_base = a_base = s_base = 0
+    mentioned: list[int] = []
+    a_author: list[int] = []
+    a_pos: list[int] = []
+    s_v: list[int] = []
     paper_head = f" {name(_TYPE)} {name(K['Paper'])}"
     p_id, p_arxiv, p_title, p_abstract, p_date, p_page, p_source = (
         pred(_DCT + "identifier"), pred(K["arxivId"]), pred(_DCT + "title"),
@@ -893,6 +896,13 @@ def _write_model_turtle(m, fh) -> bool:
     pos_text = [str(p) + " ]" for p in range(max(top, 0))]
     for k, (text, pid, title, abstract, date, url, source) in enumerate(zip(
             p_text, m.paper_ids, m.titles, m.abstracts, m.dates, m.urls, m.sources)):
+        if not k % _CHUNK_NODES:
+            end = min(k + _CHUNK_NODES, len(m_ptr) - 1)
+            m_base, a_base, s_base = m_ptr[k], a_ptr[k], s_ptr[k]
+            mentioned = m.m_concept[m_base:m_ptr[end]].tolist()
+            a_author = m.a_author[a_base:a_ptr[end]].tolist()
+            a_pos = m.a_pos[a_base:a_ptr[end]].tolist()
+            s_v = m.s_v[s_base:s_ptr[end]].tolist()
         parts = [text, paper_head]
         if pid is not None and pid != "":
             pid = str(pid)
@@ -926,17 +936,17 @@ def _write_model_turtle(m, fh) -> bool:
             if t is None:
                 t = sources[source] = p_source + quote(str(source))
             parts.append(t)
-        lo, hi = a_ptr[k], a_ptr[k + 1]
+        lo, hi = a_ptr[k] - a_base, a_ptr[k + 1] - a_base
         if hi > lo:
             who = a_author[lo:hi]
             parts += (p_creator, " , ".join([a_text[x] for x in sorted(who)]), p_qual,
                       " , ".join([a_agent[x] + (pos_text[pos] if 0 <= pos < top
                                                 else str(pos) + " ]")
                                   for pos, x in sorted(zip(a_pos[lo:hi], who))]))
-        lo, hi = m_ptr[k], m_ptr[k + 1]
+        lo, hi = m_ptr[k] - m_base, m_ptr[k + 1] - m_base
         if hi > lo:
-            parts += (p_mentions, " , ".join(mentioned[lo:hi]))
-        lo, hi = s_ptr[k], s_ptr[k + 1]
+            parts += (p_mentions, " , ".join([c_text[x] for x in mentioned[lo:hi]]))
+        lo, hi = s_ptr[k] - s_base, s_ptr[k + 1] - s_base
         if hi > lo:
             parts += (p_similar, " , ".join([p_text[x] for x in s_v[lo:hi]]))
         parts.append(" .\n")

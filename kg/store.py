@@ -31,9 +31,11 @@ import gc
 import gzip
 import io
 import json
+import operator
 import os
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, Iterable, Iterator
@@ -230,15 +232,72 @@ class PaperChunk(Sequence):
 
 
 def _parse_papers(data: bytes, path: str, first_line: int = 0) -> list[Paper]:
-    papers = []
-    for number, line in enumerate(data.split(b"\n"), first_line + 1):
-        if line.strip():
-            try:
-                papers.append(_slim_paper(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise GraphError(f"{path}, line {number}: unreadable paper ({exc!r}); "
-                                 "rebuild it with kg build") from exc
-    return papers
+    return [_parse_line(line, path, number)
+            for number, line in enumerate(data.split(b"\n"), first_line + 1) if line.strip()]
+
+
+def _parse_line(line: bytes, path: str, number: int) -> Paper:
+    try:
+        return _slim_paper(json.loads(line))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GraphError(f"{path}, line {number}: unreadable paper ({exc!r}); "
+                         "rebuild it with kg build") from exc
+
+
+class TextColumn(Sequence):
+    """One text field (``abstract``) of papers kept on disk: item ``k`` is read from the
+    JSON line at ``offsets[k]`` (``lengths[k]`` bytes) of a ``papers.jsonl`` file when it
+    is asked for. What :class:`kg.model.GraphModel` holds instead of the abstracts of a
+    build's papers, which are most of a paper's memory (about 1 KB each).
+
+    The file is read with ``pread`` (page cache, not this process's memory) and must not
+    change while the column is used; the last item read is cached, because a writer asks
+    for one paper's text several times in a row.
+    """
+
+    def __init__(self, path: str | Path, offsets, lengths, field: str = "abstract") -> None:
+        import numpy as np
+
+        self.path, self.field = str(path), field
+        self.offsets = np.asarray(offsets, np.int64)
+        self.lengths = np.asarray(lengths, np.int64)
+        if self.offsets.shape != self.lengths.shape:
+            raise ValueError("offsets and lengths differ in length")
+        self._fd = os.open(self.path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
+        self._last: tuple[int, str] = (-1, "")
+
+    def __len__(self) -> int:
+        return int(self.offsets.size)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        k = operator.index(index)
+        if k < 0:
+            k += len(self)
+        if self._last[0] == k:
+            return self._last[1]
+        if not 0 <= k < len(self):
+            raise IndexError(index)
+        line = os.pread(self._fd, int(self.lengths[k]), int(self.offsets[k]))
+        try:
+            text = json.loads(line).get(self.field) or ""
+        except (ValueError, AttributeError) as exc:
+            raise GraphError(f"{self.path}: unreadable paper at byte {int(self.offsets[k])} "
+                             f"({exc!r}); the file changed while the graph was built") from exc
+        self._last = (k, text)
+        return text
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, TextColumn)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TextColumn({self.path!r}, {len(self)} {self.field}s)"
 
 
 class PapersFile:
@@ -259,6 +318,17 @@ class PapersFile:
     def __iter__(self) -> Iterator[Paper]:
         for _, papers in self.chunks(512):
             yield from papers
+
+    def located(self) -> Iterator[tuple[int, int, Paper]]:
+        """``(offset, length, paper)`` of every paper: where its line is in the file, so a
+        reader can keep the offset instead of the text (:class:`TextColumn`)."""
+        path = str(self.path)
+        pos = 0
+        with open(path, "rb") as fh:
+            for number, line in enumerate(fh, 1):
+                if line.strip():
+                    yield pos, len(line), _parse_line(line, path, number)
+                pos += len(line)
 
     def chunks(self, size: int) -> Iterator[tuple[PaperChunk, list[Paper]]]:
         """Consecutive chunks of ``size`` papers (the last may be shorter), each with its
@@ -388,7 +458,9 @@ def _json_pieces(doc: dict[str, Any]) -> Iterator[str]:
     yield "{"
     for k, (key, value) in enumerate(doc.items()):
         yield (", " if k else "") + json.dumps(str(key), ensure_ascii=False) + ": "
-        if not isinstance(value, list) or len(value) <= _JSON_SLICE:
+        if isinstance(value, TextColumn):
+            pass  # texts on disk: read (and encoded) a slice at a time
+        elif not isinstance(value, list) or len(value) <= _JSON_SLICE:
             yield json.dumps(value, ensure_ascii=False)
             continue
         yield "["

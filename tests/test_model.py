@@ -424,3 +424,50 @@ def test_node_lookup_by_bisection_and_by_table_agree():
     assert isinstance(M._index, dict)
     for kind, iris in (("concept", M.concept_iris), ("paper", M.paper_iris)):
         assert [M._kind_index(x) for x in iris] == [(kind, k) for k in range(len(iris))]
+
+
+@pytest.mark.parametrize("block", [3, 16384])
+def test_model_of_a_papers_file_keeps_abstracts_on_disk_and_equals_the_in_memory_one(
+        arxiv_sample, tmp_path, monkeypatch, block):
+    """kg build hands the model papers.jsonl: the abstracts stay in the file (read back by
+    offset), authors are kept as numbers, mentions are ordered a few rows at a time, and
+    the model is the one built from the papers in memory, down to the saved bytes."""
+    import random
+
+    from kg import model
+    from kg.store import PapersFile, TextColumn, save_model, write_papers
+
+    papers, records, onto = arxiv_sample
+    shuffled = list(papers)
+    random.Random(7).shuffle(shuffled)  # arrival order is not IRI order
+    write_papers(tmp_path, shuffled)
+    monkeypatch.setattr(model, "_MENTION_BLOCK_ROWS", block)
+    on_disk = GraphModel.build(PapersFile(tmp_path / "papers.jsonl"), records, onto)
+    in_memory = GraphModel.build(papers, records, onto)
+    assert isinstance(on_disk.abstracts, TextColumn) and isinstance(in_memory.abstracts, list)
+    assert on_disk.abstracts == in_memory.abstracts
+    assert on_disk.abstracts[-1] == in_memory.abstracts[-1] != ""
+    assert _snapshot(on_disk.to_networkx()) == _snapshot(in_memory.to_networkx())
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    assert save_model(on_disk, a).read_bytes() == save_model(in_memory, b).read_bytes()
+
+
+def test_authors_are_named_by_their_smallest_spelling_on_the_papers_kept():
+    """Two spellings of one author (same IRI) on a paper: one edge, the smaller name; the
+    authors of a paper given twice are those of its last version only."""
+    from kg.graph import author_iri
+
+    papers = [
+        {"id": "p1", "title": "A", "abstract": "", "authors": ["Ann  Lee", "ann lee", "Bo"]},
+        {"id": "p2", "title": "B", "abstract": "", "authors": ["Zed"]},
+        {"id": "p2", "title": "B", "abstract": "", "authors": ["Bo", "Cy"]},
+    ]
+    M = GraphModel.build(papers, [])
+    assert M.author_iris == sorted(author_iri(n) for n in ("Ann Lee", "Bo", "Cy"))
+    assert dict(zip(M.author_iris, M.author_names))[author_iri("Ann Lee")] == "Ann Lee"
+    G = M.to_networkx()
+    assert [(v, d["position"]) for _, v, k, d in G.out_edges(paper_iri("p1"), keys=True, data=True)
+            if k == "author"] == [(author_iri("Ann Lee"), 1), (author_iri("Bo"), 3)]
+    assert {v for _, v, k in G.out_edges(paper_iri("p2"), keys=True) if k == "author"} == \
+        {author_iri("Bo"), author_iri("Cy")}

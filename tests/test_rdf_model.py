@@ -70,9 +70,12 @@ def odd_model() -> GraphModel:
                             min_npmi=-1.0, min_discovered_papers=1)
 
 
+@pytest.mark.parametrize("chunk", [None, 3])
 @pytest.mark.parametrize("which", ["model", "odd_model"])
-def test_model_turtle_is_the_generic_writers_turtle(which, request):
+def test_model_turtle_is_the_generic_writers_turtle(which, chunk, request, monkeypatch):
     m = request.getfixturevalue(which)
+    if chunk:  # papers' edges are read a block of papers at a time
+        monkeypatch.setattr(rdf, "_CHUNK_NODES", chunk)
     assert m.counts()["edges"].get("mentions")
     fast = rdf.serialize(m.view(), "turtle")
     assert fast == generic(m.view())
