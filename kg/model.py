@@ -167,6 +167,8 @@ class _PaperColumns:
         self.spelling_author = array("i")  # spelling number -> author number
         self.author_number: dict[str, int] = {}  # author IRI -> number
         self._interned: dict[Any, Any] = {}
+        self._file: Any = None  # a reader of the file, once an abstract is asked for
+        self.loose: dict[int, str] = {}  # abstracts of papers that have no line in it
 
     def add(self, fields: tuple, offset: int = -1, length: int = 0) -> int:
         """Add (or, for a paper IRI seen before, replace) a paper; its arrival number."""
@@ -195,6 +197,10 @@ class _PaperColumns:
             self.abstracts[k] = abstract
         else:
             self.offsets[k], self.lengths[k] = offset, length
+            if offset < 0:
+                self.loose[k] = abstract
+            else:
+                self.loose.pop(k, None)
         self.a_start[k] = len(self.a_spelling)
         self._add_authors(authors)
         self.a_end[k] = len(self.a_spelling)
@@ -224,9 +230,13 @@ class _PaperColumns:
     def abstract(self, k: int) -> str:
         if self.path is None:
             return self.abstracts[k]
-        from kg.store import TextColumn
+        if k in self.loose:
+            return self.loose[k]
+        if self._file is None:
+            from kg.store import TextColumn
 
-        return TextColumn(self.path, self.offsets[k:k + 1], self.lengths[k:k + 1])[0]
+            self._file = TextColumn(self.path, [], [])
+        return self._file.read_at(self.offsets[k], self.lengths[k])
 
 
 @contextlib.contextmanager
@@ -1088,21 +1098,32 @@ class _Builder:
         params = m.params
         onto = getattr(self.ontology, "concepts", None) or {}
         attrs: dict[str, dict[str, Any]] = {}
+        min_papers = params["min_discovered_papers"]
+        papers = paper_count.tolist()
         for ciri, c in concept_no.items():
-            obs: dict[str, Counter] = {"label": Counter(), "type": Counter(), "source": Counter()}
             observed = seen[c]
-            pairs = ((observed, 1),) if type(observed) is tuple else observed.items()
-            for (label, ctype, source), n in pairs:
+            if type(observed) is tuple:  # seen once (most discovered terms): no Counters
+                once = observed[2]
+                source = "ontology" if once == "ontology" or ciri in onto else (
+                    once if once not in (None, "") else "discovered")
+                if source == "discovered" and papers[c] < min_papers:
+                    continue
+                pairs = ((observed, 1),)
+            else:
+                pairs = observed.items()
+                source = None
+            obs: dict[str, Counter] = {"label": Counter(), "type": Counter(), "source": Counter()}
+            for (label, ctype, src), n in pairs:
                 obs["label"][label] += n
                 obs["type"][ctype] += n
-                obs["source"][source] += n
-            in_onto = ciri in onto
-            source = "ontology" if in_onto or obs["source"]["ontology"] else (
-                _most_common(obs["source"]) or "discovered")
-            if source == "discovered" and paper_count[c] < params["min_discovered_papers"]:
-                continue
+                obs["source"][src] += n
+            if source is None:
+                source = "ontology" if ciri in onto or obs["source"]["ontology"] else (
+                    _most_common(obs["source"]) or "discovered")
+                if source == "discovered" and papers[c] < min_papers:
+                    continue
             attrs[ciri] = _concept_attrs(ciri, obs, seen_alts.get(c, ()), onto.get(ciri),
-                                         source, int(paper_count[c]))
+                                         source, papers[c])
         broader: set[tuple[str, str]] = set()
         frontier = sorted(c for c in attrs if c in onto)
         while frontier:
@@ -1143,8 +1164,10 @@ class _Builder:
         else:
             from kg.store import TextColumn
 
+            position = {a: p for p, a in enumerate(order)} if info.loose else {}
             m.abstracts = TextColumn(info.path, np.frombuffer(info.offsets, np.int64)[self.order],
-                                     np.frombuffer(info.lengths, np.int64)[self.order])
+                                     np.frombuffer(info.lengths, np.int64)[self.order],
+                                     loose={position[a]: text for a, text in info.loose.items()})
 
     def _mentions(self, rec_paper, rec_ptr, e_concept, e_count, e_score, e_fields, e_evptr,
                   ev_where, ev_start, ev_len) -> None:

@@ -149,11 +149,12 @@ def build(
         timer.stop("link")
         counts.update(extract_stats)
 
-        # the writers and the statistics run here, one after the other (see _export)
+        # the writers and the statistics (beside each other with --jobs 2, see _export)
         with timer.stage("export"):
             stats, analyze_s = _export(graph, tmp, options)
         timer.timings["analyze"] = analyze_s
-        timer.timings["export"] = round(timer.timings["export"] - analyze_s, 3)
+        if options.jobs == 1 and options.engine != "dask":  # else analyze overlapped export
+            timer.timings["export"] = round(timer.timings["export"] - analyze_s, 3)
         timer.peak_rss_mb["analyze"] = timer.peak_rss_mb["export"]
         result = BuildResult(
             out_dir=out_dir,
@@ -261,27 +262,43 @@ def _export(graph, tmp: Path, options: BuildOptions) -> tuple[dict[str, Any], fl
     """Write every output of the model and compute its summary statistics; return the
     statistics and the seconds they took.
 
-    Everything runs in this process, one step after the other, whatever ``jobs``: a
-    forked writer would double the memory of the model at the peak, because reading a
-    Python object writes its reference count, so every page that either process reads
-    after the fork is copied (at 75 k papers, a forked Turtle or HTML writer held 300-700
-    MB of its own: the build's peak PSS was 2.2 GB with two forked writers, 1.65 GB with
-    one, 1.57 GB with none, now at the end of extraction).
+    With one process (``--jobs 1``) the steps run one after the other. With more, the
+    statistics and the Turtle file are made in forked processes while this one writes
+    the rest: a fork shares the model's memory, and copies only the pages a process
+    writes to (the children keep their garbage collector off, see :mod:`kg.forked`).
     """
-    from kg.export import export
+    from kg.forked import Forked
     from kg.rdf import write_rdf
     from kg.store import save_model
-    from kg.view import write_html
 
     view = graph.view()  # streaming writers: attributes made one node at a time
-    save_model(graph, tmp)
-    write_rdf(view, tmp / "graph.ttl", format="turtle")
+    beside = options.jobs > 1 or options.engine == "dask"
+    if not beside:
+        save_model(graph, tmp)
+        write_rdf(view, tmp / "graph.ttl", format="turtle")
+        _other_exports(graph, view, tmp, options)
+        return _analyze(graph)
+    steps = [Forked(_analyze, graph),
+             Forked(write_rdf, view, tmp / "graph.ttl", format="turtle")]
+    try:
+        save_model(graph, tmp)
+        _other_exports(graph, view, tmp, options)
+        steps[1].result()
+        return steps[0].result()
+    finally:
+        for step in steps:
+            step.cancel()  # only those still running, after an error
+
+
+def _other_exports(graph, view, tmp: Path, options: BuildOptions) -> None:
+    """The ``--export`` formats and the HTML map."""
+    from kg.export import export
+    from kg.view import write_html
+
     for fmt in dict.fromkeys(export_format(f) for f in options.exports):
         streams = fmt not in ("gexf", "csv")  # those two copy the graph in networkx anyway
         export(view if streams else graph.to_networkx(), fmt, tmp / EXPORT_NAMES[fmt])
-    stats = _analyze(graph)
     write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes, title=options.title)
-    return stats
 
 
 def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions, update: bool) -> None:

@@ -255,10 +255,12 @@ class TextColumn(Sequence):
     for one paper's text several times in a row.
     """
 
-    def __init__(self, path: str | Path, offsets, lengths, field: str = "abstract") -> None:
+    def __init__(self, path: str | Path, offsets, lengths, field: str = "abstract", *,
+                 loose: dict[int, str] | None = None) -> None:
         import numpy as np
 
         self.path, self.field = str(path), field
+        self.loose = loose or {}  # texts of positions that have no line in the file
         self.offsets = np.asarray(offsets, np.int64)
         self.lengths = np.asarray(lengths, np.int64)
         if self.offsets.shape != self.lengths.shape:
@@ -280,14 +282,20 @@ class TextColumn(Sequence):
             return self._last[1]
         if not 0 <= k < len(self):
             raise IndexError(index)
-        line = os.pread(self._fd, int(self.lengths[k]), int(self.offsets[k]))
-        try:
-            text = json.loads(line).get(self.field) or ""
-        except (ValueError, AttributeError) as exc:
-            raise GraphError(f"{self.path}: unreadable paper at byte {int(self.offsets[k])} "
-                             f"({exc!r}); the file changed while the graph was built") from exc
+        if k in self.loose:
+            return self.loose[k]
+        text = self.read_at(int(self.offsets[k]), int(self.lengths[k]))
         self._last = (k, text)
         return text
+
+    def read_at(self, offset: int, length: int) -> str:
+        """The field of the JSON line of ``length`` bytes at byte ``offset``."""
+        line = os.pread(self._fd, length, offset)
+        try:
+            return json.loads(line).get(self.field) or ""
+        except (ValueError, AttributeError) as exc:
+            raise GraphError(f"{self.path}: unreadable paper at byte {offset} ({exc!r}); "
+                             "the file changed while the graph was built") from exc
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (list, tuple, TextColumn)):

@@ -361,3 +361,45 @@ def test_damaged_extractions_file_is_a_clear_error(demo_build, tmp_path):
     assert result.exit_code != 0
     assert EXTRACTIONS_FILE in result.output and "unreadable" in result.output
     assert "Traceback" not in result.output
+
+
+def test_two_jobs_write_the_same_files_as_one_with_writers_beside_each_other(
+        demo_build, tmp_path, monkeypatch):
+    """--jobs 2 makes the statistics and the Turtle file in forked processes: the same
+    bytes and the same summary as the one-process build."""
+    import kg.forked
+    from kg.pipeline import DEMO_CORPUS
+
+    forked = []
+    real = kg.forked.Forked.__init__
+
+    def spy(self, fn, *args, **kwargs):
+        forked.append(getattr(fn, "__name__", fn))
+        real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(kg.forked.Forked, "__init__", spy)
+    out = tmp_path / "out"
+    result = run("build", str(DEMO_CORPUS), "-o", str(out), "--quiet", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert sorted(forked) == ["_analyze", "write_rdf"]
+    for name in ("graph.ttl", "graph.kg.npz", "graph.html", "papers.jsonl"):
+        assert (out / name).read_bytes() == (demo_build / name).read_bytes(), name
+    two, one = load_summary(out), load_summary(demo_build)
+    assert two["graph"] == one["graph"] and two["counts"] == one["counts"]
+
+
+def test_a_forked_writer_that_fails_fails_the_build_and_leaves_no_output(
+        tmp_path, seed_path, monkeypatch):
+    import kg.rdf
+    from kg.errors import ExportError
+
+    def broken(*args, **kwargs):
+        raise ExportError("disk full while writing graph.ttl")
+
+    monkeypatch.setattr(kg.rdf, "write_rdf", broken)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(seed_path), "-o", str(out), "--quiet",
+                                      "--jobs", "2"])
+    assert result.exit_code == 1
+    assert "disk full while writing graph.ttl" in result.output
+    assert not out.exists()

@@ -471,3 +471,35 @@ def test_authors_are_named_by_their_smallest_spelling_on_the_papers_kept():
             if k == "author"] == [(author_iri("Ann Lee"), 1), (author_iri("Bo"), 3)]
     assert {v for _, v, k in G.out_edges(paper_iri("p2"), keys=True) if k == "author"} == \
         {author_iri("Bo"), author_iri("Cy")}
+
+
+def test_a_record_without_a_line_in_the_papers_file_keeps_its_own_abstract(tmp_path):
+    from kg.store import PapersFile, write_papers
+    from kg.types import Paper
+
+    write_papers(tmp_path, [Paper(id="p1", title="One", abstract="Grokking here.")])
+    recs = [{"id": pid, "title": pid.upper(), "abstract": f"{pid}: we study grokking.",
+             "concepts": [{"iri": CONCEPT_BASE + "grokking", "label": "grokking",
+                           "source": "ontology", "mentions": [
+                               {"field": "abstract", "start": 0, "end": 8, "text": "grokking",
+                                "sentence": "we study grokking."}]}]}
+            for pid in ("p0", "p1", "p2")]
+    M = GraphModel.build(PapersFile(tmp_path / "papers.jsonl"), recs)
+    assert list(M.abstracts) == ["p0: we study grokking.", "Grokking here.",
+                                 "p2: we study grokking."]
+    G = M.to_networkx()
+    assert G.nodes[paper_iri("p2")]["abstract"] == "p2: we study grokking."
+    # p1's record text differs from its paper's: not found there, the sentence is kept
+    assert G.edges[paper_iri("p1"), CONCEPT_BASE + "grokking", "mentions"]["evidence"] == \
+        ("we study grokking.",)
+
+
+def test_a_papers_file_changed_under_the_model_is_a_clear_error(tmp_path):
+    from kg.store import PapersFile, write_papers
+    from kg.types import Paper
+
+    write_papers(tmp_path, [Paper(id="p1", title="One", abstract="A long abstract.")])
+    M = GraphModel.build(PapersFile(tmp_path / "papers.jsonl"), [])
+    (tmp_path / "papers.jsonl").write_text("{}\n" * 3, encoding="utf-8")
+    with pytest.raises(GraphError, match="papers.jsonl: unreadable paper at byte 0"):
+        M.abstracts[0]
