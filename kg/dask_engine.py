@@ -60,12 +60,17 @@ def _extract_chunks_dask(chunks: list, settings, acronyms, rows: bool = False,
     return [_extract_chunk_dask(c, settings, acronyms, rows, compress) for c in chunks]
 
 
-def _batches(chunks, size: int) -> Iterator[list]:
+def _batches(chunks, size: int, same_machine: bool = False) -> Iterator[list]:
     """``chunks`` (an iterable of sequences of papers) in lists of ``size`` chunks, each
-    chunk a list (a slice of a list of papers is one already)."""
+    chunk a list (a slice of a list of papers is one already), or, for workers on this
+    machine, a :class:`~kg.store.PaperChunk` as it is: a byte range of ``papers.jsonl``
+    that the worker reads itself."""
+    from kg.store import PaperChunk
+
     batch: list = []
     for chunk in chunks:
-        batch.append(chunk if isinstance(chunk, list) else list(chunk))
+        keep = isinstance(chunk, list) or (same_machine and isinstance(chunk, PaperChunk))
+        batch.append(chunk if keep else list(chunk))
         if len(batch) == size:
             yield batch
             batch = []
@@ -120,7 +125,9 @@ def run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False, compress=F
         # to be read before it gets its next task
         window = 2 * _dask_workers(client, jobs) + 1
         pending: list = []
-        for batch in _batches(chunks, CHUNKS_PER_TASK):
+        # a local cluster's workers read their chunks from papers.jsonl, as the pool's do;
+        # a remote cluster's may not see the file: they get the papers
+        for batch in _batches(chunks, CHUNKS_PER_TASK, same_machine=cluster is not None):
             pending.append(client.submit(_extract_chunks_dask, batch, settings_f, acronyms_f,
                                          rows, compress, pure=False))
             if len(pending) >= window:

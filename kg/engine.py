@@ -7,9 +7,9 @@ settings, and yields the records in input order, so all engines give identical o
 
 ``kg build`` passes a :class:`~kg.store.PapersFile` (its ``papers.jsonl``) instead of a list:
 the chunks are then byte ranges of that file (:class:`~kg.store.PaperChunk`), which local
-workers read themselves, so the build's process never holds the corpus (issue #5); only
-the Dask engine, whose workers may be on other machines, gets each chunk's papers read here
-when it submits the chunk.
+workers read themselves, so the build's process never holds the corpus (issue #5); so do
+the workers of a local Dask cluster, while a remote cluster (``--scheduler``), whose
+workers may be on other machines, gets each chunk's papers read here when it is submitted.
 
 Finished chunks can be cached as gzip-compressed JSON Lines shards (``cache_dir``): a
 shard's file name is a hash of everything its records depend on (kg version, extraction
@@ -345,20 +345,13 @@ def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler, rows=False,
     if engine == "dask":
         from kg.dask_engine import run_dask
 
-        # Dask workers may not see this machine's files: file chunks are read here, one
-        # at a time, when the engine submits them
-        return run_dask((_materialised(c) for c in chunks), settings, acronyms, jobs,
-                        scheduler, rows, compress)
+        # a local cluster's workers read file chunks themselves; a remote cluster's may
+        # not see this machine's files, so the engine reads each chunk as it submits it
+        return run_dask(iter(chunks), settings, acronyms, jobs, scheduler, rows, compress)
     if jobs == 1:
         _init_worker(settings, acronyms, rows, compress)
         return (_extract_chunk(c) for c in chunks)
     return _run_pool(chunks, settings, acronyms, jobs, rows, compress)
-
-
-def _materialised(chunk: Sequence[Paper]) -> Sequence[Paper]:
-    from kg.store import PaperChunk
-
-    return chunk.load() if isinstance(chunk, PaperChunk) else chunk
 
 
 def _pieces(papers, size: int) -> Iterator[tuple[Sequence[Paper], Sequence[Paper]]]:

@@ -35,6 +35,19 @@ def test_batches_keep_order_and_the_last_partial_batch():
     assert list(dask_engine._batches([(1, 2)], 3)) == [[[1, 2]]]  # chunks become lists
 
 
+def test_file_chunks_go_to_local_workers_as_byte_ranges_and_to_remote_ones_as_papers(
+        seed_papers, tmp_path):
+    from kg.store import PaperChunk, PapersFile, write_papers
+
+    write_papers(tmp_path, seed_papers)
+    chunks = [c for c, _ in PapersFile(tmp_path / "papers.jsonl").chunks(20)]
+    local = [c for b in dask_engine._batches(iter(chunks), 2, same_machine=True) for c in b]
+    remote = [c for b in dask_engine._batches(iter(chunks), 2) for c in b]
+    assert all(type(c) is PaperChunk for c in local) and local == chunks
+    assert all(type(c) is list for c in remote)
+    assert [p for c in remote for p in c] == [p for c in chunks for p in c.load()]
+
+
 def test_local_cluster_outputs_equal_the_local_engine(seed_papers, acronyms):
     """Gzip bytes and model rows of every chunk, in order, with a partial last task."""
     from kg.extract import ExtractSettings
