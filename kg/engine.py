@@ -21,6 +21,8 @@ chunk, :data:`GZIP_LEVEL`), so the parent only copies bytes: into the shard and,
 """
 from __future__ import annotations
 
+import functools
+import gc
 import gzip
 import hashlib
 import json
@@ -268,6 +270,7 @@ def extract_jsonl(
         file (``kg build`` writes ``extractions.jsonl.gz`` so).
     """
     from kg.extract import ExtractSettings, Extractor
+    from kg.store import PapersFile
 
     if engine not in ENGINES:
         raise ExtractionError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
@@ -278,6 +281,7 @@ def extract_jsonl(
     # acronyms; from a PapersFile, only one chunk's papers are in memory at a time
     chunks: list[Sequence[Paper]] = []
     digests: list[str | None] = []
+    learn = settings.abbreviations and settings.corpus_acronyms
 
     def scan() -> Iterator[Paper]:
         for chunk, loaded in _pieces(papers, chunk_size):
@@ -286,7 +290,11 @@ def extract_jsonl(
             yield from loaded
 
     acronyms = None
-    if settings.abbreviations and settings.corpus_acronyms:
+    if jobs > 1 and isinstance(papers, PapersFile):
+        # the pass itself in parallel: this process only cuts the byte ranges
+        chunks = list(papers.ranges(chunk_size))
+        digests, acronyms = _scan_in_parallel(chunks, jobs, cache_dir is not None, learn)
+    elif learn:
         acronyms = Extractor(settings).learn_acronyms(scan()).table
     else:
         for _ in scan():
@@ -338,6 +346,41 @@ def extract_jsonl(
         cache.prune(set(keys))
 
 
+def _scan_chunk(chunk, digest: bool, learn: bool) -> tuple:
+    """What the first pass needs of one chunk: its digest and its acronym counts."""
+    from kg.extract.abbreviations import AcronymTable
+    from kg.extract.extractor import SEPARATOR
+
+    papers = list(chunk)
+    table = AcronymTable()
+    if learn:
+        table.add_texts(p.title + SEPARATOR + p.abstract for p in papers)
+    return (chunk_digest(papers) if digest else None), table.counts()
+
+
+def _scan_in_parallel(chunks, jobs: int, digest: bool, learn: bool):
+    """Digests and the corpus acronym table of file ``chunks``, made by ``jobs`` forked
+    processes (the same as the one-process pass: the tables of the chunks add up)."""
+    import multiprocessing as mp
+
+    from kg.extract.abbreviations import AcronymTable
+
+    table = AcronymTable()
+    digests = []
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    gc.freeze()  # as in _run_pool: the children never scan (and copy) what they inherit
+    try:
+        pool = ctx.Pool(jobs, initializer=gc.enable)
+    finally:
+        gc.unfreeze()
+    with pool:
+        for chunk_digest_, counts in pool.imap(
+                functools.partial(_scan_chunk, digest=digest, learn=learn), chunks):
+            digests.append(chunk_digest_)
+            table.merge(counts)
+    return digests, (table.table if learn else None)
+
+
 def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler, rows=False,
                 compress=False) -> Iterator:
     if not chunks:
@@ -368,7 +411,6 @@ def _pieces(papers, size: int) -> Iterator[tuple[Sequence[Paper], Sequence[Paper
 
 
 def _run_pool(chunks, settings, acronyms, jobs, rows=False, compress=False) -> Iterator:
-    import gc
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")

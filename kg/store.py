@@ -338,6 +338,25 @@ class PapersFile:
                     yield pos, len(line), _parse_line(line, path, number)
                 pos += len(line)
 
+    def ranges(self, size: int) -> Iterator[PaperChunk]:
+        """The chunks of :meth:`chunks` without their papers: only the lines are
+        counted here, nothing is parsed (whoever loads a chunk parses it)."""
+        if size < 1:
+            raise ValueError(f"chunk size must be at least 1, not {size}")
+        path = str(self.path)
+        count = start = pos = first = number = 0
+        with open(path, "rb") as fh:
+            for line in fh:
+                pos += len(line)
+                number += 1
+                if line.strip():
+                    count += 1
+                    if count == size:
+                        yield PaperChunk(path, start, pos, count, first)
+                        count, start, first = 0, pos, number
+        if count:
+            yield PaperChunk(path, start, pos, count, first)
+
     def chunks(self, size: int) -> Iterator[tuple[PaperChunk, list[Paper]]]:
         """Consecutive chunks of ``size`` papers (the last may be shorter), each with its
         papers (read once, here; drop them to keep memory flat)."""

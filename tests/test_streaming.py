@@ -231,3 +231,52 @@ def test_dask_reads_file_chunks_in_this_process(tmp_path):
     got = list(extract_jsonl(PapersFile(tmp_path / "papers.jsonl"), engine="dask", jobs=1,
                              chunk_size=5))
     assert got == list(extract_jsonl(papers, chunk_size=5))
+
+
+def _spans(chunks):
+    return [(c.start, c.end, c.count, c.line) for c in chunks]
+
+
+def test_first_pass_in_parallel_gives_the_same_chunks_acronyms_and_shards(seed_path, tmp_path,
+                                                                          monkeypatch):
+    """With --jobs 2 the pass over a papers file (shard digests, corpus acronyms) runs in
+    the workers; this process only cuts byte ranges. Same records, and the shards of a
+    one-process run are all reused."""
+    import kg.engine as engine
+
+    papers = read_inputs([seed_path]).papers
+    write_papers(tmp_path, papers)
+    path = tmp_path / "papers.jsonl"
+    pf = PapersFile(path)
+    assert _spans(pf.ranges(20)) == _spans(c for c, _ in pf.chunks(20))
+    learned: list = []
+    real = engine._scan_in_parallel
+
+    def spy(*args, **kwargs):
+        learned.append(real(*args, **kwargs))
+        return learned[-1]
+
+    monkeypatch.setattr(engine, "_scan_in_parallel", spy)
+    stats: dict = {}
+    one = list(extract_records(pf, chunk_size=20, cache_dir=tmp_path / "c", stats=stats))
+    assert not learned and stats["chunks_cached"] == 0
+    two = list(extract_records(pf, jobs=2, chunk_size=20, cache_dir=tmp_path / "c",
+                               stats=stats))
+    assert len(learned) == 1 and stats == {"chunks": 3, "chunks_cached": 3}
+    assert two == one
+    from kg.extract import ExtractSettings, Extractor
+
+    digests, acronyms = learned[0]
+    assert acronyms == Extractor(ExtractSettings()).learn_acronyms(papers).table
+    assert acronyms  # the seed page defines acronyms (NTK, LoRA, ...)
+    assert len(digests) == 3
+
+
+def test_first_pass_in_parallel_names_a_bad_line(tmp_path):
+    write_papers(tmp_path, _corpus(30, 3))
+    path = tmp_path / "papers.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[24] = '{"id": "broken"\n'
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(GraphError, match=r"papers.jsonl, line 25"):
+        list(extract_jsonl(PapersFile(path), jobs=2, chunk_size=10))

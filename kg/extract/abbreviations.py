@@ -169,6 +169,31 @@ class AcronymTable:
             self._surface[(sf, k)][lf] += 1
         self._table = None
 
+    def counts(self) -> tuple[dict, dict]:
+        """The definitions counted so far, as plain picklable dicts (see :meth:`merge`)."""
+        return ({sf: dict(c) for sf, c in self._counts.items()},
+                {key: dict(c) for key, c in self._surface.items()})
+
+    def merge(self, counts: tuple[dict, dict]) -> None:
+        """Add the :meth:`counts` of another table (of another part of the corpus): the
+        tables of the parts, merged in any order, make the table of the whole.
+
+        >>> a, b, whole = AcronymTable(), AcronymTable(), AcronymTable()
+        >>> texts = ["low-rank adaptation (LoRA)", "LoRA (low rank adaptation)",
+        ...          "the low-rank adaptation (LoRA) of ..."]
+        >>> for table, part in ((a, texts[:1]), (b, texts[1:]), (whole, texts)):
+        ...     _ = table.add_texts(part)
+        >>> b.merge(a.counts())
+        >>> b.table == whole.table, b.table
+        (True, {'LoRA': 'low-rank adaptation'})
+        """
+        sf_counts, surface = counts
+        for sf, c in sf_counts.items():
+            self._counts[sf].update(c)
+        for key, c in surface.items():
+            self._surface[key].update(c)
+        self._table = None
+
     def add_texts(self, texts: Iterable[str]) -> "AcronymTable":
         for t in texts:
             self.add_text(t)
