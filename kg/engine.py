@@ -361,19 +361,11 @@ def _scan_chunk(chunk, digest: bool, learn: bool) -> tuple:
 def _scan_in_parallel(chunks, jobs: int, digest: bool, learn: bool):
     """Digests and the corpus acronym table of file ``chunks``, made by ``jobs`` forked
     processes (the same as the one-process pass: the tables of the chunks add up)."""
-    import multiprocessing as mp
-
     from kg.extract.abbreviations import AcronymTable
 
     table = AcronymTable()
     digests = []
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    gc.freeze()  # as in _run_pool: the children never scan (and copy) what they inherit
-    try:
-        pool = ctx.Pool(jobs, initializer=gc.enable)
-    finally:
-        gc.unfreeze()
-    with pool:
+    with _forked_pool(jobs, gc.enable) as pool:
         for chunk_digest_, counts in pool.imap(
                 functools.partial(_scan_chunk, digest=digest, learn=learn), chunks):
             digests.append(chunk_digest_)
@@ -411,16 +403,19 @@ def _pieces(papers, size: int) -> Iterator[tuple[Sequence[Paper], Sequence[Paper
 
 
 def _run_pool(chunks, settings, acronyms, jobs, rows=False, compress=False) -> Iterator:
+    with _forked_pool(jobs, _init_pool_worker, (settings, acronyms, rows, compress)) as pool:
+        yield from pool.imap(_extract_chunk, chunks)
+
+
+def _forked_pool(jobs: int, initializer, initargs: tuple = ()):
+    """A multiprocessing pool of ``jobs`` workers, forked where the platform can."""
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    # forked workers inherit the parent's objects (all the papers); frozen, the workers'
-    # garbage collector never scans them, so it never writes to (and copies) their pages
+    # forked workers inherit the parent's objects; frozen, the workers' garbage collector
+    # never scans them, so it never writes to (and copies) their pages
     gc.freeze()
     try:
-        pool = ctx.Pool(jobs, initializer=_init_pool_worker,
-                        initargs=(settings, acronyms, rows, compress))
+        return ctx.Pool(jobs, initializer=initializer, initargs=initargs)
     finally:
         gc.unfreeze()
-    with pool:
-        yield from pool.imap(_extract_chunk, chunks)

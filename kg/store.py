@@ -341,25 +341,17 @@ class PapersFile:
     def ranges(self, size: int) -> Iterator[PaperChunk]:
         """The chunks of :meth:`chunks` without their papers: only the lines are
         counted here, nothing is parsed (whoever loads a chunk parses it)."""
-        if size < 1:
-            raise ValueError(f"chunk size must be at least 1, not {size}")
-        path = str(self.path)
-        count = start = pos = first = number = 0
-        with open(path, "rb") as fh:
-            for line in fh:
-                pos += len(line)
-                number += 1
-                if line.strip():
-                    count += 1
-                    if count == size:
-                        yield PaperChunk(path, start, pos, count, first)
-                        count, start, first = 0, pos, number
-        if count:
-            yield PaperChunk(path, start, pos, count, first)
+        for chunk, _ in self._cut(size, keep_lines=False):
+            yield chunk
 
     def chunks(self, size: int) -> Iterator[tuple[PaperChunk, list[Paper]]]:
         """Consecutive chunks of ``size`` papers (the last may be shorter), each with its
         papers (read once, here; drop them to keep memory flat)."""
+        for chunk, lines in self._cut(size, keep_lines=True):
+            yield chunk, _parse_papers(b"".join(lines), chunk.path, chunk.line)
+
+    def _cut(self, size: int, keep_lines: bool) -> Iterator[tuple[PaperChunk, list[bytes]]]:
+        """Chunks of ``size`` non-blank lines, with their lines if ``keep_lines``."""
         if size < 1:
             raise ValueError(f"chunk size must be at least 1, not {size}")
         path = str(self.path)
@@ -369,16 +361,15 @@ class PapersFile:
             for line in fh:
                 pos += len(line)
                 number += 1
-                lines.append(line)
+                if keep_lines:
+                    lines.append(line)
                 if line.strip():
                     count += 1
                     if count == size:
-                        yield (PaperChunk(path, start, pos, count, first),
-                               _parse_papers(b"".join(lines), path, first))
+                        yield PaperChunk(path, start, pos, count, first), lines
                         lines, count, start, first = [], 0, pos, number
         if count:
-            yield (PaperChunk(path, start, pos, count, first),
-                   _parse_papers(b"".join(lines), path, first))
+            yield PaperChunk(path, start, pos, count, first), lines
 
 
 def extractions_path(directory: str | Path) -> Path | None:
