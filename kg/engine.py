@@ -30,6 +30,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
+import orjson
+
 from kg.errors import ExtractionError
 from kg.progress import ProgressFn
 from kg.types import Paper
@@ -65,18 +67,28 @@ def _init_worker(settings, acronyms, rows: bool = False, compress: bool = False)
     _worker_compress = compress
 
 
-def _as_jsonl(records: Iterable[dict]) -> str:
-    """Records as JSON Lines text (made in the worker, so the parent only copies text)."""
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+def _as_jsonl(records: Iterable[dict]) -> bytes:
+    r"""Records as JSON Lines, UTF-8 (made in the worker, so the parent only copies bytes).
+
+    orjson writes them about 7 times faster than ``json.dumps`` (compact separators, the
+    same values); that was about a tenth of a worker's time.
+
+    >>> _as_jsonl([{"id": "1", "title": "Über"}, {"id": "2"}]).decode("utf-8")
+    '{"id":"1","title":"Über"}\n{"id":"2"}\n'
+    """
+    dumps, opt = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    return b"".join([dumps(r, option=opt) for r in records])
 
 
-def compress_text(text: str) -> bytes:
-    """``text`` as one gzip member (UTF-8, mtime 0: the same text gives the same bytes).
+def compress_text(text: str | bytes) -> bytes:
+    """``text`` (str, or its UTF-8 bytes) as one gzip member (mtime 0: the same text gives
+    the same bytes).
 
-    >>> gunzip_text(compress_text("a\\n") + compress_text("b\\n"))  # members concatenate
+    >>> gunzip_text(compress_text("a\\n") + compress_text(b"b\\n"))  # members concatenate
     'a\\nb\\n'
     """
-    return gzip.compress(text.encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=0)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 def gunzip_text(data: bytes) -> str:
@@ -98,14 +110,13 @@ def _output(records: list[dict], rows: bool, compress: bool = False):
     """A chunk's JSON Lines text (gzip bytes with ``compress``), and with ``rows`` also
     the graph model's compact rows of its records (made here, in parallel, instead of
     re-reading the text later)."""
-    text = _as_jsonl(records)
-    if compress:
-        text = compress_text(text)
+    data = _as_jsonl(records)
+    text = compress_text(data) if compress else data.decode("utf-8")
     if not rows:
         return text
-    from kg.model import summarize_record
+    from kg.model import summarize_extracted
 
-    return text, [summarize_record(r, text=False) for r in records]
+    return text, [summarize_extracted(r) for r in records]
 
 
 def _extract_chunk(chunk: Sequence[Paper]):
@@ -217,9 +228,9 @@ def extract_records(papers: Sequence[Paper], settings=None, **options: Any) -> I
     Takes the same arguments as :func:`extract_jsonl`, whose text it parses.
     """
     for text in extract_jsonl(papers, settings, **options):
-        for line in text.split("\n"):  # json.dumps escapes newlines inside strings
+        for line in text.split("\n"):  # JSON escapes newlines inside strings
             if line:
-                yield json.loads(line)
+                yield orjson.loads(line)
 
 
 def extract_jsonl(

@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from typing import Any, Iterable, Iterator
 
 import networkx as nx
+import orjson
 
 from kg.errors import ExportError, GraphError
 from kg.types import Paper
@@ -238,7 +239,7 @@ def _parse_papers(data: bytes, path: str, first_line: int = 0) -> list[Paper]:
 
 def _parse_line(line: bytes, path: str, number: int) -> Paper:
     try:
-        return _slim_paper(json.loads(line))
+        return _slim_paper(orjson.loads(line))
     except (ValueError, KeyError, TypeError) as exc:
         raise GraphError(f"{path}, line {number}: unreadable paper ({exc!r}); "
                          "rebuild it with kg build") from exc
@@ -292,7 +293,7 @@ class TextColumn(Sequence):
         """The field of the JSON line of ``length`` bytes at byte ``offset``."""
         line = os.pread(self._fd, length, offset)
         try:
-            return json.loads(line).get(self.field) or ""
+            return orjson.loads(line).get(self.field) or ""
         except (ValueError, AttributeError) as exc:
             raise GraphError(f"{self.path}: unreadable paper at byte {offset} ({exc!r}); "
                              "the file changed while the graph was built") from exc

@@ -32,6 +32,7 @@ _TAG = re.compile(r"</?([A-Za-z][\w.-]*(?::[\w.-]+)?)(?:\s[^<>]*)?/?>")
 _WRAP_HYPHEN = re.compile(r"-[ \t]*\n[ \t]*(?=[^\W_])")
 _PARAGRAPH = re.compile(r"\n[ \t\f\v\u00a0]*\n\s*")
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _tag_replacement(match: re.Match[str]) -> str:
@@ -97,6 +98,8 @@ def clean_text(text: str | None) -> str:
     'rate $O(1/\\\\sqrt{n})$ under \\\\emph{mild} assumptions'
     >>> clean_text("it&#39;s caf\\u0065\\u0301 &lt;3 -- fine")
     "it's café <3 -- fine"
+    >>> clean_text("a lone \\ud800 surrogate")  # cannot be written as UTF-8
+    'a lone \\ufffd surrogate'
     """
     if not text:
         return ""
@@ -105,6 +108,8 @@ def clean_text(text: str | None) -> str:
         text = html.unescape(text)  # after tags: "&lt;b&gt;" is text, not markup
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
+        if _SURROGATE.search(text):  # a lone "\ud800" escape in JSON input: not text
+            text = _SURROGATE.sub("\ufffd", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\n" not in text:

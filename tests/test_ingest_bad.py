@@ -215,3 +215,27 @@ def test_empty_known_file_reads_nothing(tmp_path):
     assert list(iter_records(empty)) == []
     with pytest.raises(NoValidRecordsError, match="no records found"):
         read_inputs([empty])
+
+
+def test_lone_surrogate_escapes_become_replacement_characters_and_the_build_runs(tmp_path):
+    """JSON may escape half a UTF-16 pair ("\\ud800"), which no UTF-8 file can hold: such
+    papers are kept with U+FFFD in its place, in every field, instead of a traceback."""
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"id": "2401.00001", "title": "Good one", "abstract": "LoRA adapters work."}\n'
+        '{"id": "2401.00002", "title": "Bad \\ud800 one", "abstract": "NTK \\udc00 here."}\n'
+        '{"id": "2401.00003", "title": "Third", "abstract": "Scaling laws.",'
+        ' "authors": ["Ann \\udc01 Lee"]}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(src), "-o", str(out), "-q", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    lines = (out / "papers.jsonl").read_bytes().decode("utf-8").splitlines()
+    papers = {p["id"]: p for p in map(json.loads, lines)}
+    assert len(papers) == 3
+    assert papers["2401.00002"]["title"] == "Bad \ufffd one"
+    assert papers["2401.00002"]["abstract"] == "NTK \ufffd here."
+    assert papers["2401.00003"]["authors"] == ["Ann \ufffd Lee"]

@@ -168,6 +168,35 @@ def test_rows_made_apart_build_the_same_model(arxiv_sample):
         GraphModel.build(papers, records, onto, rows=rows)
 
 
+def test_rows_of_extracted_records_take_a_short_path_to_the_same_rows(arxiv_sample):
+    """kg build's workers summarize their own records with summarize_extracted: the rows
+    must be those of summarize_record, concept by concept (one mention or several)."""
+    from kg.model import summarize_extracted, summarize_record
+
+    _, records, _ = arxiv_sample
+    multi = sum(len(c["mentions"]) > 1 for r in records for c in r["concepts"])
+    single = sum(len(c["mentions"]) == 1 for r in records for c in r["concepts"])
+    assert multi > 1000 and single > 1000  # both paths are exercised
+    for record in records:
+        assert summarize_extracted(record) == summarize_record(record, text=False)
+
+
+def test_rows_of_extracted_records_on_the_demo_corpus():
+    """The same without ../shared: the demo papers, and a title-only mention."""
+    from kg.engine import extract_records
+    from kg.ingest import read_inputs
+    from kg.model import summarize_extracted, summarize_record
+
+    from kg.pipeline import DEMO_CORPUS
+
+    papers = list(read_inputs([DEMO_CORPUS]).papers)
+    records = list(extract_records(papers))
+    assert any(m["field"] == "title" for r in records for c in r["concepts"]
+               for m in c["mentions"])
+    for record in records:
+        assert summarize_extracted(record) == summarize_record(record, text=False)
+
+
 def test_evidence_is_relocated_when_the_paper_text_differs_from_the_record():
     from kg.types import Paper
 

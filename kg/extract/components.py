@@ -615,18 +615,24 @@ class TermDiscovery:
         ``(start - i, end - i, id, score, text)``. They depend on the term's text alone (a
         sub-phrase is never written in parentheses), so they are cached with the term."""
         kind = a.kind
-        if HYPHEN in kind[i:j]:
-            joined = a.joined
-            starts = [t for t in range(i + 1, j) if kind[t] != HYPHEN and not joined[t - 1]]
-            ends = [t + 1 for t in range(i, j - 1) if kind[t] != HYPHEN and not joined[t + 1]]
-            if not starts:
-                return ()
-            subs = [(s, j) for s in starts] + [(i, e) for e in ends[1:]]
-        else:  # one unit per token
-            subs = [(s, j) for s in range(i + 1, j)] + [(i, e) for e in range(i + 2, j)]
         text, start, end = a.doc_text, a.start, a.end
-        entry_of, min_score = self._term_entry, self.min_score
+        min_score = self.min_score
         out = []
+        if HYPHEN not in kind[i:j]:  # one unit per token: scored directly, not cached
+            for s, e, score in self._scorer.sub_scores(a, i, j):
+                if score >= min_score:
+                    slug = discovered_slug(a, s, e)
+                    if slug:
+                        out.append((s - i, e - i, "x:" + slug,
+                                    round(score * SUBTERM_DISCOUNT, 4), text[start[s]:end[e - 1]]))
+            return tuple(out)
+        joined = a.joined
+        starts = [t for t in range(i + 1, j) if kind[t] != HYPHEN and not joined[t - 1]]
+        ends = [t + 1 for t in range(i, j - 1) if kind[t] != HYPHEN and not joined[t + 1]]
+        if not starts:
+            return ()
+        subs = [(s, j) for s in starts] + [(i, e) for e in ends[1:]]
+        entry_of = self._term_entry
         for s, e in subs:
             sub_text = text[start[s]:end[e - 1]]
             _, score, cid, _ = entry_of(a, s, e, sub_text)

@@ -299,6 +299,42 @@ class PhraseScorer:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
 
+    def sub_scores(self, a: Analysis, i: int, j: int) -> list[tuple[int, int, float]]:
+        """``(start, end, score)`` of the sub-phrases of the unhyphenated term ``i:j``:
+        the suffixes ``(s, j)``, then the prefixes ``(i, e)`` of two words or more, each
+        score rounded to 4 places; the same floats as :meth:`score` (context-free), with
+        the parts shared by a term's sub-phrases looked up once.
+
+        Examples
+        --------
+        >>> import spacy
+        >>> from kg.extract.analysis import analyze
+        >>> a = analyze(spacy.blank("en")("deep reinforcement learning agents"))
+        >>> scorer = PhraseScorer(load_lexicon().phrase)
+        >>> all(sc == round(scorer.score(a, s, e, False), 4)
+        ...     for s, e, sc in scorer.sub_scores(a, 0, 4))
+        True
+        >>> [(s, e) for s, e, _ in scorer.sub_scores(a, 0, 4)]
+        [(1, 4), (2, 4), (3, 4), (0, 2), (0, 3)]
+        """
+        low, mixed, kind = a.low, a.mixed, a.kind
+        base, head, first, length = self.base, self.head.get, self.first.get, self.length
+        exp = math.exp
+        out = []
+        spans = [(s, j) for s in range(i + 1, j)] + [(i, e) for e in range(i + 2, j)]
+        for s, e in spans:
+            nw = e - s
+            f = low[s]
+            z = base + head(low[e - 1], 0.0) + first(f, 0.0) + length[nw if nw < 5 else 5]
+            if nw == 1:
+                z += self.unit.get(f, 0.0)
+            if mixed[s:e] != low[s:e]:
+                z += self.caps if nw > 1 else self.caps1
+            if NUMBER in kind[s:e]:
+                z += self.num
+            out.append((s, e, 0.0 if z < -30 else round(1.0 / (1.0 + exp(-z)), 4)))
+        return out
+
 
 def phrase_score(feats: list[str], weights: dict) -> float:
     """The termhood probability of a candidate given the model weights.

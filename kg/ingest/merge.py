@@ -34,6 +34,7 @@ from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from kg.text import _SURROGATE
 from kg.types import Paper, title_hash_id, title_key
 
 __all__ = ["MergeResult", "SpooledMerge", "merge_papers", "paper_line"]
@@ -217,7 +218,11 @@ def merge_papers(papers: Iterable[Paper]) -> MergeResult:
 def paper_line(paper: Paper) -> bytes:
     """The ``papers.jsonl`` line of ``paper`` (UTF-8, newline-terminated), exactly as
     :func:`kg.store.write_papers` writes it."""
-    return (json.dumps(paper.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+    text = json.dumps(paper.to_dict(), ensure_ascii=False) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape in JSON input)
+        return _SURROGATE.sub("\ufffd", text).encode("utf-8")
 
 
 def _paper_of(line: bytes) -> Paper:
