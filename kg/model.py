@@ -331,6 +331,7 @@ class GraphModel:
         max_concept_papers: int | None = 2000,
         cooccurs_top_k: int | None = 50,
         rows: Iterable[tuple] | None = None,
+        jobs: int = 1,
     ) -> "GraphModel":
         """Build the model; the parameters are those of :func:`kg.graph.build_graph`.
 
@@ -338,7 +339,9 @@ class GraphModel:
         when ``records`` is a one-shot iterator that cannot be read twice, a paper id seen
         twice raises :class:`~kg.errors.GraphError` (pass a list to merge duplicates).
         Instead of records, ``rows`` may give their compact rows (:func:`summarize_record`,
-        made by extraction workers in ``kg build``); then pass ``records=None``.
+        made by extraction workers in ``kg build``); then pass ``records=None``. With
+        ``jobs`` > 1 the similarity search runs in two processes (a forked child takes half
+        the papers); the model is the same.
         """
         if rows is not None and records is not None:
             raise GraphError("give records or rows, not both")
@@ -357,11 +360,11 @@ class GraphModel:
             _Builder(m, ontology).run(papers, records, rows)
             m._derive(top_k=top_k, min_cooccurrence=min_cooccurrence, min_npmi=min_npmi,
                       max_df=max_df, max_concept_papers=max_concept_papers,
-                      cooccurs_top_k=cooccurs_top_k)
+                      cooccurs_top_k=cooccurs_top_k, jobs=jobs)
         return m
 
     def _derive(self, *, top_k, min_cooccurrence, min_npmi, max_df, max_concept_papers,
-                cooccurs_top_k) -> None:
+                cooccurs_top_k, jobs=1) -> None:
         """The derived links: ``similar`` (top-k cosine) and ``cooccurs`` (NPMI)."""
         nconc = len(self.concept_iris)
         lens = np.diff(self.m_ptr)
@@ -375,10 +378,10 @@ class GraphModel:
              np.concatenate([[0], np.cumsum(lens[rows])]).astype(np.int64)),
             shape=(rows.size, nconc))
         if top_k:
-            self._similar(X, rows, top_k, max_df, max_concept_papers)
+            self._similar(X, rows, top_k, max_df, max_concept_papers, jobs)
         self._cooccurs(X, min_cooccurrence, min_npmi, cooccurs_top_k)
 
-    def _similar(self, X, rows, top_k, max_df, max_concept_papers) -> None:
+    def _similar(self, X, rows, top_k, max_df, max_concept_papers, jobs=1) -> None:
         from kg.graph import MAX_SHARED, MIN_DF_CAP
 
         n = X.shape[0]
@@ -398,7 +401,8 @@ class GraphModel:
         inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
         W.data *= np.repeat(inv, np.diff(W.indptr))
         WT = W.T.tocsr()
-        lo, hi, w = _degree_bounded_arrays(*_similar_candidates(W, WT, top_k), n, top_k)
+        lo, hi, w = _degree_bounded_arrays(*_similar_candidates(W, WT, top_k, jobs), n,
+                                                 top_k)
         if lo.size == 0:
             return
         # shared concepts: eligible ones in both papers, rarest (highest IDF) first
@@ -761,17 +765,46 @@ def _top_k_either_end(u: np.ndarray, v: np.ndarray, weight: np.ndarray, support:
     return np.flatnonzero(keep)
 
 
-def _similar_candidates(W, WT, top_k: int):
+def _similar_candidates(W, WT, top_k: int, jobs: int = 1):
     """Every paper's ``top_k`` most similar papers (ties: smaller index), as arrays
     ``(lo, hi, weight)`` of pairs ``lo < hi``, each pair once, with the weight of its
     first proposal (rows are visited in index order), in (lo, hi) order.
 
     The cosine matrix is made ``_BLOCK_ROWS`` rows at a time; candidates are kept in
     arrays (about 20 bytes each, at most ``top_k`` a paper), not in a dict of tuples.
+    With ``jobs`` > 1 a forked child does the second half of the blocks (it reads W and
+    WT where they are: the fork shares them); the parts join in row order, so the result
+    is the same.
     """
     n = W.shape[0]
+    blocks = -(-n // _BLOCK_ROWS)
+    middle = (blocks + 1) // 2 * _BLOCK_ROWS  # a block boundary
+    if jobs > 1 and 0 < middle < n:
+        from kg.forked import Forked
+
+        second = Forked(_candidate_rows, W, WT, top_k, middle, n)
+        try:
+            first = _candidate_rows(W, WT, top_k, 0, middle)
+        except BaseException:
+            second.cancel()
+            raise
+        lo, hi, w = (np.concatenate(pair) for pair in zip(first, second.result()))
+        del first
+    else:
+        lo, hi, w = _candidate_rows(W, WT, top_k, 0, n)
+    if lo.size == 0:
+        return lo, hi, w
+    order = np.lexsort((np.arange(lo.size), hi, lo))  # a pair's first proposal first
+    lo, hi, w = lo[order], hi[order], w[order]
+    first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
+    return lo[first], hi[first], w[first]
+
+
+def _candidate_rows(W, WT, top_k: int, begin: int, stop: int):
+    """The ``top_k`` proposals ``(lo, hi, weight)`` of rows ``begin:stop``, row by row
+    (``begin`` on a block boundary)."""
     lo_parts, hi_parts, w_parts = [], [], []
-    for start in range(0, n, _BLOCK_ROWS):
+    for start in range(begin, stop, _BLOCK_ROWS):
         S = (W[start:start + _BLOCK_ROWS] @ WT).tocsr()
         indptr, indices, data = S.indptr, S.indices, S.data
         for r in range(S.shape[0]):
@@ -796,12 +829,7 @@ def _similar_candidates(W, WT, top_k: int):
             w_parts.append(w[order])
     if not lo_parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
-    lo, hi, w = np.concatenate(lo_parts), np.concatenate(hi_parts), np.concatenate(w_parts)
-    del lo_parts, hi_parts, w_parts
-    order = np.lexsort((np.arange(lo.size), hi, lo))  # a pair's first proposal first
-    lo, hi, w = lo[order], hi[order], w[order]
-    first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
-    return lo[first], hi[first], w[first]
+    return np.concatenate(lo_parts), np.concatenate(hi_parts), np.concatenate(w_parts)
 
 
 def _degree_bounded_arrays(lo: np.ndarray, hi: np.ndarray, w: np.ndarray, n: int,

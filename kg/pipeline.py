@@ -220,7 +220,8 @@ def _link(papers: Iterable[Paper], rows: Iterable[tuple], options: BuildOptions)
     from kg.model import GraphModel
     from kg.ontology import load_ontology
 
-    return GraphModel.build(papers, None, load_ontology(), top_k=options.top_k, rows=rows)
+    return GraphModel.build(papers, None, load_ontology(), top_k=options.top_k, rows=rows,
+                            jobs=options.jobs)
 
 
 def _analyze(graph) -> tuple[dict[str, Any], float]:

@@ -532,3 +532,36 @@ def test_a_papers_file_changed_under_the_model_is_a_clear_error(tmp_path):
     (tmp_path / "papers.jsonl").write_text("{}\n" * 3, encoding="utf-8")
     with pytest.raises(GraphError, match="papers.jsonl: unreadable paper at byte 0"):
         M.abstracts[0]
+
+
+@pytest.mark.parametrize("block", [64, 256])
+def test_similarity_search_in_two_processes_gives_the_same_model(arxiv_sample, monkeypatch,
+                                                                  block):
+    """kg build --jobs 2: a forked child takes the second half of the similarity blocks."""
+    import numpy as np
+
+    from kg import model
+
+    papers, records, onto = arxiv_sample
+    monkeypatch.setattr(model, "_BLOCK_ROWS", block)
+    one = GraphModel.build(papers, records, onto)
+    two = GraphModel.build(papers, records, onto, jobs=2)
+    assert one.s_u.size > 1000
+    for name in ("s_u", "s_v", "s_weight", "s_shared"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+
+
+def test_similarity_search_in_two_processes_on_the_demo_corpus(monkeypatch):
+    from kg import model
+    from kg.engine import extract_records
+    from kg.ingest import read_inputs
+    from kg.ontology import load_ontology
+    from kg.pipeline import DEMO_CORPUS
+
+    papers = list(read_inputs([DEMO_CORPUS]).papers)
+    records = list(extract_records(papers))
+    monkeypatch.setattr(model, "_BLOCK_ROWS", 8)
+    one = GraphModel.build(papers, records, load_ontology()).to_networkx()
+    two = GraphModel.build(papers, records, load_ontology(), jobs=2).to_networkx()
+    assert sum(1 for *_, k in one.edges(keys=True) if k == "similar") > 20
+    assert _snapshot(one) == _snapshot(two)
