@@ -120,10 +120,11 @@ def run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False, compress=F
         settings_f = client.scatter(settings, broadcast=True)
         acronyms_f = client.scatter(acronyms, broadcast=True) if acronyms else None
         # a bounded window of tasks in flight: results wait on the workers until read, so
-        # submitting everything at once would hold the whole corpus's output in memory;
-        # two tasks a worker and one more, so that no worker waits for the oldest result
-        # to be read before it gets its next task
-        window = 2 * _dask_workers(client, jobs) + 1
+        # submitting everything at once would hold the whole corpus's output in memory
+        # (a task's output is a few MB). Results are read in order, so a worker that is
+        # ahead must find tasks queued: four a worker (with two, measured on 15k papers,
+        # a worker waited 2 s for its last task)
+        window = 4 * _dask_workers(client, jobs)
         pending: list = []
         # a local cluster's workers read their chunks from papers.jsonl, as the pool's do;
         # a remote cluster's may not see the file: they get the papers
@@ -138,9 +139,34 @@ def run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False, compress=F
             yield from fut.result()
             fut.release()
     finally:
-        client.close()
         if cluster is not None:
-            cluster.close()
+            _shut_down(client, cluster)
+        else:
+            client.close()
+
+
+def _shut_down(client, cluster) -> None:
+    """Stop a local cluster of this build at once.
+
+    Closing the cluster asks each worker to close gracefully, and after every build
+    (measured on 15k and 75k papers) the nanny waited 4 s before it killed a worker that
+    had not stopped; shutting the cluster down from the client stops the workers in
+    under half a second. The scheduler's warnings that the workers' data (the broadcast
+    settings and acronyms, the last result) is lost are expected then, and muted.
+    """
+    import logging
+
+    loggers = [logging.getLogger(n) for n in ("distributed.scheduler", "distributed.worker",
+                                              "distributed.nanny", "distributed.core")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        client.shutdown()
+        cluster.close()
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 def _dask_workers(client, default: int) -> int:

@@ -89,3 +89,51 @@ def test_worker_collects_garbage_even_if_forked_with_collection_paused(seed_pape
     finally:
         local_engine._worker_extractor = saved
         (gc.enable if enabled else gc.disable)()
+
+
+def _child_processes() -> set[int]:
+    import os
+
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid() and fields[0] != "Z":
+                out.add(int(entry))
+    return out
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="reads /proc")
+def test_local_cluster_is_shut_down_quietly_when_the_reader_stops(seed_papers, acronyms):
+    """kg build stops reading after the last chunk: the cluster it started must go, with
+    no worker left and none of the scheduler's "data lost" warnings (the workers are
+    stopped on purpose)."""
+    import logging
+
+    from kg.extract import ExtractSettings
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    handler = Keep(level=logging.WARNING)
+    logging.getLogger("distributed").addHandler(handler)
+    before = _child_processes()
+    try:
+        chunks = chunked(seed_papers, 7)
+        results = dask_engine.run_dask(iter(chunks), ExtractSettings(), acronyms, 2, None,
+                                       rows=True, compress=True)
+        for _ in chunks:
+            next(results)
+        assert len(_child_processes() - before) >= 2  # the workers
+        results.close()  # the reader stops here, as extract_jsonl does
+    finally:
+        logging.getLogger("distributed").removeHandler(handler)
+    assert not (_child_processes() - before)
+    assert [r.getMessage() for r in records] == []
