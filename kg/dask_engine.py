@@ -42,9 +42,8 @@ LOCAL_CLUSTER_CONFIG = {
 }
 #: chunks per Dask task: every task costs the scheduler, the client and the worker a
 #: fixed overhead. Measured on all 74,728 arXiv CS papers (2 local workers): with 3 chunks
-#: a task, the build process's event loop took 25 s of CPU and each worker's 9.5 s,
-#: extraction 135 s; with 6, 11.6 s and 6 s, extraction 108 s (the last task's wait is
-#: at most one task, about 7 s)
+#: a task, the build process's event loop took 25-31 s of CPU and each worker's 9.5-12 s;
+#: with 6, 12-14 s and 6-7 s (the last task's wait is at most one task, about 7 s)
 CHUNKS_PER_TASK = 6
 
 
