@@ -123,8 +123,8 @@ def run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False, compress=F
     try:
         if cluster is not None:  # every worker registered before the broadcast
             client.wait_for_workers(jobs, timeout=120)
-        settings_f = client.scatter(settings, broadcast=True)
-        acronyms_f = client.scatter(acronyms, broadcast=True) if acronyms else None
+        settings_f = _broadcast(client, settings)
+        acronyms_f = _broadcast(client, acronyms) if acronyms else None
         # a bounded window of tasks in flight: results wait on the workers until read, so
         # submitting everything at once would hold the whole corpus's output in memory
         # (a task's output is a few MB). Results are read in order, so a worker that is
@@ -149,6 +149,23 @@ def run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False, compress=F
             _shut_down(client, cluster)
         else:
             client.close()
+
+
+def _broadcast(client, value):
+    """``value`` on every worker, as one future.
+
+    ``client.scatter`` takes a dict as a collection and scatters each item on its own: the
+    corpus acronym table (18k acronyms at 75k papers) became 18k futures, every task then
+    depended on all of them, and the scheduler's and workers' event loops spent tens of
+    seconds of CPU on that; in a list, the table is one item.
+
+    >>> class FakeClient:
+    ...     def scatter(self, data, broadcast=False):
+    ...         return [("future of", x) for x in data]
+    >>> _broadcast(FakeClient(), {"LoRA": "low-rank adaptation"})
+    ('future of', {'LoRA': 'low-rank adaptation'})
+    """
+    return client.scatter([value], broadcast=True)[0]
 
 
 def _shut_down(client, cluster) -> None:

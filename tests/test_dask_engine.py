@@ -137,3 +137,21 @@ def test_local_cluster_is_shut_down_quietly_when_the_reader_stops(seed_papers, a
         logging.getLogger("distributed").removeHandler(handler)
     assert not (_child_processes() - before)
     assert [r.getMessage() for r in records] == []
+
+
+def test_the_acronym_table_goes_to_the_workers_as_one_piece_of_data(acronyms):
+    """A dict given to client.scatter is scattered item by item: the table must be one
+    future (with 18k acronyms, every task depended on 18k futures)."""
+    from dask.distributed import Client, Future
+
+    assert len(acronyms) > 5
+    cluster = dask_engine._local_cluster(1)
+    client = Client(cluster)
+    try:
+        fut = dask_engine._broadcast(client, acronyms)
+        assert isinstance(fut, Future)
+        assert fut.result() == acronyms
+        assert len(client.who_has()) == 1  # one key on the cluster, not one per acronym
+        assert client.submit(len, fut).result() == len(acronyms)
+    finally:
+        dask_engine._shut_down(client, cluster)
