@@ -145,7 +145,7 @@ def build(
                         yield from chunk_rows
                 timer.start("link")
 
-            graph = _link(papers, rows(), options)
+            graph = _link(papers, rows(), options, counts["papers"])
         timer.stop("link")
         counts.update(extract_stats)
 
@@ -215,13 +215,20 @@ def _extract(papers: PapersFile, options: BuildOptions, shards: Path,
                          stats=stats, rows=True, compressed=True)
 
 
-def _link(papers: Iterable[Paper], rows: Iterable[tuple], options: BuildOptions):
-    """The compact graph model, from the records' compact rows (streamed, never held)."""
+def _link(papers: Iterable[Paper], rows: Iterable[tuple], options: BuildOptions,
+          n_papers: int):
+    """The compact graph model, from the records' compact rows (streamed, never held).
+
+    With --jobs > 1 the similarity search forks (see :func:`kg.model._similar_candidates`),
+    up to :data:`FORK_MAX_PAPERS` papers, as the export steps do: the 2.5 M simulation's
+    peak memory is in this stage and was measured without a fork.
+    """
     from kg.model import GraphModel
     from kg.ontology import load_ontology
 
+    jobs = options.jobs if n_papers <= FORK_MAX_PAPERS else 1
     return GraphModel.build(papers, None, load_ontology(), top_k=options.top_k, rows=rows,
-                            jobs=options.jobs)
+                            jobs=jobs)
 
 
 def _analyze(graph) -> tuple[dict[str, Any], float]:

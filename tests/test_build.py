@@ -408,12 +408,14 @@ def test_a_forked_writer_that_fails_fails_the_build_and_leaves_no_output(
 def test_two_jobs_run_the_steps_in_place_above_the_fork_limit(tmp_path, seed_path,
                                                               monkeypatch):
     import kg.forked
+    import kg.model
     import kg.pipeline
 
     forked = []
     monkeypatch.setattr(kg.forked.Forked, "__init__",
                         lambda self, fn, *a, **k: forked.append(fn))
     monkeypatch.setattr(kg.pipeline, "FORK_MAX_PAPERS", 10)
+    monkeypatch.setattr(kg.model, "_BLOCK_ROWS", 4)  # the similarity search could fork
     result = run("build", str(seed_path), "-o", str(tmp_path / "out"), "--quiet",
                  "--jobs", "2")
     assert result.exit_code == 0, result.output
