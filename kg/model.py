@@ -789,15 +789,15 @@ def _similar_candidates(W, WT, top_k: int, jobs: int = 1):
             second.cancel()
             raise
         lo, hi, w = (np.concatenate(pair) for pair in zip(first, second.result()))
-        del first
+        del first  # the first half's arrays
     else:
         lo, hi, w = _candidate_rows(W, WT, top_k, 0, n)
     if lo.size == 0:
         return lo, hi, w
     order = np.lexsort((np.arange(lo.size), hi, lo))  # a pair's first proposal first
     lo, hi, w = lo[order], hi[order], w[order]
-    first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
-    return lo[first], hi[first], w[first]
+    new = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
+    return lo[new], hi[new], w[new]
 
 
 def _candidate_rows(W, WT, top_k: int, begin: int, stop: int):
@@ -958,18 +958,15 @@ def summarize_extracted(record: Mapping[str, Any]) -> tuple:
     entries = []
     for concept in record["concepts"]:
         mentions = concept["mentions"]
-        score = concept["score"]
-        score = float("nan") if score is None else float(score)
         if len(mentions) == 1 and MAX_EVIDENCE >= 1:
-            m = mentions[0]
+            m, score = mentions[0], concept["score"]
             field = m["field"] or ""
             evidence = (m["sentence"] or m["text"] or "").strip()
-            compact = (1, score, (field,) if field else (),
+            compact = (1, float("nan") if score is None else float(score),
+                       (field,) if field else (),
                        (_locate(evidence, title, abstract),) if evidence else ())
         else:
-            summary = _mention_summary(concept, MAX_EVIDENCE)
-            compact = _compact(summary, title, abstract)
-            compact = (compact[0], score) + compact[2:]
+            compact = _compact(_mention_summary(concept, MAX_EVIDENCE), title, abstract)
         entries.append((concept["iri"], concept["label"], concept["type"], concept["source"],
                         tuple(concept["alt_labels"] or ()), *compact))
     return str(record["id"]), None, None, entries

@@ -17,7 +17,7 @@ import html
 import re
 import unicodedata
 
-__all__ = ["clean_text", "clean_title"]
+__all__ = ["clean_text", "clean_title", "replace_surrogates"]
 
 # Tags that end a paragraph; every other known tag is removed in place.
 _BLOCK_TAGS = frozenset(
@@ -108,8 +108,7 @@ def clean_text(text: str | None) -> str:
         text = html.unescape(text)  # after tags: "&lt;b&gt;" is text, not markup
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        if _SURROGATE.search(text):  # a lone "\ud800" escape in JSON input: not text
-            text = _SURROGATE.sub("\ufffd", text)
+        text = replace_surrogates(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\n" not in text:
@@ -122,6 +121,16 @@ def clean_text(text: str | None) -> str:
             return flat  # the common hard-wrapped single paragraph
     paragraphs = _PARAGRAPH.split(text)
     return "\n\n".join(p for p in (" ".join(par.split()) for par in paragraphs) if p)
+
+
+def replace_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (from a ``"\\ud800"`` escape in JSON input; no
+    UTF-8 file can hold one) replaced by U+FFFD.
+
+    >>> replace_surrogates("a \\ud800 b") == "a \\ufffd b"
+    True
+    """
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def clean_title(text: str | None) -> str:

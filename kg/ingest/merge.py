@@ -34,7 +34,7 @@ from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from kg.text import _SURROGATE
+from kg.text import replace_surrogates
 from kg.types import Paper, title_hash_id, title_key
 
 __all__ = ["MergeResult", "SpooledMerge", "merge_papers", "paper_line"]
@@ -222,7 +222,7 @@ def paper_line(paper: Paper) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape in JSON input)
-        return _SURROGATE.sub("\ufffd", text).encode("utf-8")
+        return replace_surrogates(text).encode("utf-8")
 
 
 def _paper_of(line: bytes) -> Paper:
