@@ -217,25 +217,46 @@ def test_empty_known_file_reads_nothing(tmp_path):
         read_inputs([empty])
 
 
-def test_lone_surrogate_escapes_become_replacement_characters_and_the_build_runs(tmp_path):
-    """JSON may escape half a UTF-16 pair ("\\ud800"), which no UTF-8 file can hold: such
-    papers are kept with U+FFFD in its place, in every field, instead of a traceback."""
+def test_lone_surrogate_escapes_reject_their_record_with_the_field_and_the_build_runs(tmp_path):
+    """JSON may escape half a UTF-16 pair ("\\ud800"): not a character (no UTF-8 file can
+    hold one), so the record is rejected like one with invalid UTF-8, naming the line and
+    the field, and the other records are built. Valid pairs (an emoji) are kept."""
     from click.testing import CliRunner
 
     from kg.cli import cli
+    from kg.ingest import read_inputs
 
     src = tmp_path / "in.jsonl"
     src.write_text(
-        '{"id": "2401.00001", "title": "Good one", "abstract": "LoRA adapters work."}\n'
-        '{"id": "2401.00002", "title": "Bad \\ud800 one", "abstract": "NTK \\udc00 here."}\n'
+        '{"id": "2401.00001", "title": "Good one \\ud83d\\ude00", "abstract": "LoRA works."}\n'
+        '{"id": "2401.00002", "title": "Bad \\ud800 one", "abstract": "NTK here."}\n'
         '{"id": "2401.00003", "title": "Third", "abstract": "Scaling laws.",'
-        ' "authors": ["Ann \\udc01 Lee"]}\n', encoding="utf-8")
+        ' "authors": ["Ann Lee", "Bo \\udc01 Li"]}\n'
+        '[{"id": "2401.00004", "title": "Fourth", "abstract": "Fine."},'
+        ' {"id": "2401.00005", "title": "Fifth", "abstract": "x \\uDBFF"}]\n', encoding="utf-8")
+    result = read_inputs(src)
+    assert (result.read, result.kept, result.rejected) == (5, 2, 3)
+    reasons = {r.location: r.reason for r in result.rejects}
+    assert reasons["line 2"].startswith('lone surrogate escape "\\ud800" in "title"')
+    assert reasons["line 3"].startswith('lone surrogate escape "\\udc01" in "authors[2]"')
+    assert reasons["line 4, item 2"].startswith('lone surrogate escape "\\udbff" in "abstract"')
+    assert [p.title for p in result.papers] == ["Good one \U0001F600", "Fourth"]
+
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", str(src), "-o", str(out), "-q", "--jobs", "2"])
-    assert result.exit_code == 0, result.output
+    run = CliRunner().invoke(cli, ["build", str(src), "-o", str(out), "--jobs", "2"])
+    assert run.exit_code == 0, run.output
+    assert "rejected 3" in run.output and "line 2" in run.output
     lines = (out / "papers.jsonl").read_bytes().decode("utf-8").splitlines()
-    papers = {p["id"]: p for p in map(json.loads, lines)}
-    assert len(papers) == 3
-    assert papers["2401.00002"]["title"] == "Bad \ufffd one"
-    assert papers["2401.00002"]["abstract"] == "NTK \ufffd here."
-    assert papers["2401.00003"]["authors"] == ["Ann \ufffd Lee"]
+    assert sorted(json.loads(x)["id"] for x in lines) == ["2401.00001", "2401.00004"]
+
+
+def test_a_json_document_with_a_lone_surrogate_rejects_that_record_only(tmp_path):
+    from kg.ingest import read_inputs
+
+    src = tmp_path / "in.json"
+    src.write_text('{"data": [{"title": "A", "abstract": "ok"},'
+                   ' {"title": "B \\udfff", "abstract": "ok"}]}', encoding="utf-8")
+    result = read_inputs(src)
+    assert [p.title for p in result.papers] == ["A"]
+    assert [r.location for r in result.rejects] == ["record 2"]
+    assert result.rejects[0].reason.startswith('lone surrogate escape "\\udfff" in "title"')

@@ -321,6 +321,48 @@ def _decode_line(raw: bytes, offset: int) -> str | Failure:
         )
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: object, where: str = "") -> str | None:
+    """Where the first lone surrogate in a parsed JSON value is, and which it is, as
+    ``'"\\ud800" in "title"'``; None if every string is valid Unicode.
+
+    >>> _lone_surrogate({"title": "ok", "authors": ["A \\udc01 B"]})
+    '"\\\\udc01" in "authors[1]"'
+    >>> _lone_surrogate({"title": "emoji \\U0001F600"}) is None
+    True
+    """
+    if isinstance(value, str):
+        m = _LONE_SURROGATE.search(value)
+        return f'"\\u{ord(m.group()):04x}" in "{where or "value"}"' if m else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            hit = _lone_surrogate(key, where or "a key") or \
+                _lone_surrogate(item, f"{where}.{key}" if where else str(key))
+            if hit:
+                return hit
+    elif isinstance(value, list):
+        for i, item in enumerate(value, 1):
+            hit = _lone_surrogate(item, f"{where}[{i}]")
+            if hit:
+                return hit
+    return None
+
+
+def _valid_text(item: object, raw: str) -> object:
+    """``item``, or a :class:`Failure` if the JSON escaped half a UTF-16 pair
+    (``"\\ud800"``): such a string is not Unicode text, as invalid UTF-8 is not (only
+    records whose raw text has a surrogate escape are walked)."""
+    if not _SURROGATE_ESCAPE.search(raw):
+        return item
+    hit = _lone_surrogate(item)
+    if hit is None:
+        return item
+    return Failure(f"lone surrogate escape {hit}: half of a UTF-16 pair, not a character")
+
+
 def _json_failure(exc: json.JSONDecodeError, text: str) -> Failure:
     where = f"{exc.msg}{'' if exc.msg.endswith(' at') else ' at'} column {exc.colno}"
     if exc.pos >= len(text.rstrip()) or "Unterminated string" in exc.msg:
@@ -364,10 +406,10 @@ def _iter_lines(path: Path) -> Iterator[tuple[str, object]]:
             if items is None:
                 yield loc, Failure(f"expected a JSON object, got {_type_name(value)}")
             elif len(items) == 1 and items[0] is value:
-                yield loc, value
+                yield loc, _valid_text(value, text)
             else:
                 for i, item in enumerate(items, 1):
-                    yield f"{loc}, item {i}", item
+                    yield f"{loc}, item {i}", _valid_text(item, text)
 
 
 def _iter_document(path: Path) -> Iterator[tuple[str, object]]:
@@ -397,7 +439,7 @@ def _iter_document(path: Path) -> Iterator[tuple[str, object]]:
         yield "record 1", Failure(f"expected a JSON object or list, got {_type_name(value)}")
         return
     for i, item in enumerate(items, 1):
-        yield f"record {i}", item
+        yield f"record {i}", _valid_text(item, text)
 
 
 def iter_json_values(path: Path) -> Iterator[tuple[str, object]]:
