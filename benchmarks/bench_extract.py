@@ -11,9 +11,13 @@ abstracts), shows the share of kg's own components apart from that setting.
     python benchmarks/bench_extract.py --all           # all 74,728 papers
     python benchmarks/bench_extract.py -n 20000 --data ../shared/data/arxiv-cs
     python benchmarks/bench_extract.py --breakdown     # also without sub-terms / discovery
+    python benchmarks/bench_extract.py --all --stages  # kg's time split by stage
 
 ``--breakdown`` runs two reduced pipelines in the same interleaved loop (the default one
 without sub-terms, and without term discovery at all), to show where the time goes.
+``--stages`` times each stage of kg's pass from inside (the tokenizer, each component, the
+token analysis the first component triggers, the record building); the timers add a few
+microseconds a paper.
 """
 from __future__ import annotations
 
@@ -59,6 +63,47 @@ def _variants(Extractor, ExtractSettings) -> dict:
     return {"without_subterms": no_sub, "without_discovery": no_disc}
 
 
+def _stage_timers(ex) -> dict:
+    """Wrap the stages of ``ex``'s pass in timers; returns ``{stage: seconds}`` (filled as
+    the pass runs). The token analysis runs inside the first component, whose time is
+    given without it."""
+    from kg.extract import analysis
+
+    times: dict[str, float] = {}
+    clock = time.perf_counter
+
+    def timed(name, fn):
+        def call(*args):
+            t0 = clock()
+            try:
+                return fn(*args)
+            finally:
+                times[name] = times.get(name, 0.0) + clock() - t0
+        return call
+
+    nlp = ex.nlp
+    nlp.make_doc = timed("tokenizer (make_doc)", nlp.make_doc)
+    first = nlp.pipe_names[0]
+    for name, proc in nlp.pipeline:  # spaCy calls proc(doc): the class's __call__
+        cls = type(proc)
+        cls.__call__ = timed(name, cls.__call__)
+    analysis.Analysis.__init__ = timed("token analysis", analysis.Analysis.__init__)
+    ex._record = timed("records", ex._record)
+    times["_first"] = first  # type: ignore[assignment]
+    return times
+
+
+def _print_stages(times: dict, total: float, n: int) -> None:
+    first = times.pop("_first")
+    times[first] = times.get(first, 0.0) - times.get("token analysis", 0.0)
+    print(f"kg's time by stage ({1e3 * total / n:.2f} ms a paper):")
+    for name, t in sorted(times.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:28s} {1e3 * t / n:6.3f} ms a paper  {100 * t / total:5.1f} %")
+    rest = total - sum(times.values())
+    print(f"  {'rest (pipe, acronym pass)':28s} {1e3 * rest / n:6.3f} ms a paper  "
+          f"{100 * rest / total:5.1f} %")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -69,7 +114,11 @@ def main(argv=None) -> int:
     ap.add_argument("--slice", type=int, default=1000, help="papers per interleaved slice")
     ap.add_argument("--breakdown", action="store_true",
                     help="also time the pipeline without sub-terms and without discovery")
+    ap.add_argument("--stages", action="store_true",
+                    help="time each stage of kg's pass (tokenizer, components, records)")
     args = ap.parse_args(argv)
+    if args.stages and args.breakdown:
+        ap.error("--stages and --breakdown time different pipelines; use one at a time")
 
     import spacy
 
@@ -92,6 +141,7 @@ def main(argv=None) -> int:
     nlp_kg_tok.tokenizer.max_cache_size = ExtractSettings().tokenizer_cache
     ex = Extractor(ExtractSettings())
     ex.nlp  # build outside the timing (ontology parse, label keys)
+    stages = _stage_timers(ex) if args.stages else None
     variants = _variants(Extractor, ExtractSettings) if args.breakdown else {}
     extra = dict.fromkeys(variants, 0.0)
     bare = ours = kg_tok = 0.0
@@ -144,6 +194,8 @@ def main(argv=None) -> int:
         print(f"concepts/paper {res['concepts_per_paper']}  max RSS {res['max_rss_mb']} MB")
         for name in extra:
             print(f"time ratio {name.replace('_', ' ')}: {res['ratio_' + name]:.2f}")
+        if stages is not None:
+            _print_stages(stages, ours, len(papers))
     return 0
 
 
