@@ -16,8 +16,11 @@ A build directory holds (names are stable; users script against them):
 ========================  ========================================================
 
 ``graph.kg.npz`` is a NumPy archive: the model's integer and float columns as arrays, and
-its strings (IRIs, titles, abstracts, labels, ...) as one gzip-compressed JSON document
-(member ``strings``). A networkx graph saved with :func:`save_graph` is written as
+its strings (IRIs, titles, labels, ...) as one gzip-compressed JSON document (member
+``strings``). The abstracts of a build stay in its ``papers.jsonl``: the archive holds
+their byte offsets and lengths there, and the file's size, checked when the model is loaded
+(two thirds of the strings, that queries would otherwise decode at every start); a model
+saved elsewhere holds its abstracts in the document. A networkx graph saved with :func:`save_graph` is written as
 ``graph.kg.jsonl.gz`` instead (one node or edge per line); :func:`load_graph` reads either.
 
 Directories are replaced atomically: a build writes into a temporary sibling and swaps it
@@ -54,7 +57,9 @@ GRAPH_FILE = "graph.kg.jsonl.gz"
 MODEL_FILE = "graph.kg.npz"
 SUMMARY_FILE = "summary.json"
 MARKER_FILES = (SUMMARY_FILE, MODEL_FILE, GRAPH_FILE)
-MODEL_FORMAT = 1
+#: 2: the abstracts of a build are offsets into its papers.jsonl (1: in the strings; read)
+MODEL_FORMAT = 2
+_READABLE_FORMATS = (1, 2)
 _MODEL_ARRAYS = ("m_ptr", "m_concept", "m_count", "m_score", "m_fields", "ev_ptr", "ev_where",
                  "ev_start", "ev_len", "a_ptr", "a_author", "a_pos", "s_u", "s_v", "s_weight",
                  "s_shared", "c_u", "c_v", "c_npmi", "c_support")
@@ -459,6 +464,13 @@ def save_model(model, directory: str | Path) -> Path:
     strings = {name: getattr(model, name) for name in _MODEL_STRINGS}
     strings["format"] = MODEL_FORMAT
     arrays = {name: getattr(model, name) for name in _MODEL_ARRAYS}
+    texts = model.abstracts
+    if isinstance(texts, TextColumn) and Path(texts.path).parent.resolve() == Path(directory).resolve():
+        strings["abstracts"] = None
+        strings["abstracts_in"] = {"file": Path(texts.path).name,
+                                   "size": os.path.getsize(texts.path),
+                                   "loose": [[k, v] for k, v in sorted(texts.loose.items())]}
+        arrays.update(abstract_offsets=texts.offsets, abstract_lengths=texts.lengths)
     with tempfile.TemporaryFile(dir=directory) as blob, atomic_output(path, "wb") as fh:
         size = _write_gzip(blob, _json_pieces(strings))
         blob.seek(0)
@@ -545,21 +557,41 @@ def load_model(directory: str | Path):
     path = _require(directory, MODEL_FILE)
     try:
         with np.load(path, allow_pickle=False) as data:
-            strings = json.loads(gzip.decompress(data["strings"].tobytes()).decode("utf-8"))
-            if strings.get("format") != MODEL_FORMAT:
-                raise ValueError(f"model format {strings.get('format')}, expected {MODEL_FORMAT}")
+            strings = orjson.loads(gzip.decompress(data["strings"].tobytes()))
+            if strings.get("format") not in _READABLE_FORMATS:
+                raise ValueError(f"model format {strings.get('format')}, expected one of "
+                                 f"{', '.join(map(str, _READABLE_FORMATS))}")
             model = GraphModel()
             for name in _MODEL_ARRAYS:
                 setattr(model, name, data[name])
+            offsets = (data["abstract_offsets"], data["abstract_lengths"]) \
+                if strings.get("abstracts_in") else None
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise GraphError(f"{path}: unreadable graph model ({exc}); rebuild it with kg build") from exc
     for name in _MODEL_STRINGS:
         setattr(model, name, strings[name])
+    if offsets is not None:
+        model.abstracts = _abstracts_column(Path(directory), strings["abstracts_in"], *offsets)
     for attrs in model.concept_attrs:
         attrs["alt_labels"] = tuple(attrs["alt_labels"])
     model.field_sets = [tuple(f) for f in model.field_sets]
     model.broader = [tuple(b) for b in model.broader]
     return model
+
+
+def _abstracts_column(directory: Path, where: dict[str, Any], offsets, lengths) -> TextColumn:
+    """The abstracts of a loaded model, read from the build's papers file when asked for."""
+    path = directory / where["file"]
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        raise GraphError(f"{path}: missing; the graph model in {directory} reads its "
+                         "abstracts there (keep the build directory whole, or rebuild it "
+                         "with kg build)") from None
+    if size != where["size"]:
+        raise GraphError(f"{path}: changed since the graph model was built ({size} bytes, "
+                         f"the model expects {where['size']}); rebuild it with kg build")
+    return TextColumn(path, offsets, lengths, loose={int(k): v for k, v in where["loose"]})
 
 
 def load_graph(directory: str | Path) -> nx.MultiDiGraph:

@@ -280,3 +280,90 @@ def test_first_pass_in_parallel_names_a_bad_line(tmp_path):
     path.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(GraphError, match=r"papers.jsonl, line 25"):
         list(extract_jsonl(PapersFile(path), jobs=2, chunk_size=10))
+
+
+# ------------------------------------------------ the model file reads abstracts in place
+def _strings_of(model_file: Path) -> dict:
+    import gzip
+
+    import numpy as np
+
+    with np.load(model_file) as data:
+        return json.loads(gzip.decompress(data["strings"].tobytes()))
+
+
+def test_a_builds_model_keeps_its_abstracts_in_papers_jsonl(demo_build, tmp_path):
+    """The model file holds offsets into papers.jsonl, not the abstracts (two thirds of its
+    strings); loading it gives the same texts, also after the directory is moved."""
+    import shutil
+
+    from kg.model import GraphModel
+    from kg.store import MODEL_FILE, TextColumn, iter_papers, load_model, save_model
+
+    strings = _strings_of(demo_build / MODEL_FILE)
+    assert strings["abstracts"] is None and strings["abstracts_in"]["file"] == "papers.jsonl"
+    moved = tmp_path / "moved"
+    shutil.copytree(demo_build, moved)
+    model = load_model(moved)
+    assert isinstance(model.abstracts, TextColumn) and Path(model.abstracts.path).parent == moved
+    by_id = {p.id: p.abstract for p in iter_papers(moved)}
+    assert list(model.abstracts) == [by_id[i] for i in model.paper_ids]
+    assert any(model.abstracts)
+    # saved anywhere else (no papers.jsonl beside it), the abstracts go into the file
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    save_model(model, elsewhere)
+    assert _strings_of(elsewhere / MODEL_FILE)["abstracts"] == list(model.abstracts)
+    again = load_model(elsewhere)
+    assert again.abstracts == list(model.abstracts) and isinstance(again.abstracts, list)
+    # a model built in memory keeps them inline too
+    inline = GraphModel.build([{"id": "p1", "title": "T", "abstract": "About grokking."}], [])
+    save_model(inline, elsewhere)
+    assert load_model(elsewhere).abstracts == ["About grokking."]
+
+
+def test_a_model_without_its_papers_file_is_a_clear_error(demo_build, tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+    from kg.store import load_model
+
+    broken = tmp_path / "b"
+    shutil.copytree(demo_build, broken)
+    (broken / "papers.jsonl").unlink()
+    with pytest.raises(GraphError, match=r"papers\.jsonl: missing; the graph model"):
+        load_model(broken)
+    result = CliRunner().invoke(cli, ["concept", "LoRA", "--graph", str(broken)])
+    assert result.exit_code != 0 and "papers.jsonl: missing" in result.output
+    assert "Traceback" not in result.output
+
+    changed = tmp_path / "c"
+    shutil.copytree(demo_build, changed)
+    with open(changed / "papers.jsonl", "ab") as fh:
+        fh.write(b"\n")
+    with pytest.raises(GraphError, match=r"changed since the graph model was built"):
+        load_model(changed)
+
+
+def test_queries_answer_the_same_with_abstracts_in_place(demo_build):
+    """Evidence sentences come from the abstracts: the loaded model (reading them from
+    papers.jsonl) answers as a model holding them in memory."""
+    from kg.model_query import concept_summary, shortest_path
+    from kg.store import load_model
+
+    on_disk = load_model(demo_build)
+    in_memory = load_model(demo_build)
+    in_memory.abstracts = list(in_memory.abstracts)
+    for concept in ("LoRA", "neural tangent kernel", "scaling laws"):
+        assert concept_summary(on_disk, concept) == concept_summary(in_memory, concept)
+    path = shortest_path(on_disk, "NTK", "LoRA")
+    assert path == shortest_path(in_memory, "NTK", "LoRA")
+    evidence = [on_disk.mention_attrs(p, e)["evidence"]
+                for p in range(len(on_disk.paper_ids))
+                for e in range(int(on_disk.m_ptr[p]), int(on_disk.m_ptr[p + 1]))]
+    assert evidence == [in_memory.mention_attrs(p, e)["evidence"]
+                        for p in range(len(in_memory.paper_ids))
+                        for e in range(int(in_memory.m_ptr[p]), int(in_memory.m_ptr[p + 1]))]
+    assert sum(len(x) for x in evidence) > 100
