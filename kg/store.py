@@ -163,7 +163,7 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
         with opener(path, "rt", encoding="utf-8") as fh:
             for number, line in enumerate(fh, 1):
                 if line.strip():
-                    yield json.loads(line)
+                    yield orjson.loads(line)
     except (OSError, EOFError, ValueError) as exc:  # damaged gzip, truncated file, bad JSON
         where = f"{path}, line {number + 1}" if number else str(path)
         raise GraphError(f"{where}: unreadable ({exc}); rebuild it with kg build") from exc

@@ -530,5 +530,40 @@ def test_recurring_terms_prefilter_gives_the_same_suggestions(extractor):
     assert only is not None and len(full) > 10
     assert {t["iri"] for t in full} <= only
     assert suggest_terms(records, load_ontology(), min_papers=2, only=only) == full
+    # the compact layout of a build's extractions.jsonl.gz is read alike
+    from kg.engine import _as_jsonl
+
+    compact = _as_jsonl(records).decode("utf-8").splitlines()
+    assert '"iri":"' in compact[0] and recurring_terms(compact, min_papers=2) == only
     # a line not laid out as kg writes it disables the filter rather than dropping terms
-    assert recurring_terms([lines[0].replace('"iri": ', '"iri":')], 1) is None
+    assert recurring_terms([lines[0].replace('"iri": ', '"iri" : ')], 1) is None
+
+
+def test_suggest_prefilters_a_real_builds_records(demo_build, monkeypatch):
+    """On the extractions.jsonl.gz a build writes, the first pass of kg suggest finds the
+    recurring terms (it found none once the file was written compactly, and the second
+    pass then kept every term of the corpus)."""
+    import gzip
+
+    from kg.cli import query_cmd
+    from kg.extract.suggest import recurring_terms
+    from kg.store import extractions_path, read_jsonl
+
+    path = extractions_path(demo_build)
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        only = recurring_terms(fh, min_papers=2)
+    records = list(read_jsonl(path))
+    full = suggest_terms(records, load_ontology(), min_papers=2)
+    assert only is not None and full and {t["iri"] for t in full} <= only
+    counts = {}
+    for r in records:
+        for c in r["concepts"]:
+            if c["source"] == "discovered":
+                counts[c["iri"]] = counts.get(c["iri"], 0) + 1
+    assert only == {iri for iri, n in counts.items() if n >= 2}
+    seen = []
+    real = query_cmd._recurring_terms
+    monkeypatch.setattr(query_cmd, "_recurring_terms",
+                        lambda *a: seen.append(real(*a)) or seen[-1])
+    rows = query_cmd._suggestions(demo_build, 2)
+    assert seen and seen[0] is not None and [r["iri"] for r in rows] == [t["iri"] for t in full]

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 
 __all__ = ["suggest_terms", "recurring_terms"]
 
-#: A discovered concept's IRI as kg writes records (``json.dumps``: ``"iri": "..."``).
-_DISCOVERED_IRI = re.compile(r'"iri": "(https://w3id\.org/paper-kg/concept/x/[^"\\]*)"')
+#: A discovered concept's IRI as kg writes records: ``"iri":"..."`` (a build's
+#: extractions.jsonl.gz, orjson) or ``"iri": "..."`` (``kg extract``, ``json.dumps``).
+_DISCOVERED_IRI = re.compile(r'"iri": ?"(https://w3id\.org/paper-kg/concept/x/[^"\\]*)"')
 
 
 def recurring_terms(lines: Iterable[str], min_papers: int = 3) -> set[str] | None:
