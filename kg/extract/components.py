@@ -71,6 +71,24 @@ def _in_parentheses(a, i: int, j: int) -> bool:
     return st > 0 and a.doc_text[st - 1] == "(" and j < len(a.kind) and a.lower[j] == ")"
 
 
+def _ontology_reach(mentions: list, n: int) -> list[int] | None:
+    """``reach[t]``: the end of the longest ontology mention over token ``t`` (0 if none),
+    or None when no ontology mention spans two tokens or more. A span ``(s, e)`` lies
+    inside an ontology mention exactly when ``reach[s] >= e``: such a stretch is a part of
+    what the ontology names ("language models" in "Large language models", whose nested
+    concepts the matcher reports), so it never becomes a discovered term of its own."""
+    reach = None
+    for m in mentions:
+        i, j = m[0], m[1]
+        if j - i > 1 and m[3] == "ontology":
+            if reach is None:
+                reach = [0] * n
+            for t in range(i, j):
+                if reach[t] < j:
+                    reach[t] = j
+    return reach
+
+
 def _mentions(doc: Doc) -> list:
     m = doc.user_data.get(MENTIONS)
     if m is None:
@@ -550,8 +568,8 @@ class TermDiscovery:
         self._terms: dict[str, list] = {}
         self._terms_old: dict[str, list] = {}
 
-    def _subterms(self, a: Analysis, i: int, j: int, known: set, spans: list,
-                  labels: dict) -> None:
+    def _subterms(self, a: Analysis, i: int, j: int, known: set, reach: list | None,
+                  spans: list, labels: dict) -> None:
         """Head-final and leading sub-phrases of the term ``i:j`` that score as terms
         themselves ("reinforcement learning" in "deep reinforcement learning"); their
         mention is the whole term, their label the sub-phrase."""
@@ -564,7 +582,7 @@ class TermDiscovery:
         subs = [(s, j) for s in starts[1:]] + [(i, e) for e in ends[1:-1]]
         text, start, end = a.doc_text, a.start, a.end
         for s, e in subs:
-            if (s, e) in known:
+            if (s, e) in known or (reach is not None and reach[s] >= e):
                 continue
             key = text[start[s]:end[e - 1]]
             score, slug = self._score(a, s, e, key)
@@ -656,7 +674,8 @@ class TermDiscovery:
             entry = self._terms[key] = (low, score, "x:" + slug if slug else "", None)
         return entry
 
-    def _chunk_terms(self, a: Analysis, known: set, spans: list, labels: dict) -> None:
+    def _chunk_terms(self, a: Analysis, known: set, reach: list | None, spans: list,
+                     labels: dict) -> None:
         """Term discovery over the lexicon chunker's candidates (the path without a parser):
         the same result as scoring each candidate and sub-term with :func:`span_score`,
         with every context-free result cached per candidate text."""
@@ -668,7 +687,7 @@ class TermDiscovery:
         min_score, subterms = self.min_score, self.subterms
         terms, low = self._terms, a.low
         for i, j in chunk(a, self.lexicon):
-            if (i, j) in known:
+            if (i, j) in known or (reach is not None and reach[i] >= j):
                 continue
             key = text[start[i]:end[j - 1]]
             entry = terms.get(key)
@@ -689,7 +708,7 @@ class TermDiscovery:
                     subs = self._sub_entries(a, i, j)
                     self._terms[key] = entry[:3] + (subs,)
                 for ds, de, cid, sub_score, sub_text in subs:
-                    if (i + ds, i + de) in known:
+                    if (i + ds, i + de) in known or (reach is not None and reach[i + ds] >= i + de):
                         continue
                     spans.append((i, j, cid, "discovered", sub_score))
                     labels.setdefault(cid, sub_text)
@@ -698,10 +717,11 @@ class TermDiscovery:
         a = analyze(doc)
         mentions = _mentions(doc)
         known = {(m[0], m[1]) for m in mentions}
+        reach = _ontology_reach(mentions, len(a.kind))
         spans = []
         labels: dict[str, str] = {}
         if not (self.use_noun_chunks and doc.has_annotation("DEP")):
-            self._chunk_terms(a, known, spans, labels)
+            self._chunk_terms(a, known, reach, spans, labels)
             self._finish(doc, mentions, spans, labels)
             return doc
         if len(self._cache) > _CACHE_GENERATION:
@@ -709,7 +729,7 @@ class TermDiscovery:
             self._cache = {}
         text, start, end = a.doc_text, a.start, a.end
         for i, j in self.candidates(doc, a):
-            if (i, j) in known:
+            if (i, j) in known or (reach is not None and reach[i] >= j):
                 continue
             key = text[start[i]:end[j - 1]]
             score, slug = self._score(a, i, j, key)
@@ -717,7 +737,7 @@ class TermDiscovery:
                 continue
             spans.append((i, j, "x:" + slug, "discovered", score))
             if self.subterms and j - i > 1:
-                self._subterms(a, i, j, known, spans, labels)
+                self._subterms(a, i, j, known, reach, spans, labels)
         self._finish(doc, mentions, spans, labels)
         return doc
 

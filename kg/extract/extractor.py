@@ -125,6 +125,10 @@ class Extractor:
     def ontology(self):
         return self.nlp.get_pipe("kg_ontology_matcher").ontology
 
+    def _label_index(self) -> dict[str, tuple[str, ...]]:
+        """The matcher's case-insensitive label keys: ``{key: IRIs}``."""
+        return self.nlp.get_pipe("kg_ontology_matcher").low
+
     def _abbrev(self) -> AbbreviationDetector | None:
         for _, proc in self.nlp.pipeline:
             if isinstance(proc, AbbreviationDetector):
@@ -255,9 +259,17 @@ class Extractor:
                     cover[m[0]:m[1]] = [span] * (m[1] - m[0])
                     last = span
         # group by concept: char spans, scores, title flag (cheap), then rank and cap; an
-        # ontology mention inside a longer discovered term spans the whole term
+        # ontology mention inside a longer discovered term spans the whole term; a
+        # discovered term whose words are an ontology label (one concept, matched without
+        # case) is that concept: the matcher misses a label where a longer one overlaps it
+        # ("image classification" in "Whole-Slide Image Classification", a sub-term)
         groups: dict[str, list] = {}
+        labels = self._label_index()
         for i, j, cid, source, score in mentions:
+            if source == "discovered":
+                iris = labels.get(cid[2:].replace("-", ""))
+                if iris is not None and len(iris) == 1:
+                    cid, source, score = iris[0], "ontology", None
             if cover is not None and source == "ontology":
                 span = cover[i]
                 if span is not None and j <= span[1] and span != (i, j):
