@@ -615,7 +615,26 @@ def test_a_part_of_an_ontology_match_is_not_a_discovered_concept(extractor, text
 
 
 def test_no_discovered_concept_duplicates_an_ontology_concept_on_arxiv(extractor):
+    from kg.extract.components import NOT_TERMS
+
     papers = _arxiv_papers(1500)
     records = list(extractor.extract(papers))
     assert sum(c["source"] == "discovered" for r in records for c in r["concepts"]) > 10_000
     assert _discovered_named_by_the_ontology(records) == []
+    slugs = {c["iri"].rsplit("/", 1)[1] for r in records for c in r["concepts"]}
+    assert not slugs & NOT_TERMS
+    # the modifiers are in these abstracts (so the check above could fail)
+    text = " ".join(p.abstract.lower() for p in papers)
+    assert sum(w in text for w in NOT_TERMS) >= 10
+
+
+@pytest.mark.parametrize("text", [
+    "Our method achieves state-of-the-art on three benchmarks.",
+    "The images are high-quality and the data are real-world.",
+    "We release the code as open-source (OSS).",
+])
+def test_hyphenated_modifiers_are_not_concepts_alone(extractor, text):
+    from kg.extract.components import NOT_TERMS
+
+    rec = extractor.extract_one(Paper(id="p", title="A study", abstract=text))
+    assert not {c["iri"].rsplit("/", 1)[1] for c in rec["concepts"]} & NOT_TERMS
