@@ -628,6 +628,20 @@ def test_no_discovered_concept_duplicates_an_ontology_concept_on_arxiv(extractor
     assert sum(w in text for w in NOT_TERMS) >= 10
 
 
+@pytest.mark.parametrize("text, fragment", [
+    ("We train deep learning models on graphs.", "x/learning-model"),
+    ("We propose benchmarking large language models on code.", "x/benchmarking-large-language"),
+    ("A study of pre-trained language models.", "x/pre-trained-language"),
+])
+def test_no_discovered_term_cuts_an_ontology_match(extractor, text, fragment):
+    """A discovered term (or sub-term) may contain what the ontology names, not split
+    it: "learning models" crosses the edge of "deep learning"."""
+    rec = extractor.extract_one(Paper(id="p", title="A study", abstract=text))
+    iris = {c["iri"].split("/concept/")[1] for c in rec["concepts"]}
+    assert fragment not in iris
+    assert any(not i.startswith("x/") for i in iris)
+
+
 @pytest.mark.parametrize("text", [
     "Our method achieves state-of-the-art on three benchmarks.",
     "The images are high-quality and the data are real-world.",

@@ -71,22 +71,29 @@ def _in_parentheses(a, i: int, j: int) -> bool:
     return st > 0 and a.doc_text[st - 1] == "(" and j < len(a.kind) and a.lower[j] == ")"
 
 
-def _ontology_reach(mentions: list, n: int) -> list[int] | None:
-    """``reach[t]``: the end of the longest ontology mention over token ``t`` (0 if none),
-    or None when no ontology mention spans two tokens or more. A span ``(s, e)`` lies
-    inside an ontology mention exactly when ``reach[s] >= e``: such a stretch is a part of
-    what the ontology names ("language models" in "Large language models", whose nested
-    concepts the matcher reports), so it never becomes a discovered term of its own."""
-    reach = None
+def _ontology_bounds(mentions: list, n: int) -> tuple[list[int], list[int]] | None:
+    """``(first, last)`` over the tokens: the first token and the end of the ontology
+    mentions over token ``t`` (``t`` and 0 if none), or None when no ontology mention spans
+    two tokens or more.
+
+    A stretch ``(s, e)`` cuts into an ontology mention when ``first[s] < s`` or
+    ``last[e - 1] > e``: it lies inside one ("language models" in "Large language
+    models", whose nested concepts the matcher reports) or crosses its edge ("learning
+    models" in "deep learning models"). Such a stretch is never a discovered term: a
+    term may contain what the ontology names, not split it.
+    """
+    first = last = None
     for m in mentions:
         i, j = m[0], m[1]
         if j - i > 1 and m[3] == "ontology":
-            if reach is None:
-                reach = [0] * n
+            if first is None:
+                first, last = list(range(n)), [0] * n
             for t in range(i, j):
-                if reach[t] < j:
-                    reach[t] = j
-    return reach
+                if first[t] > i:
+                    first[t] = i
+                if last[t] < j:
+                    last[t] = j
+    return None if first is None else (first, last)
 
 
 def _mentions(doc: Doc) -> list:
@@ -565,6 +572,7 @@ class TermDiscovery:
         self.name = name
         self.write_spans = write_spans
         self.subterms = subterms
+        self.nlp = nlp
         self.min_score = float(min_score)
         self.use_noun_chunks = bool(use_noun_chunks)
         self.spans_key = spans_key
@@ -581,7 +589,19 @@ class TermDiscovery:
         self._terms: dict[str, list] = {}
         self._terms_old: dict[str, list] = {}
 
-    def _subterms(self, a: Analysis, i: int, j: int, known: set, reach: list | None,
+    def _names_a_concept(self, a: Analysis, s: int, e: int, bounds: tuple) -> bool:
+        """Whether the stretch ``s:e``, which cuts into an ontology mention, is still a
+        concept: it crosses the edge of one (not inside one) and its words are one
+        ontology label, which the matcher missed where a longer label overlapped it
+        ("Image Classification" in "Whole-Slide Image Classification")."""
+        if bounds[1][s] >= e:  # inside a mention: its nested concepts are reported
+            return False
+        for _, proc in self.nlp.pipeline:
+            if isinstance(proc, OntologyMatcher):
+                return len(proc.lookup(a, s, e)) == 1
+        return False
+
+    def _subterms(self, a: Analysis, i: int, j: int, known: set, bounds: tuple | None,
                   spans: list, labels: dict) -> None:
         """Head-final and leading sub-phrases of the term ``i:j`` that score as terms
         themselves ("reinforcement learning" in "deep reinforcement learning"); their
@@ -595,7 +615,9 @@ class TermDiscovery:
         subs = [(s, j) for s in starts[1:]] + [(i, e) for e in ends[1:-1]]
         text, start, end = a.doc_text, a.start, a.end
         for s, e in subs:
-            if (s, e) in known or (reach is not None and reach[s] >= e):
+            if (s, e) in known or (bounds is not None and (bounds[0][s] < s
+                                                           or bounds[1][e - 1] > e)
+                                   and not self._names_a_concept(a, s, e, bounds)):
                 continue
             key = text[start[s]:end[e - 1]]
             score, slug = self._score(a, s, e, key)
@@ -687,7 +709,7 @@ class TermDiscovery:
             entry = self._terms[key] = (low, score, "x:" + slug if slug else "", None)
         return entry
 
-    def _chunk_terms(self, a: Analysis, known: set, reach: list | None, spans: list,
+    def _chunk_terms(self, a: Analysis, known: set, bounds: tuple | None, spans: list,
                      labels: dict) -> None:
         """Term discovery over the lexicon chunker's candidates (the path without a parser):
         the same result as scoring each candidate and sub-term with :func:`span_score`,
@@ -699,8 +721,10 @@ class TermDiscovery:
         n = len(lower)
         min_score, subterms = self.min_score, self.subterms
         terms, low = self._terms, a.low
+        first, last = bounds or (None, None)
         for i, j in chunk(a, self.lexicon):
-            if (i, j) in known or (reach is not None and reach[i] >= j):
+            if (i, j) in known or (first is not None and (first[i] < i or last[j - 1] > j)
+                                   and not self._names_a_concept(a, i, j, bounds)):
                 continue
             key = text[start[i]:end[j - 1]]
             entry = terms.get(key)
@@ -721,7 +745,10 @@ class TermDiscovery:
                     subs = self._sub_entries(a, i, j)
                     self._terms[key] = entry[:3] + (subs,)
                 for ds, de, cid, sub_score, sub_text in subs:
-                    if (i + ds, i + de) in known or (reach is not None and reach[i + ds] >= i + de):
+                    s, e = i + ds, i + de
+                    if (s, e) in known or (first is not None and (first[s] < s
+                                                                  or last[e - 1] > e)
+                                           and not self._names_a_concept(a, s, e, bounds)):
                         continue
                     spans.append((i, j, cid, "discovered", sub_score))
                     labels.setdefault(cid, sub_text)
@@ -730,19 +757,21 @@ class TermDiscovery:
         a = analyze(doc)
         mentions = _mentions(doc)
         known = {(m[0], m[1]) for m in mentions}
-        reach = _ontology_reach(mentions, len(a.kind))
+        bounds = _ontology_bounds(mentions, len(a.kind))
         spans = []
         labels: dict[str, str] = {}
         if not (self.use_noun_chunks and doc.has_annotation("DEP")):
-            self._chunk_terms(a, known, reach, spans, labels)
+            self._chunk_terms(a, known, bounds, spans, labels)
             self._finish(doc, mentions, spans, labels)
             return doc
         if len(self._cache) > _CACHE_GENERATION:
             self._cache_old = self._cache
             self._cache = {}
         text, start, end = a.doc_text, a.start, a.end
+        first, last = bounds or (None, None)
         for i, j in self.candidates(doc, a):
-            if (i, j) in known or (reach is not None and reach[i] >= j):
+            if (i, j) in known or (first is not None and (first[i] < i or last[j - 1] > j)
+                                   and not self._names_a_concept(a, i, j, bounds)):
                 continue
             key = text[start[i]:end[j - 1]]
             score, slug = self._score(a, i, j, key)
@@ -750,7 +779,7 @@ class TermDiscovery:
                 continue
             spans.append((i, j, "x:" + slug, "discovered", score))
             if self.subterms and j - i > 1:
-                self._subterms(a, i, j, known, reach, spans, labels)
+                self._subterms(a, i, j, known, bounds, spans, labels)
         self._finish(doc, mentions, spans, labels)
         return doc
 
