@@ -23,8 +23,8 @@ Examples
 from __future__ import annotations
 
 import re
-from itertools import accumulate, compress
-from operator import add
+from itertools import accumulate, compress, repeat
+from operator import add, is_
 
 from spacy.attrs import ORTH, SPACY
 
@@ -131,12 +131,13 @@ class Analysis:
         infos = list(map(cache.get, orths))  # C-level: no Python loop per token
         if None in infos:
             strings = doc.vocab.strings
-            for t, o in enumerate(orths):
-                if infos[t] is None:
-                    info = cache.get(o)
-                    if info is None:
-                        info = cache[o] = token_info(strings[o])
-                    infos[t] = info
+            # the new words' positions, found at C speed (most docs have a few)
+            for t in compress(range(n), map(is_, infos, repeat(None))):
+                o = orths[t]
+                info = cache.get(o)
+                if info is None:
+                    info = cache[o] = token_info(strings[o])
+                infos[t] = info
         self.infos = infos
         # one C-level transpose instead of a Python loop per field
         self.lower, self.low, self.mixed, self.kind, lens, toks, self.flag = zip(*infos)
