@@ -73,7 +73,7 @@ def _in_parentheses(a, i: int, j: int) -> bool:
 
 def _ontology_bounds(mentions: list, n: int) -> tuple[list[int], list[int]] | None:
     """``(first, last)`` over the tokens: the first token and the end of the ontology
-    mentions over token ``t`` (``t`` and 0 if none), or None when no ontology mention spans
+    mention over token ``t`` (``n`` and 0 if none), or None when no ontology mention spans
     two tokens or more.
 
     A stretch ``(s, e)`` cuts into an ontology mention when ``first[s] < s`` or
@@ -82,18 +82,21 @@ def _ontology_bounds(mentions: list, n: int) -> tuple[list[int], list[int]] | No
     models" in "deep learning models"). Such a stretch is never a discovered term: a
     term may contain what the ontology names, not split it.
     """
-    first = last = None
-    for m in mentions:
-        i, j = m[0], m[1]
-        if j - i > 1 and m[3] == "ontology":
-            if first is None:
-                first, last = list(range(n)), [0] * n
+    spans = sorted({(m[0], m[1]) for m in mentions if m[1] - m[0] > 1 and m[3] == "ontology"})
+    if not spans:
+        return None
+    first, last = [n] * n, [0] * n
+    done = 0
+    for i, j in spans:
+        if i >= done:  # the usual case: the matcher's mentions do not overlap
+            first[i:j] = [i] * (j - i)
+            last[i:j] = [j] * (j - i)
+        else:
             for t in range(i, j):
-                if first[t] > i:
-                    first[t] = i
-                if last[t] < j:
-                    last[t] = j
-    return None if first is None else (first, last)
+                first[t] = min(first[t], i)
+                last[t] = max(last[t], j)
+        done = max(done, j)
+    return first, last
 
 
 def _mentions(doc: Doc) -> list:
