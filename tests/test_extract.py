@@ -599,6 +599,9 @@ def _discovered_named_by_the_ontology(records: list[dict]) -> list[tuple[str, st
     # "Whole-Slide Image" (an ontology label) overlaps "Image Classification": a sub-term
     ("We study Whole-Slide Image Classification at scale.", "image-classification",
      "x/image-classification", ["Whole-Slide Image Classification"]),
+    # the same with a case-sensitive label ("LLM inference"), missed under "Long-Context LLM"
+    ("Quantization for Long-Context LLM Inference works.", "efficient-inference",
+     "x/llm-inference", ["Long-Context LLM Inference"]),
 ])
 def test_a_part_of_an_ontology_match_is_not_a_discovered_concept(extractor, text, iri,
                                                                     duplicate, evidence):
@@ -652,3 +655,20 @@ def test_hyphenated_modifiers_are_not_concepts_alone(extractor, text):
 
     rec = extractor.extract_one(Paper(id="p", title="A study", abstract=text))
     assert not {c["iri"].rsplit("/", 1)[1] for c in rec["concepts"]} & NOT_TERMS
+
+
+def test_the_discovered_span_group_holds_discovered_terms_only():
+    """Term discovery may record an ontology concept the matcher missed (a label under an
+    overlapping one); spaCy users find it among the mentions, not in kg_discovered."""
+    import spacy
+
+    from kg.extract.components import DISCOVERED_KEY, MENTIONS
+
+    nlp = spacy.blank("en")
+    for name in ("kg_ontology_matcher", "kg_abbreviations", "kg_term_discovery"):
+        nlp.add_pipe(name)
+    doc = nlp("Quantization for Long-Context LLM Inference works.")
+    group = doc.spans[DISCOVERED_KEY]
+    assert len(group) and all(s.kb_id_.startswith("x:") for s in group)
+    assert len(group.attrs["scores"]) == len(group)
+    assert any(m[2].endswith("/efficient-inference") for m in doc.user_data[MENTIONS])

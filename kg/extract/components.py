@@ -592,17 +592,18 @@ class TermDiscovery:
         self._terms: dict[str, list] = {}
         self._terms_old: dict[str, list] = {}
 
-    def _names_a_concept(self, a: Analysis, s: int, e: int, bounds: tuple) -> bool:
-        """Whether the stretch ``s:e``, which cuts into an ontology mention, is still a
-        concept: it crosses the edge of one (not inside one) and its words are one
-        ontology label, which the matcher missed where a longer label overlapped it
-        ("Image Classification" in "Whole-Slide Image Classification")."""
+    def _concept_cut(self, a: Analysis, s: int, e: int, bounds: tuple) -> str | None:
+        """The ontology concept of the stretch ``s:e``, which cuts into an ontology mention:
+        its IRI when the stretch crosses the edge of one (not inside one) and its words are
+        one ontology label, which the matcher missed where a longer label overlapped it
+        ("Image Classification" in "Whole-Slide Image Classification"); else None."""
         if bounds[1][s] >= e:  # inside a mention: its nested concepts are reported
-            return False
+            return None
         for _, proc in self.nlp.pipeline:
             if isinstance(proc, OntologyMatcher):
-                return len(proc.lookup(a, s, e)) == 1
-        return False
+                iris = proc.lookup(a, s, e)
+                return iris[0] if len(iris) == 1 else None
+        return None
 
     def _subterms(self, a: Analysis, i: int, j: int, known: set, bounds: tuple | None,
                   spans: list, labels: dict) -> None:
@@ -618,13 +619,19 @@ class TermDiscovery:
         subs = [(s, j) for s in starts[1:]] + [(i, e) for e in ends[1:-1]]
         text, start, end = a.doc_text, a.start, a.end
         for s, e in subs:
-            if (s, e) in known or (bounds is not None and (bounds[0][s] < s
-                                                           or bounds[1][e - 1] > e)
-                                   and not self._names_a_concept(a, s, e, bounds)):
+            if (s, e) in known:
                 continue
+            iri = None
+            if bounds is not None and (bounds[0][s] < s or bounds[1][e - 1] > e):
+                iri = self._concept_cut(a, s, e, bounds)
+                if iri is None:
+                    continue
             key = text[start[s]:end[e - 1]]
             score, slug = self._score(a, s, e, key)
             if score < self.min_score or not slug:
+                continue
+            if iri is not None:
+                spans.append((i, j, iri, "ontology", None))
                 continue
             cid = "x:" + slug
             spans.append((i, j, cid, "discovered", round(score * SUBTERM_DISCOUNT, 4)))
@@ -726,9 +733,13 @@ class TermDiscovery:
         terms, low = self._terms, a.low
         first, last = bounds or (None, None)
         for i, j in chunk(a, self.lexicon):
-            if (i, j) in known or (first is not None and (first[i] < i or last[j - 1] > j)
-                                   and not self._names_a_concept(a, i, j, bounds)):
+            if (i, j) in known:
                 continue
+            iri = None
+            if first is not None and (first[i] < i or last[j - 1] > j):
+                iri = self._concept_cut(a, i, j, bounds)
+                if iri is None:
+                    continue
             key = text[start[i]:end[j - 1]]
             entry = terms.get(key)
             if entry is None or entry[0] != low[i:j]:
@@ -741,7 +752,10 @@ class TermDiscovery:
                 cid = "x:" + slug if slug else ""
             if score < min_score or not cid:
                 continue
-            spans.append((i, j, cid, "discovered", score))
+            if iri is None:
+                spans.append((i, j, cid, "discovered", score))
+            else:
+                spans.append((i, j, iri, "ontology", None))
             if subterms and j - i > 1:
                 subs = entry[3]
                 if subs is None:
@@ -749,9 +763,12 @@ class TermDiscovery:
                     self._terms[key] = entry[:3] + (subs,)
                 for ds, de, cid, sub_score, sub_text in subs:
                     s, e = i + ds, i + de
-                    if (s, e) in known or (first is not None and (first[s] < s
-                                                                  or last[e - 1] > e)
-                                           and not self._names_a_concept(a, s, e, bounds)):
+                    if (s, e) in known:
+                        continue
+                    if first is not None and (first[s] < s or last[e - 1] > e):
+                        iri = self._concept_cut(a, s, e, bounds)
+                        if iri is not None:  # evidenced by the whole term
+                            spans.append((i, j, iri, "ontology", None))
                         continue
                     spans.append((i, j, cid, "discovered", sub_score))
                     labels.setdefault(cid, sub_text)
@@ -773,14 +790,21 @@ class TermDiscovery:
         text, start, end = a.doc_text, a.start, a.end
         first, last = bounds or (None, None)
         for i, j in self.candidates(doc, a):
-            if (i, j) in known or (first is not None and (first[i] < i or last[j - 1] > j)
-                                   and not self._names_a_concept(a, i, j, bounds)):
+            if (i, j) in known:
                 continue
+            iri = None
+            if first is not None and (first[i] < i or last[j - 1] > j):
+                iri = self._concept_cut(a, i, j, bounds)
+                if iri is None:
+                    continue
             key = text[start[i]:end[j - 1]]
             score, slug = self._score(a, i, j, key)
             if score < self.min_score or not slug:
                 continue
-            spans.append((i, j, "x:" + slug, "discovered", score))
+            if iri is not None:
+                spans.append((i, j, iri, "ontology", None))
+            else:
+                spans.append((i, j, "x:" + slug, "discovered", score))
             if self.subterms and j - i > 1:
                 self._subterms(a, i, j, known, bounds, spans, labels)
         self._finish(doc, mentions, spans, labels)
@@ -791,9 +815,10 @@ class TermDiscovery:
         if labels:
             doc.user_data.setdefault(TERM_LABELS, {}).update(labels)
         if self.write_spans:
+            terms = [m for m in spans if m[3] == "discovered"]
             group = SpanGroup(doc, name=self.spans_key, spans=[
-                Span(doc, i, j, label="TERM", kb_id=x) for i, j, x, _, _ in spans])
-            group.attrs["scores"] = [sc for *_, sc in spans]
+                Span(doc, i, j, label="TERM", kb_id=x) for i, j, x, _, _ in terms])
+            group.attrs["scores"] = [sc for *_, sc in terms]
             doc.spans[self.spans_key] = group
 
 
