@@ -20,7 +20,8 @@ its strings (IRIs, titles, labels, ...) as one gzip-compressed JSON document (me
 ``strings``). The abstracts of a build stay in its ``papers.jsonl``: the archive holds
 their byte offsets and lengths there, and the file's size, checked when the model is loaded
 (two thirds of the strings, that queries would otherwise decode at every start); a model
-saved elsewhere holds its abstracts in the document. A networkx graph saved with :func:`save_graph` is written as
+saved elsewhere holds its abstracts in the document. A networkx graph saved with
+:func:`save_graph` is written as
 ``graph.kg.jsonl.gz`` instead (one node or edge per line); :func:`load_graph` reads either.
 
 Directories are replaced atomically: a build writes into a temporary sibling and swaps it

@@ -330,6 +330,14 @@ class OntologyMatcher:
         return doc
 
 
+def ontology_matcher(nlp: Language) -> OntologyMatcher | None:
+    """The pipeline's :class:`OntologyMatcher` (whatever its name), or None."""
+    for _, proc in nlp.pipeline:
+        if isinstance(proc, OntologyMatcher):
+            return proc
+    return None
+
+
 @Language.factory(
     "kg_ontology_matcher",
     default_config={"ontology_paths": None, "spans_key": ONTOLOGY_KEY, "write_spans": True},
@@ -400,10 +408,7 @@ class AbbreviationDetector:
                 self._corpus[cased_key(sf)] = (target, lf)
 
     def _matcher(self) -> OntologyMatcher | None:
-        for _, proc in self.nlp.pipeline:
-            if isinstance(proc, OntologyMatcher):
-                return proc
-        return None
+        return ontology_matcher(self.nlp)
 
     def _resolve_text(self, lf: str) -> str | None:
         doc = self.nlp.make_doc(lf)
@@ -599,11 +604,9 @@ class TermDiscovery:
         ("Image Classification" in "Whole-Slide Image Classification"); else None."""
         if bounds[1][s] >= e:  # inside a mention: its nested concepts are reported
             return None
-        for _, proc in self.nlp.pipeline:
-            if isinstance(proc, OntologyMatcher):
-                iris = proc.lookup(a, s, e)
-                return iris[0] if len(iris) == 1 else None
-        return None
+        matcher = ontology_matcher(self.nlp)
+        iris = matcher.lookup(a, s, e) if matcher is not None else ()
+        return iris[0] if len(iris) == 1 else None
 
     def _subterms(self, a: Analysis, i: int, j: int, known: set, bounds: tuple | None,
                   spans: list, labels: dict) -> None:

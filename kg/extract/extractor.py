@@ -47,7 +47,8 @@ from kg.extract.abbreviations import AcronymTable
 from spacy.attrs import SENT_START
 
 from kg.extract.analysis import TEXT_KEY, analyze, sentence_starts
-from kg.extract.components import ABBREV_DATA, MENTIONS, TERM_LABELS, AbbreviationDetector
+from kg.extract.components import (ABBREV_DATA, MENTIONS, TERM_LABELS, AbbreviationDetector,
+                                   ontology_matcher)
 from kg.extract.settings import ExtractSettings, build_nlp
 from kg.types import Paper
 
@@ -123,11 +124,11 @@ class Extractor:
 
     @property
     def ontology(self):
-        return self.nlp.get_pipe("kg_ontology_matcher").ontology
+        return ontology_matcher(self.nlp).ontology
 
     def _label_index(self) -> dict[str, tuple[str, ...]]:
         """The matcher's case-insensitive label keys: ``{key: IRIs}``."""
-        return self.nlp.get_pipe("kg_ontology_matcher").low
+        return ontology_matcher(self.nlp).low
 
     def _abbrev(self) -> AbbreviationDetector | None:
         for _, proc in self.nlp.pipeline:
