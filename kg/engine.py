@@ -306,7 +306,7 @@ def extract_jsonl(
         chunks = list(papers.ranges(chunk_size))
         digests, acronyms = _scan_in_parallel(chunks, jobs, cache_dir is not None, learn)
     elif learn:
-        acronyms = Extractor(settings).learn_acronyms(scan()).table
+        acronyms = Extractor(settings).learn_acronyms(scan()).entries
     else:
         for _ in scan():
             pass
@@ -381,7 +381,7 @@ def _scan_in_parallel(chunks, jobs: int, digest: bool, learn: bool):
                 functools.partial(_scan_chunk, digest=digest, learn=learn), chunks):
             digests.append(chunk_digest_)
             table.merge(counts)
-    return digests, (table.table if learn else None)
+    return digests, (table.entries if learn else None)
 
 
 def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler, rows=False,

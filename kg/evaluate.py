@@ -43,6 +43,7 @@ __all__ = [
     "found_keywords",
     "eval_scierc",
     "eval_keywords",
+    "eval_acronyms",
     "BASELINES",
     "default_scierc_path",
 ]
@@ -385,6 +386,108 @@ def eval_keywords(paths: Sequence[str | Path], settings=None,
     for name, recs in _run_baselines(papers, baselines, notes).items():
         out["baselines"][name] = keyword_scores(recs, rows)
     return out
+
+
+def eval_acronyms(texts: Iterable[str], min_papers: Sequence[int] = (1, 2, 3),
+                  settings=None) -> dict:
+    """How well the corpus acronym table resolves short forms a paper does not define,
+    measured on the papers that do define them (leave one out).
+
+    For every paper that defines a short form (``long form (SF)``, counted once per paper),
+    the table is rebuilt without that paper's definitions and asked what SF means:
+
+    - *known sense*: the answer is right when its long form equals the paper's own
+      (compared by :func:`~kg.extract.abbreviations.fold_long_form`), wrong when it is
+      another, missing when the table, or the trust rule of the abbreviation detector
+      (:meth:`~kg.extract.components.AbbreviationDetector.trusts`), gives none;
+    - *unknown sense*: the same with every definition of the paper's own sense removed, as
+      if no other paper used SF that way (an "ID" that means identity in a corpus where
+      only "in-distribution (ID)" is ever defined); any answer is then wrong.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Paper texts (title, blank line, abstract).
+    min_papers : sequence of int
+        The values of ``ExtractSettings.acronym_min_papers`` compared.
+    settings : ExtractSettings, optional
+        The extraction settings whose ontology and abbreviation detector are used.
+
+    Returns
+    -------
+    dict
+        ``{"papers", "definitions", "rules": {min_papers: {"precision", "recall",
+        "resolved", "unknown_sense_wrong", "unknown_cases"}}}``.
+
+    Examples
+    --------
+    >>> texts = ["neural tangent kernel (NTK) theory", "the neural tangent kernel (NTK)",
+    ...          "Manipulation Transfer Networks (MTN) ...", "Multi-Task Networks (MTN)"]
+    >>> r = eval_acronyms(texts, min_papers=(1, 2))
+    >>> r["definitions"], r["rules"][1]["precision"], r["rules"][2]["precision"]
+    (4, 0.5, 1.0)
+    """
+    from collections import Counter, defaultdict
+
+    from kg.extract import Extractor, ExtractSettings
+    from kg.extract.abbreviations import find_definitions, fold_long_form, majority_sense
+
+    detector = Extractor(settings or ExtractSettings())._abbrev()
+    if detector is None:
+        raise KGError("eval_acronyms needs the abbreviation detector (abbreviations=True)")
+    senses: dict[str, Counter] = defaultdict(Counter)  # SF -> folded long form -> papers
+    surface: dict[str, str] = {}
+    defined: list[dict[str, str]] = []  # per defining paper: SF -> its folded long form
+    papers = 0
+    for text in texts:
+        papers += 1
+        own: dict[str, str] = {}
+        for sf, lf, _ in find_definitions(text):
+            if sf not in own:
+                own[sf] = key = fold_long_form(lf)
+                surface.setdefault(key, lf)
+        for sf, key in own.items():
+            senses[sf][key] += 1
+        if own:
+            defined.append(own)
+    targets: dict[str, str | None] = {}
+
+    def answer(counts: dict[str, int], rule: int) -> str | None:
+        sense = majority_sense(counts)
+        if sense is None:
+            return None
+        key, n = sense
+        if key not in targets:
+            targets[key] = detector._resolve_text(surface[key])
+        detector.corpus_min_papers = rule
+        return key if detector.trusts(targets[key], n) else None
+
+    tallies = {rule: Counter() for rule in min_papers}
+    for own in defined:
+        for sf, key in own.items():
+            others = {k: n - (k == key) for k, n in senses[sf].items() if n - (k == key) > 0}
+            if not others:
+                continue
+            unknown = {k: n for k, n in others.items() if k != key}
+            for rule in min_papers:
+                t = tallies[rule]
+                got = answer(others, rule)
+                t["cases"] += 1
+                t["none" if got is None else "right" if got == key else "wrong"] += 1
+                if unknown:
+                    t["unknown_cases"] += 1
+                    t["unknown_wrong"] += answer(unknown, rule) is not None
+    rules = {}
+    for rule, t in tallies.items():
+        decided = t["right"] + t["wrong"]
+        rules[rule] = {
+            "precision": round(t["right"] / decided, 3) if decided else 0.0,
+            "recall": round(t["right"] / t["cases"], 3) if t["cases"] else 0.0,
+            "resolved": round(decided / t["cases"], 3) if t["cases"] else 0.0,
+            "unknown_sense_wrong": (round(t["unknown_wrong"] / t["unknown_cases"], 3)
+                                    if t["unknown_cases"] else 0.0),
+            "cases": t["cases"], "unknown_cases": t["unknown_cases"]}
+    return {"papers": papers, "definitions": sum(map(len, defined)), "rules": rules}
 
 
 def format_report(result: dict) -> str:

@@ -267,7 +267,7 @@ def test_first_pass_in_parallel_gives_the_same_chunks_acronyms_and_shards(seed_p
     from kg.extract import ExtractSettings, Extractor
 
     digests, acronyms = learned[0]
-    assert acronyms == Extractor(ExtractSettings()).learn_acronyms(papers).table
+    assert acronyms == Extractor(ExtractSettings()).learn_acronyms(papers).entries
     assert acronyms  # the seed page defines acronyms (NTK, LoRA, ...)
     assert len(digests) == 3
 

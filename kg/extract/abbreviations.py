@@ -22,7 +22,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-__all__ = ["long_form", "is_short_form", "find_definitions", "AcronymTable"]
+__all__ = ["long_form", "is_short_form", "find_definitions", "fold_long_form", "majority_sense",
+           "AcronymTable"]
 
 _SF_RE = re.compile(r"\(\s*([A-Za-z][\w\-]{0,11}?)s?\s*\)")
 _STOP_AT = re.compile(r"[,;:.!?()\[\]{}\"]\s")
@@ -131,31 +132,71 @@ def _clause_start(head: str) -> int:
     return cut
 
 
+def fold_long_form(lf: str) -> str:
+    """The key long forms are compared by: lower case, hyphens as spaces, white space
+    collapsed, a plural ``s`` dropped from each word (not ``ss``).
+
+    Examples
+    --------
+    >>> fold_long_form("Masked Auto-Encoders"), fold_long_form("super  resolution")
+    ('masked auto encoder', 'super resolution')
+    """
+    words = _HYPHEN_RE.sub(" ", lf.lower()).split()
+    return " ".join([w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w
+                     for w in words])
+
+
+_HYPHEN_RE = re.compile("[-\u2010-\u2015]")
+
+
+def majority_sense(papers: dict[str, int]) -> tuple[str, int] | None:
+    """``(long form key, papers)`` given by a strict majority of the papers that define a
+    short form (``papers``: long form key -> papers defining it so), or None; ties between
+    counts break by the key.
+
+    Examples
+    --------
+    >>> majority_sense({"segment anything model": 5, "sharpness aware minimization": 1})
+    ('segment anything model', 5)
+    >>> majority_sense({"a b": 1, "c d": 1}) is None
+    True
+    """
+    total = sum(papers.values())
+    if not total:
+        return None
+    best, n = min(papers.items(), key=lambda kv: (-kv[1], kv[0]))
+    return (best, n) if n * 2 > total else None
+
+
 class AcronymTable:
     """Short forms defined across a corpus, each with its majority long form.
 
     ``add_text`` counts the definitions of one paper (each pair once per paper); the table
-    keeps, per short form, the long form (compared by ``key``) given by a strict majority
-    of the papers that define it — an ambiguous short form ("SAM": segment anything model
-    and sharpness-aware minimization, equally often) is left out. Deterministic: ties
-    break by the long form's text.
+    keeps, per short form, the long form (compared by :func:`fold_long_form`) given by a
+    strict majority of the papers that define it — an ambiguous short form ("SAM": segment
+    anything model and sharpness-aware minimization, equally often) is left out. The
+    number of papers behind each entry is kept too (:attr:`entries`): the abbreviation
+    detector trusts a long form that the ontology does not name only when at least
+    ``ExtractSettings.acronym_min_papers`` papers give it (see
+    ``benchmarks/acronym_senses.py``). Deterministic: ties break by the long form's text.
 
     Examples
     --------
     >>> t = AcronymTable()
     >>> t.add_text("the neural tangent kernel (NTK) of wide nets")
     >>> t.add_text("NTK theory says ...")
-    >>> t.get("NTK")
-    'neural tangent kernel'
+    >>> t.get("NTK"), t.entries["NTK"]
+    ('neural tangent kernel', ('neural tangent kernel', 1))
     >>> len(t)
     1
     """
 
     def __init__(self, key=None) -> None:
-        self._key = key or (lambda s: " ".join(s.lower().split()))
+        self._key = key or fold_long_form
         self._counts: dict[str, Counter] = defaultdict(Counter)
         self._surface: dict[tuple[str, str], Counter] = defaultdict(Counter)
         self._table: dict[str, str] | None = None
+        self._support: dict[str, int] = {}
 
     def add_text(self, text: str) -> None:
         """Count the definitions in one paper's text."""
@@ -200,13 +241,14 @@ class AcronymTable:
         return self
 
     def _build(self) -> dict[str, str]:
-        table = {}
+        table, support = {}, {}
         for sf, counts in self._counts.items():
-            total = sum(counts.values())
-            best, n = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            if n * 2 > total:
+            sense = majority_sense(counts)
+            if sense is not None:
+                best, support[sf] = sense
                 surf = sorted(self._surface[(sf, best)].items(), key=lambda kv: (-kv[1], kv[0]))
                 table[sf] = surf[0][0]
+        self._support = support
         return table
 
     @property
@@ -215,6 +257,11 @@ class AcronymTable:
         if self._table is None:
             self._table = self._build()
         return self._table
+
+    @property
+    def entries(self) -> dict[str, tuple[str, int]]:
+        """``{short form: (long form, papers giving it)}``: what the extractor takes."""
+        return {sf: (lf, self._support[sf]) for sf, lf in self.table.items()}
 
     def get(self, sf: str) -> str | None:
         return self.table.get(sf)

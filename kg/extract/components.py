@@ -358,6 +358,10 @@ class AbbreviationDetector:
     use of SF in the doc becomes a mention of that concept. Short forms the doc uses but
     does not define are resolved through :attr:`corpus` (``{SF: long form}``, see
     :class:`kg.extract.abbreviations.AcronymTable`), set by the Extractor before a run.
+    A corpus long form that the ontology does not name is trusted only when at least
+    ``corpus_min_papers`` papers define the short form so: measured by leaving each
+    defining paper's own definition out (``benchmarks/acronym_senses.py``), a short form
+    resolved on one other paper's word was wrong three times in four.
 
     Parameters
     ----------
@@ -373,39 +377,57 @@ class AbbreviationDetector:
         Also write ``doc.spans[spans_key]``.
     discover : bool
         Create discovered terms from long forms that are not ontology labels.
+    corpus_min_papers : int
+        Fewest papers of the corpus table behind a long form that is not an ontology
+        concept (a table whose values are bare long forms is trusted as given).
     """
 
     def __init__(self, nlp: Language, name: str = "kg_abbreviations",
                  spans_key: str = ABBREV_KEY, ontology_key: str = ONTOLOGY_KEY,
-                 write_spans: bool = True, discover: bool = True) -> None:
+                 write_spans: bool = True, discover: bool = True,
+                 corpus_min_papers: int = 2) -> None:
         self.name = name
+        self.corpus_min_papers = int(corpus_min_papers)
         self.nlp = nlp
         self.discover = discover
         self.spans_key = spans_key
         self.write_spans = write_spans
         self.ontology_key = ontology_key
         self._corpus: dict[str, tuple[str, str]] = {}
-        self._corpus_raw: dict[str, str] = {}
+        self._corpus_raw: dict[str, str | tuple[str, int]] = {}
         self._corpus_for = None
 
     # corpus table -------------------------------------------------------------------
     @property
     def corpus(self) -> dict[str, str]:
         """``{short form: long form}`` learned from the corpus (empty by default)."""
-        return dict(self._corpus_raw)
+        return {sf: v if isinstance(v, str) else v[0] for sf, v in self._corpus_raw.items()}
 
-    def set_corpus(self, table: dict[str, str] | None) -> None:
-        """Install a corpus acronym table ``{SF: long form}`` (None clears it)."""
+    def set_corpus(self, table: dict | None) -> None:
+        """Install a corpus acronym table (None clears it): ``{SF: (long form, papers)}``
+        (:attr:`kg.extract.abbreviations.AcronymTable.entries`), or ``{SF: long form}``,
+        whose entries are all trusted."""
         raw = dict(table or {})
         if raw == self._corpus_raw and self._corpus_for is self._matcher():
             return  # same table, same matcher: the resolved table is unchanged
         self._corpus_raw = raw
         self._corpus = {}
         self._corpus_for = self._matcher()
-        for sf, lf in self._corpus_raw.items():
+        for sf, value in self._corpus_raw.items():
+            lf, papers = (value, None) if isinstance(value, str) else value
             target = self._resolve_text(lf)
-            if target and (self.discover or not target.startswith("x:")):
+            if self.trusts(target, papers):
                 self._corpus[cased_key(sf)] = (target, lf)
+
+    def trusts(self, target: str | None, papers: int | None) -> bool:
+        """Whether a corpus long form resolving to ``target`` (an ontology IRI, ``x:<slug>``
+        or None), given by ``papers`` papers (None: a table given as is), resolves its
+        short form in papers that do not define it."""
+        if not target:
+            return False
+        if not target.startswith("x:"):
+            return True
+        return self.discover and (papers is None or papers >= self.corpus_min_papers)
 
     def _matcher(self) -> OntologyMatcher | None:
         return ontology_matcher(self.nlp)
@@ -530,17 +552,18 @@ class AbbreviationDetector:
 @Language.factory(
     "kg_abbreviations",
     default_config={"spans_key": ABBREV_KEY, "ontology_key": ONTOLOGY_KEY, "write_spans": True,
-                    "discover": True},
+                    "discover": True, "corpus_min_papers": 2},
 )
 def make_abbreviation_detector(nlp: Language, name: str, spans_key: str,
                                ontology_key: str, write_spans: bool,
-                               discover: bool) -> AbbreviationDetector:
+                               discover: bool, corpus_min_papers: int) -> AbbreviationDetector:
     """Factory of :class:`AbbreviationDetector` (``nlp.add_pipe("kg_abbreviations")``).
 
     ``discover=False`` keeps only short forms that resolve to ontology concepts.
     """
     return AbbreviationDetector(nlp, name, spans_key=spans_key, ontology_key=ontology_key,
-                                write_spans=write_spans, discover=discover)
+                                write_spans=write_spans, discover=discover,
+                                corpus_min_papers=corpus_min_papers)
 
 
 # --------------------------------------------------------------------------- term discovery

@@ -167,7 +167,7 @@ class Extractor:
             if acronyms is None and s.corpus_acronyms and iter(papers) is not papers:
                 acronyms = self.learn_acronyms(papers)
             if isinstance(acronyms, AcronymTable):
-                acronyms = acronyms.table
+                acronyms = acronyms.entries
             abbrev.set_corpus(acronyms if s.corpus_acronyms else None)
         batch: list[Paper] = []
         for paper in papers:

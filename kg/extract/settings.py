@@ -41,6 +41,11 @@ class ExtractSettings:
     corpus_acronyms : bool
         Resolve short forms defined in *other* papers of the corpus (default True); see
         :meth:`kg.extract.Extractor.extract`.
+    acronym_min_papers : int
+        Fewest papers that must define a short form with the same long form before that
+        long form, when the ontology does not name it, resolves the short form in other
+        papers (default 2; 1 trusts a single definition, as small hand-picked lists may
+        want). Measured in ``benchmarks/acronym_senses.py``.
     min_score : float
         Lowest termhood score (0–1) of a discovered term kept in a paper.
     max_concepts : int
@@ -75,6 +80,7 @@ class ExtractSettings:
     discovery: bool = True
     abbreviations: bool = True
     corpus_acronyms: bool = True
+    acronym_min_papers: int = 2
     min_score: float = 0.4
     max_concepts: int = 25
     ontology_paths: tuple[str, ...] | None = None
@@ -91,6 +97,9 @@ class ExtractSettings:
             )
         if int(self.batch_size) < 1:
             raise ExtractionError(f"batch_size must be >= 1, got {self.batch_size}")
+        if int(self.acronym_min_papers) < 1:
+            raise ExtractionError(
+                f"acronym_min_papers must be >= 1, got {self.acronym_min_papers}")
         if int(self.tokenizer_cache) < 0:
             raise ExtractionError(f"tokenizer_cache must be >= 0, got {self.tokenizer_cache}")
         if self.ontology_paths is not None and not isinstance(self.ontology_paths, tuple):
@@ -171,8 +180,9 @@ def build_nlp(settings: ExtractSettings | None = None):
     spans = bool(s.write_spans)
     nlp.add_pipe("kg_ontology_matcher", config={"ontology_paths": paths, "write_spans": spans})
     if s.abbreviations:
-        nlp.add_pipe("kg_abbreviations", config={"write_spans": spans,
-                                                 "discover": bool(s.discovery)})
+        nlp.add_pipe("kg_abbreviations", config={
+            "write_spans": spans, "discover": bool(s.discovery),
+            "corpus_min_papers": int(s.acronym_min_papers)})
     if s.discovery:
         nlp.add_pipe("kg_term_discovery", config={"min_score": float(s.min_score),
                                                   "use_noun_chunks": bool(s.model),
