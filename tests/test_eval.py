@@ -190,6 +190,25 @@ def test_cli_extract_unknown_model(seed_path):
     assert "unknown spaCy model 'xx_nope'" in res.output
 
 
+def test_cli_extract_acronym_min_papers(tmp_path):
+    src = tmp_path / "papers.jsonl"
+    src.write_text("\n".join(json.dumps(d) for d in [
+        {"id": "a", "title": "Transfer nets",
+         "abstract": "We propose Manipulation Transfer Networks (MTN)."},
+        {"id": "b", "title": "Baselines", "abstract": "Our MTN baseline is strong."}]) + "\n")
+
+    def labels_of_b(*opts):
+        res = CliRunner().invoke(cli, ["extract", str(src), *opts])
+        assert res.exit_code == 0, res.output
+        recs = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+        return {c["label"] for c in recs[1]["concepts"]}
+
+    assert "manipulation transfer networks" not in labels_of_b()
+    assert "manipulation transfer networks" in labels_of_b("--acronym-min-papers", "1")
+    res = CliRunner().invoke(cli, ["extract", str(src), "--acronym-min-papers", "0"])
+    assert res.exit_code == 2 and "--acronym-min-papers" in res.output
+
+
 # ------------------------------------------------------------------- corpus acronyms
 def test_corpus_acronym_rule_measured_on_arxiv_definitions():
     """Leave one out on 20,000 arXiv papers (about 20,000 definitions): requiring two

@@ -13,10 +13,12 @@ __all__ = ["extract", "eval_", "COMMANDS"]
 
 
 def _settings(model: str | None, discovery: bool, min_score: float | None,
-              max_concepts: int | None):
+              max_concepts: int | None, acronym_min_papers: int | None = None):
     from kg.extract import ExtractSettings
 
     kw: dict = {"model": model or None, "discovery": discovery}
+    if acronym_min_papers is not None:
+        kw["acronym_min_papers"] = acronym_min_papers
     if min_score is not None:
         kw["min_score"] = min_score
     if max_concepts is not None:
@@ -47,7 +49,11 @@ _max_option = click.option(
 @_discovery_option
 @_min_score_option
 @_max_option
-def extract(inputs, fmt, model, discovery, min_score, max_concepts) -> None:
+@click.option("--acronym-min-papers", type=click.IntRange(1), default=None,
+              help="Papers that must define a short form alike before it resolves in "
+                   "other papers, when the ontology does not name its long form (default "
+                   "2; 1 suits a small hand-picked list).")
+def extract(inputs, fmt, model, discovery, min_score, max_concepts, acronym_min_papers) -> None:
     """Extract concepts from papers and write JSON Lines to stdout.
 
     One object per paper: id, title, abstract and concepts (iri, label, alt_labels, type,
@@ -59,7 +65,7 @@ def extract(inputs, fmt, model, discovery, min_score, max_concepts) -> None:
     from kg.extract import Extractor
     from kg.ingest import read_inputs
 
-    settings = _settings(model, discovery, min_score, max_concepts)
+    settings = _settings(model, discovery, min_score, max_concepts, acronym_min_papers)
     result = read_inputs(list(inputs), fmt=fmt)
     for reject in result.rejects:
         click.echo(f"rejected: {reject}", err=True)
