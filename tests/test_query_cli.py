@@ -150,6 +150,37 @@ def test_suggest_from_extraction_records(tmp_path, monkeypatch):
     assert data[0]["papers"] == 3 and data[0]["examples"]
 
 
+def test_suggest_puts_terms_named_with_an_acronym_first(tmp_path, monkeypatch):
+    """--order named (the default): a term papers define with an acronym comes before a more
+    frequent one that none names so; --order papers ranks by papers alone."""
+    import copy
+
+    import kg.ontology
+    from kg.store import EXTRACTIONS_FILE, write_jsonl
+
+    monkeypatch.setattr(kg.ontology, "load_ontology", fx.ontology)
+    records = copy.deepcopy(fx.records())
+    named = {"iri": "https://w3id.org/paper-kg/concept/x/optical-flow", "label": "optical flow",
+             "alt_labels": ["OF"], "type": "Term", "source": "discovered", "score": 0.9,
+             "mentions": [{"field": "abstract", "start": 0, "end": 12, "text": "optical flow",
+                           "sentence": "Optical flow (OF) helps."}]}
+    for rec in records[:2]:
+        rec["concepts"].append(copy.deepcopy(named))
+    save_graph(fx.graph(), tmp_path)
+    write_jsonl(tmp_path / EXTRACTIONS_FILE, records)
+
+    def labels(*opts):
+        out = run("suggest", "--graph", tmp_path, "--json", "--min-papers", "1", *opts)
+        assert out.exit_code == 0, out.output
+        return [(r["label"], r["papers"]) for r in json.loads(out.output)]
+
+    assert labels()[:2] == [("optical flow", 2), ("spectral bias", 3)]
+    assert labels("--order", "named") == labels()
+    assert labels("--order", "papers")[:2] == [("spectral bias", 3), ("optical flow", 2)]
+    bad = run("suggest", "--graph", tmp_path, "--order", "size")
+    assert bad.exit_code == 2 and "named" in bad.output and "papers" in bad.output
+
+
 def test_suggest_leaves_out_terms_the_ontology_names(graph_dir, monkeypatch):
     import kg.ontology
     from kg.ontology import Concept, Ontology

@@ -257,18 +257,25 @@ def path(a: str, b: str, graph_dir: Path, as_json: bool) -> None:
               help="Fewest papers a term must appear in.")
 @click.option("--top", type=click.IntRange(1, 100000), default=50, show_default=True,
               help="Most terms listed.")
-def suggest(graph_dir: Path, as_json: bool, min_papers: int, top: int) -> None:
+@click.option("--order", type=click.Choice(["named", "papers"]), default="named",
+              show_default=True,
+              help="named: terms papers define with an acronym first, then the rest, each "
+                   "by papers; papers: by papers alone.")
+def suggest(graph_dir: Path, as_json: bool, min_papers: int, top: int, order: str) -> None:
     """Frequent discovered terms the ontology lacks: candidates for ontology/*.ttl.
 
     Reads the extraction records of the build (extractions.jsonl.gz) when present, so terms
     below the graph's own threshold are seen too; otherwise the discovered concepts of the
-    graph. Terms the current ontology already names are left out.
+    graph. Terms the current ontology already names are left out. Terms that papers define
+    with an acronym come first (--order named), as authors name the concepts they mean.
 
     \b
     Example:
       kg suggest --min-papers 5 --graph kg-out
     """
-    rows = _suggestions(graph_dir, min_papers)[:top]
+    from kg.extract.suggest import rank_suggestions
+
+    rows = rank_suggestions(_suggestions(graph_dir, min_papers), order)[:top]
     if as_json:
         _echo_json(rows)
         return
@@ -296,7 +303,7 @@ def _recurring_terms(records: Path, min_papers: int) -> set[str] | None:
 
 
 def _suggestions(graph_dir: Path, min_papers: int) -> list[dict[str, Any]]:
-    """Rows ``{iri, label, alt_labels, papers, examples}``, most papers first."""
+    """Rows ``{iri, label, alt_labels, papers, examples}`` (ranked by the caller)."""
     from kg.store import extractions_path, read_jsonl
 
     records = extractions_path(graph_dir)
