@@ -36,6 +36,7 @@ class BuildOptions:
     strict: bool = False
     model: str | None = None
     discovery: bool = True
+    acronym_min_papers: int = 2
     top_k: int = 10
     jobs: int = 1
     engine: str = "local"
@@ -207,7 +208,8 @@ def _extract(papers: PapersFile, options: BuildOptions, shards: Path,
     from kg.engine import extract_jsonl
     from kg.extract import ExtractSettings
 
-    settings = ExtractSettings(model=options.model, discovery=options.discovery)
+    settings = ExtractSettings(model=options.model, discovery=options.discovery,
+                               acronym_min_papers=options.acronym_min_papers)
     if not options.resume:
         shutil.rmtree(shards, ignore_errors=True)
     return extract_jsonl(papers, settings, jobs=options.jobs, engine=options.engine,

@@ -103,6 +103,31 @@ def test_bad_records_are_reported_and_good_ones_kept(tmp_path):
     assert len(load_summary(out)["rejects"]) == 3
 
 
+def test_build_acronym_min_papers_reaches_extraction(tmp_path):
+    """kg build --acronym-min-papers 1 trusts one paper's definition of a long form the
+    ontology does not name (the default, 2, does not); the setting is in summary.json."""
+    import gzip
+
+    src = tmp_path / "papers.jsonl"
+    src.write_text("\n".join(json.dumps(d) for d in [
+        {"id": "a", "title": "Transfer nets",
+         "abstract": "We propose Manipulation Transfer Networks (MTN)."},
+        {"id": "b", "title": "Baselines", "abstract": "Our MTN baseline is strong."}]) + "\n")
+
+    def labels_of_b(out, *opts):
+        res = CliRunner().invoke(cli, ["build", str(src), "-o", str(out), "-q", *opts])
+        assert res.exit_code == 0, res.output
+        with gzip.open(out / "extractions.jsonl.gz", "rt", encoding="utf-8") as fh:
+            recs = {r["id"]: r for r in map(json.loads, fh)}
+        return {c["label"] for c in recs["b"]["concepts"]}, load_summary(out)["options"]
+
+    labels, options = labels_of_b(tmp_path / "two")
+    assert "manipulation transfer networks" not in labels
+    assert options["acronym_min_papers"] == 2
+    labels, options = labels_of_b(tmp_path / "one", "--acronym-min-papers", "1")
+    assert "manipulation transfer networks" in labels and options["acronym_min_papers"] == 1
+
+
 def test_strict_stops_at_first_bad_record(tmp_path):
     src = tmp_path / "mixed.jsonl"
     write_mixed_jsonl(src)

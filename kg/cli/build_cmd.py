@@ -21,6 +21,10 @@ MAX_REJECTS_SHOWN = 50
 @click.option("--model", default=None, metavar="NAME",
               help="spaCy pipeline to use for extraction (default: none, rule-based).")
 @click.option("--no-discovery", is_flag=True, help="Only ontology concepts; no discovered terms.")
+@click.option("--acronym-min-papers", type=click.IntRange(1), default=2, show_default=True,
+              help="Papers that must define a short form alike before it resolves in other "
+                   "papers, when the ontology does not name its long form (1 suits a small "
+                   "hand-picked list).")
 @click.option("--top-k", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Similar-paper links kept per paper.")
 @click.option("--html-max-nodes", type=click.IntRange(10, 100000), default=1500, show_default=True,
@@ -37,8 +41,9 @@ MAX_REJECTS_SHOWN = 50
 @click.option("--fresh", is_flag=True,
               help="Ignore extraction shards kept from an earlier or interrupted build.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-record messages.")
-def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, top_k,
-          html_max_nodes, exports, jobs, engine, scheduler, fresh, quiet):
+def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
+          acronym_min_papers, top_k, html_max_nodes, exports, jobs, engine, scheduler, fresh,
+          quiet):
     """Build a knowledge graph from paper lists INPUTS into a directory.
 
     INPUTS are files in any supported format (Daily Papers page text, arXiv Atom/JSONL,
@@ -78,7 +83,7 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery, t
 
     bar = ProgressBar() if not quiet else None
     options = BuildOptions(fmt=fmt, strict=strict, model=model, discovery=not no_discovery,
-                           top_k=top_k, html_max_nodes=html_max_nodes, exports=exports, jobs=jobs,
+                           acronym_min_papers=acronym_min_papers, top_k=top_k, html_max_nodes=html_max_nodes, exports=exports, jobs=jobs,
                            engine=engine, scheduler=scheduler, resume=not fresh)
     try:
         result = run_build(inputs, target, options, update=bool(update_dir), progress=bar)
