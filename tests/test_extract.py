@@ -223,6 +223,15 @@ def test_corpus_acronym_of_one_paper_needs_the_ontology_or_the_setting(extractor
         ExtractSettings(acronym_min_papers=0)
 
 
+def test_a_malformed_corpus_acronym_table_is_a_clear_error(extractor):
+    papers = [Paper(id="b", title="T", abstract="Our MTN baseline is strong.")]
+    # a JSON round trip turns the pairs into lists: still fine
+    ok = list(extractor.extract(papers, acronyms={"MTN": ["Manipulation Transfer Networks", 2]}))
+    assert DISCOVERED_NS + "manipulation-transfer-network" in iris_of(ok[0])
+    with pytest.raises(ExtractionError, match="'MTN'.*expected a long form"):
+        list(extractor.extract(papers, acronyms={"MTN": 3}))
+
+
 def test_acronym_table_counts_long_forms_folded():
     """Spellings of one long form (hyphens, plurals, case) count as one sense, so that
     they make a majority together."""

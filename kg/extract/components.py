@@ -414,7 +414,7 @@ class AbbreviationDetector:
         self._corpus = {}
         self._corpus_for = self._matcher()
         for sf, value in self._corpus_raw.items():
-            lf, papers = (value, None) if isinstance(value, str) else value
+            lf, papers = _corpus_entry(sf, value)
             target = self._resolve_text(lf)
             if self.trusts(target, papers):
                 self._corpus[cased_key(sf)] = (target, lf)
@@ -547,6 +547,20 @@ class AbbreviationDetector:
                 Span(doc, i, j, label="ABBREVIATION", kb_id=x) for i, j, x, _, _ in spans])
         doc.user_data[ABBREV_DATA] = defs
         return doc
+
+
+def _corpus_entry(sf, value) -> tuple[str, int | None]:
+    """``(long form, papers or None)`` of one corpus table entry, or a clear error."""
+    if isinstance(value, str):
+        return value, None
+    if (isinstance(value, (tuple, list)) and len(value) == 2 and isinstance(value[0], str)
+            and isinstance(value[1], int) and not isinstance(value[1], bool)):
+        return value[0], value[1]
+    from kg.errors import ExtractionError
+
+    raise ExtractionError(
+        f"corpus acronym table: the entry of {sf!r} is {value!r}; expected a long form "
+        "(str) or a (long form, papers) pair, as AcronymTable.entries gives")
 
 
 @Language.factory(
