@@ -156,7 +156,7 @@ def test_unknown_baseline_names_choices(dev_path):
 def test_cli_help_texts():
     runner = CliRunner()
     for args in (["extract", "--help"], ["eval", "--help"], ["eval", "scierc", "--help"],
-                 ["eval", "keywords", "--help"]):
+                 ["eval", "keywords", "--help"], ["eval", "acronyms", "--help"]):
         res = runner.invoke(cli, args)
         assert res.exit_code == 0, res.output
         assert "Usage:" in res.output
@@ -210,6 +210,29 @@ def test_cli_extract_acronym_min_papers(tmp_path):
 
 
 # ------------------------------------------------------------------- corpus acronyms
+def test_cli_eval_acronyms(tmp_path):
+    rows = [("a", "Kernels", "The neural tangent kernel (NTK) of wide nets."),
+            ("b", "Kernel limits", "We revisit the neural tangent kernel (NTK)."),
+            ("c", "Transfer nets", "We propose Manipulation Transfer Networks (MTN)."),
+            ("d", "Multi-task", "Multi-Task Networks (MTN) share layers.")]
+    src = tmp_path / "papers.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "title": t, "abstract": a}) + "\n"
+                           for i, t, a in rows))
+    res = CliRunner().invoke(cli, ["eval", "acronyms", str(src), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout[res.stdout.index("{"):])
+    assert out["papers"] == 4 and out["definitions"] == 4
+    # NTK: each paper's sense is given by the other (right under every rule); MTN: the
+    # other paper's sense is another one (wrong when one paper is trusted, else none)
+    assert out["rules"]["1"]["precision"] == 0.5 and out["rules"]["2"]["precision"] == 1.0
+    assert out["rules"]["2"]["recall"] == 0.5
+    table = CliRunner().invoke(cli, ["eval", "acronyms", str(src)])
+    assert table.exit_code == 0 and "--acronym-min-papers" in table.output
+    assert "4 papers, 4 definitions" in table.output
+    missing = CliRunner().invoke(cli, ["eval", "acronyms", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 1 and "nope.jsonl" in missing.output
+
+
 def test_corpus_acronym_rule_measured_on_arxiv_definitions():
     """Leave one out on 20,000 arXiv papers (about 20,000 definitions): requiring two
     papers behind a long form the ontology does not name (the default) makes resolutions

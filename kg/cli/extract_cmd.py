@@ -86,6 +86,8 @@ def eval_() -> None:
     excluded), plus a partial-overlap recall. kg eval keywords TABLE...: recall of author
     keywords (OpenReview CSV/TSV) and concepts per paper. Baselines (YAKE top 20, spaCy
     noun chunks, TextRank) run in the same command when their packages are installed.
+    kg eval acronyms INPUT...: how precisely the corpus acronym table resolves short forms
+    that a paper does not define (leave one out, on any paper list).
 
     Examples: kg eval scierc --json; kg eval keywords iclr2021_paperlist.tsv --limit 300
     """
@@ -163,6 +165,42 @@ def eval_keywords_cmd(tables, limit, model, discovery, min_score, max_concepts, 
     result = eval_keywords(list(tables), _settings(model, discovery, min_score, max_concepts),
                            baselines=_baselines(baselines), limit=limit)
     _emit(result, as_json)
+
+
+@eval_.command("acronyms")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", metavar="FMT", default=None,
+              help="Input format for all files (detected per file by default).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def eval_acronyms_cmd(inputs, fmt, as_json):
+    """Corpus acronyms on your own papers: precision and recall of resolving a short form
+    a paper does not define, per value of --acronym-min-papers (1, 2, 3).
+
+    Every paper that defines a short form, "long form (SF)", is a test case: the corpus
+    table is rebuilt without its definitions and its answer compared with the paper's own
+    long form. "Unknown sense" repeats it with the paper's sense removed from the corpus;
+    any answer is then wrong. Pick the value for kg build / kg extract from the table.
+
+    Example: kg eval acronyms papers.jsonl
+    """
+    from kg.evaluate import eval_acronyms
+    from kg.extract.extractor import SEPARATOR
+    from kg.ingest import read_inputs
+
+    result = read_inputs(list(inputs), fmt=fmt)
+    for reject in result.rejects:
+        click.echo(f"rejected: {reject}", err=True)
+    click.echo(result.summary_line(), err=True)
+    out = eval_acronyms(p.title + SEPARATOR + p.abstract for p in result.papers)
+    if as_json:
+        click.echo(json.dumps(out, indent=2, sort_keys=True))
+        return
+    click.echo(f"{out['papers']} papers, {out['definitions']} definitions")
+    click.echo(f"{'--acronym-min-papers':>20} {'precision':>9} {'recall':>7} {'cases':>6} "
+               f"{'unknown sense wrong':>20} {'cases':>6}")
+    for rule, r in out["rules"].items():
+        click.echo(f"{rule:>20} {r['precision']:>9.3f} {r['recall']:>7.3f} {r['cases']:>6} "
+                   f"{r['unknown_sense_wrong']:>20.3f} {r['unknown_cases']:>6}")
 
 
 COMMANDS = [extract, eval_]
