@@ -23,8 +23,8 @@ MAX_REJECTS_SHOWN = 50
 @click.option("--no-discovery", is_flag=True, help="Only ontology concepts; no discovered terms.")
 @click.option("--acronym-min-papers", type=click.IntRange(1), default=2, show_default=True,
               help="Papers that must define a short form alike before it resolves in other "
-                   "papers, when the ontology does not name its long form (1 suits a small "
-                   "hand-picked list).")
+                   "papers, when the ontology does not name its long form (see kg eval "
+                   "acronyms).")
 @click.option("--top-k", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Similar-paper links kept per paper.")
 @click.option("--html-max-nodes", type=click.IntRange(10, 100000), default=1500, show_default=True,

@@ -44,8 +44,8 @@ class ExtractSettings:
     acronym_min_papers : int
         Fewest papers that must define a short form with the same long form before that
         long form, when the ontology does not name it, resolves the short form in other
-        papers (default 2; 1 trusts a single definition, as small hand-picked lists may
-        want). Measured in ``benchmarks/acronym_senses.py``.
+        papers (default 2; 1 trusts a single definition; ``kg eval acronyms`` measures
+        both on a paper list). Measured in ``benchmarks/acronym_senses.py``.
     min_score : float
         Lowest termhood score (0–1) of a discovered term kept in a paper.
     max_concepts : int
