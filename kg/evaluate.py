@@ -459,8 +459,7 @@ def eval_acronyms(texts: Iterable[str], min_papers: Sequence[int] = (1, 2, 3),
         key, n = sense
         if key not in targets:
             targets[key] = detector._resolve_text(surface[key])
-        detector.corpus_min_papers = rule
-        return key if detector.trusts(targets[key], n) else None
+        return key if detector.trusts(targets[key], n, rule) else None
 
     tallies = {rule: Counter() for rule in min_papers}
     for own in defined:

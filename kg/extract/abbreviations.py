@@ -22,6 +22,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+from kg.extract.normalize import word_key
+
 __all__ = ["long_form", "is_short_form", "find_definitions", "fold_long_form", "majority_sense",
            "AcronymTable"]
 
@@ -133,17 +135,16 @@ def _clause_start(head: str) -> int:
 
 
 def fold_long_form(lf: str) -> str:
-    """The key long forms are compared by: lower case, hyphens as spaces, white space
-    collapsed, a plural ``s`` dropped from each word (not ``ss``).
+    """The key long forms are compared by: hyphens as spaces, each word's key as the
+    ontology matcher makes it (:func:`kg.extract.normalize.word_key`: case, plural, British
+    spelling), white space collapsed.
 
     Examples
     --------
     >>> fold_long_form("Masked Auto-Encoders"), fold_long_form("super  resolution")
     ('masked auto encoder', 'super resolution')
     """
-    words = _HYPHEN_RE.sub(" ", lf.lower()).split()
-    return " ".join([w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w
-                     for w in words])
+    return " ".join([word_key(w) for w in _HYPHEN_RE.sub(" ", lf).split()])
 
 
 _HYPHEN_RE = re.compile("[-\u2010-\u2015]")

@@ -419,15 +419,18 @@ class AbbreviationDetector:
             if self.trusts(target, papers):
                 self._corpus[cased_key(sf)] = (target, lf)
 
-    def trusts(self, target: str | None, papers: int | None) -> bool:
+    def trusts(self, target: str | None, papers: int | None,
+               min_papers: int | None = None) -> bool:
         """Whether a corpus long form resolving to ``target`` (an ontology IRI, ``x:<slug>``
         or None), given by ``papers`` papers (None: a table given as is), resolves its
-        short form in papers that do not define it."""
+        short form in papers that do not define it (``min_papers``: instead of
+        ``corpus_min_papers``)."""
         if not target:
             return False
         if not target.startswith("x:"):
             return True
-        return self.discover and (papers is None or papers >= self.corpus_min_papers)
+        least = self.corpus_min_papers if min_papers is None else min_papers
+        return self.discover and (papers is None or papers >= least)
 
     def _matcher(self) -> OntologyMatcher | None:
         return ontology_matcher(self.nlp)
