@@ -3,7 +3,7 @@
     python benchmarks/acronym_senses.py            # all 74,728 arXiv CS papers
     python benchmarks/acronym_senses.py -n 20000   # the first 20,000
 
-Leave one out (:func:`kg.evaluate.eval_acronyms`): every paper that defines a short form is
+Leave one out (:func:`kg.extract.evaluate.eval_acronyms`): every paper that defines a short form is
 asked what the corpus table, built without its definitions, makes of it. "Known sense":
 precision and recall against the paper's own long form. "Unknown sense": the paper's sense
 is removed from the corpus too (as "ID" for identity, never defined, beside the defined
@@ -28,7 +28,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
 
-    from kg.evaluate import eval_acronyms
+    from kg.extract.evaluate import eval_acronyms
     from kg.extract import ExtractSettings
 
     texts = arxiv_texts(args.n)

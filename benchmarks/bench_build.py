@@ -76,8 +76,8 @@ def rdf_speeds(out_dir: Path, n: int = 200_000) -> tuple[float, float, int]:
     import pyoxigraph as ox
     import rdflib
 
-    from kg.rdf import statements, write_rdf
-    from kg.store import load_model
+    from kg.export.rdf import statements, write_rdf
+    from kg.model.store import load_model
 
     G = load_model(out_dir).view()  # what kg build writes from: the streaming facade
     total = sum(1 for _ in statements(G))
@@ -158,7 +158,7 @@ def main() -> None:
     print("\nnaive baseline (en_core_web_sm noun chunks, 300-paper sample): "
           + (f"{naive:.1f} papers/s" if naive else "model not installed"))
     kg_rate, rdflib_rate, nt = rdf_speeds(out1)
-    print(f"RDF Turtle writing: kg.rdf.write_rdf {kg_rate:,.0f} triples/s ({nt} triples), "
+    print(f"RDF Turtle writing: kg.export.rdf.write_rdf {kg_rate:,.0f} triples/s ({nt} triples), "
           f"rdflib {rdflib_rate:,.0f} triples/s (first 200,000 of them), "
           f"ratio {kg_rate / rdflib_rate:.0f}x (target >= 20x)")
     print(f"\noutputs kept in {tmp}")

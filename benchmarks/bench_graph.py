@@ -1,4 +1,4 @@
-"""Benchmark :func:`kg.graph.build_graph` at arXiv-CS scale on synthetic records.
+"""Benchmark :func:`kg.model.networkx.build_graph` at arXiv-CS scale on synthetic records.
 
 75,000 papers x 15 concepts drawn Zipf-like (exponent 1.0) from 20,000 concepts, 10 % of
 them discovered, 4 authors per paper, dates over 16 months. Prints the time of each step
@@ -60,9 +60,9 @@ def main(argv=None) -> int:
     ap.add_argument("--store", action="store_true", help="also time save_graph/load_graph")
     args = ap.parse_args(argv)
 
-    from kg.analyze import (concept_communities, concept_trend, emerging_concepts,
+    from kg.query.analyze import (concept_communities, concept_trend, emerging_concepts,
                             graph_stats, related_papers, shortest_path)
-    from kg.graph import build_graph
+    from kg.model.networkx import build_graph
 
     def report(text: str) -> None:
         print(f"{text}; peak RSS {peak_rss_mb():.0f} MB", flush=True)
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
     if args.store:
         import tempfile
 
-        from kg.store import load_graph, save_graph
+        from kg.model.store import load_graph, save_graph
 
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
@@ -103,7 +103,7 @@ def main(argv=None) -> int:
             del G
             t = time.perf_counter()
             load_graph(tmp)
-            report(f"kg.store: save_graph {t_save:.1f} s, load_graph (what each query command "
+            report(f"kg.model.store: save_graph {t_save:.1f} s, load_graph (what each query command "
                    f"does) {time.perf_counter() - t:.1f} s")
     return 0
 

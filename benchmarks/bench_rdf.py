@@ -1,4 +1,4 @@
-"""Benchmark: kg.rdf.write_rdf (pyoxigraph) against rdflib's own Turtle serializer.
+"""Benchmark: kg.export.rdf.write_rdf (pyoxigraph) against rdflib's own Turtle serializer.
 
 Builds a synthetic graph that follows the graph model of ``docs/architecture.md`` at the
 scale of the arXiv CS corpus (default 75,000 papers x 15 concepts, 5 authors per paper,
@@ -156,9 +156,9 @@ def bench_build_dir(directory: Path, n: int, repeat: int) -> None:
     import pyoxigraph as ox
     import rdflib
 
-    from kg import rdf
-    from kg.store import load_model, save_model
-    from kg.view import write_html
+    from kg.export import rdf
+    from kg.model.store import load_model, save_model
+    from kg.export.html import write_html
 
     model, cpu, wall = _timed(lambda: load_model(directory))
     view = model.view()
@@ -203,7 +203,7 @@ def bench_build_dir(directory: Path, n: int, repeat: int) -> None:
             print(f"speed-up of the model writer vs {label}: "
                   f"{rate['kg model writer'] / rate[label]:.1f}x (target >= 20x); "
                   f"generic writer: {rate['kg generic writer (view)'] / rate[label]:.1f}x")
-        # the other steps of the export stage of kg build (see kg.pipeline._export)
+        # the other steps of the export stage of kg build (see kg.build.pipeline._export)
         import json
 
         summary = directory / "summary.json"
@@ -236,7 +236,7 @@ def main() -> None:
         bench_build_dir(args.build, args.rdflib_triples, args.repeat)
         return
 
-    from kg.rdf import graph_to_triples, to_rdflib, write_rdf
+    from kg.export.rdf import graph_to_triples, to_rdflib, write_rdf
 
     G, cpu, _ = _timed(lambda: synthetic_graph(args.papers, args.concepts_per_paper))
     print(f"synthetic graph: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges "

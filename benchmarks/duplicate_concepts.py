@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     import numpy as np
 
     from kg.ontology import load_ontology
-    from kg.store import load_model
+    from kg.model.store import load_model
 
     model = load_model(args.build)
     onto = load_ontology()

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg import iris as _iris
 from kg.errors import OntologyError
 
 __all__ = [
@@ -45,9 +46,9 @@ __all__ = [
 ]
 
 #: Namespace of ontology concepts; a concept IRI is ``CONCEPT_NS + slug``.
-CONCEPT_NS = "https://w3id.org/paper-kg/concept/"
-#: Namespace of the kg vocabulary (``kgv:``); the same string as :data:`kg.vocab.VOCAB_NS`.
-VOCAB_NS = "https://w3id.org/paper-kg/vocab#"
+CONCEPT_NS = _iris.CONCEPT_NS
+#: Namespace of the kg vocabulary (``kgv:``); the same string as :data:`kg.export.rdf.vocab.VOCAB_NS`.
+VOCAB_NS = _iris.VOCAB_NS
 #: The concept types, each a class ``kgv:<Type>`` (a subclass of ``skos:Concept``).
 CONCEPT_TYPES = (
     "Method",

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.store import load_graph, load_summary
+from kg.model.store import load_graph, load_summary
 
 SEED_TITLES_FIRST = "Does Learning Require Memorization? A Short Tale about a Long Tail"
 CHROME = {"new", "Subscribe", "Daily Papers", "Sep 9", "Get trending papers in your email inbox!",
@@ -172,12 +172,12 @@ def test_failed_build_leaves_previous_output_intact(tmp_path, monkeypatch):
     assert run("build", str(src), "-o", str(out), "-q").exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    import kg.view
+    import kg.build.pipeline
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(kg.view, "write_html", broken)
+    monkeypatch.setattr(kg.build.pipeline, "write_html", broken)
     with pytest.raises(OSError):
         run("build", "--demo", "-o", str(out), "-q")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -293,13 +293,13 @@ def test_unknown_export_format_is_refused_before_any_work(tmp_path, seed_path):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_failing_writer_fails_the_build_and_leaves_no_output(tmp_path, seed_path,
                                                                monkeypatch, jobs):
-    import kg.view
+    import kg.build.pipeline
     from kg.errors import ExportError
 
     def broken(*args, **kwargs):
         raise ExportError("disk full while writing graph.html")
 
-    monkeypatch.setattr(kg.view, "write_html", broken)
+    monkeypatch.setattr(kg.build.pipeline, "write_html", broken)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", str(seed_path), "-o", str(out), "--quiet",
                                       "--jobs", jobs])
@@ -309,14 +309,14 @@ def test_a_failing_writer_fails_the_build_and_leaves_no_output(tmp_path, seed_pa
 
 
 def test_stats_and_exports_of_a_build_read_the_model_and_agree_with_networkx(demo_build, tmp_path):
-    from kg.analyze import graph_stats
-    from kg.rdf import write_rdf
-    from kg.store import MODEL_FILE
+    from kg.export.rdf import write_rdf
+    from kg.model.store import MODEL_FILE, load_model
+    from kg.query import graph_stats
 
     assert (demo_build / MODEL_FILE).is_file()
     G = load_graph(demo_build)
     data = json.loads(run("stats", "--graph", str(demo_build), "--json").output)
-    assert data == json.loads(json.dumps(graph_stats(G)))
+    assert data == json.loads(json.dumps(graph_stats(load_model(demo_build))))
     # kg export streams from the model; the same Turtle as writing the networkx graph
     result = run("export", "--graph", str(demo_build), "--to", "ttl", "-o", str(tmp_path / "a.ttl"))
     assert result.exit_code == 0, result.output
@@ -330,9 +330,9 @@ def test_extraction_records_are_kept_compressed_once_per_chunk(tmp_path, seed_pa
     the same gzip bytes, chunk by chunk, so the records are never stored uncompressed."""
     import gzip
 
-    from kg.engine import extract_records
+    from kg.build.engine import extract_records
     from kg.ingest import read_inputs
-    from kg.store import EXTRACTIONS_FILE, load_extractions
+    from kg.model.store import EXTRACTIONS_FILE, load_extractions
 
     out = tmp_path / "out"
     assert run("build", str(seed_path), "-o", str(out), "-q").exit_code == 0
@@ -351,7 +351,7 @@ def test_builds_of_older_versions_still_read(tmp_path, demo_build):
     its uncompressed shards are removed by the next build instead of piling up."""
     import shutil
 
-    from kg.store import EXTRACTIONS_FILE, extractions_path, load_extractions
+    from kg.model.store import EXTRACTIONS_FILE, extractions_path, load_extractions
 
     old = tmp_path / "old"
     shutil.copytree(demo_build, old)
@@ -377,7 +377,7 @@ def test_damaged_extractions_file_is_a_clear_error(demo_build, tmp_path):
     from click.testing import CliRunner
 
     from kg.cli import cli
-    from kg.store import EXTRACTIONS_FILE
+    from kg.model.store import EXTRACTIONS_FILE
 
     out = tmp_path / "copy"
     shutil.copytree(demo_build, out)
@@ -393,7 +393,7 @@ def test_two_jobs_write_the_same_files_as_one_with_writers_beside_each_other(
     """--jobs 2 makes the statistics and the Turtle file in forked processes: the same
     bytes and the same summary as the one-process build."""
     import kg.forked
-    from kg.pipeline import DEMO_CORPUS
+    from kg.build.pipeline import DEMO_CORPUS
 
     forked = []
     real = kg.forked.Forked.__init__
@@ -415,13 +415,13 @@ def test_two_jobs_write_the_same_files_as_one_with_writers_beside_each_other(
 
 def test_a_forked_writer_that_fails_fails_the_build_and_leaves_no_output(
         tmp_path, seed_path, monkeypatch):
-    import kg.rdf
+    import kg.build.pipeline
     from kg.errors import ExportError
 
     def broken(*args, **kwargs):
         raise ExportError("disk full while writing graph.ttl")
 
-    monkeypatch.setattr(kg.rdf, "write_rdf", broken)
+    monkeypatch.setattr(kg.build.pipeline, "write_rdf", broken)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", str(seed_path), "-o", str(out), "--quiet",
                                       "--jobs", "2"])
@@ -432,15 +432,15 @@ def test_a_forked_writer_that_fails_fails_the_build_and_leaves_no_output(
 
 def test_two_jobs_run_the_steps_in_place_above_the_fork_limit(tmp_path, seed_path,
                                                               monkeypatch):
+    import kg.build.pipeline
     import kg.forked
-    import kg.model
-    import kg.pipeline
+    import kg.model.links
 
     forked = []
     monkeypatch.setattr(kg.forked.Forked, "__init__",
                         lambda self, fn, *a, **k: forked.append(fn))
-    monkeypatch.setattr(kg.pipeline, "FORK_MAX_PAPERS", 10)
-    monkeypatch.setattr(kg.model, "_BLOCK_ROWS", 4)  # the similarity search could fork
+    monkeypatch.setattr(kg.build.pipeline, "FORK_MAX_PAPERS", 10)
+    monkeypatch.setattr(kg.model.links, "SIMILAR_BLOCK_ROWS", 4)  # the search could fork
     result = run("build", str(seed_path), "-o", str(tmp_path / "out"), "--quiet",
                  "--jobs", "2")
     assert result.exit_code == 0, result.output

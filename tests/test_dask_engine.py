@@ -1,13 +1,14 @@
-"""The Dask engine (kg.dask_engine): same output as the local engine, local cluster or not."""
+"""The Dask engine (kg.build.dask_engine): same output as the local engine, local cluster or not."""
 from __future__ import annotations
 
 import gc
 
 import pytest
 
-from kg import dask_engine
-from kg import engine as local_engine
-from kg.engine import chunked, extract_records
+from kg.build import dask_engine
+from kg.build import engine as local_engine
+from kg.build import worker
+from kg.build.engine import chunked, extract_records
 
 pytest.importorskip("dask.distributed")
 
@@ -37,7 +38,8 @@ def test_batches_keep_order_and_the_last_partial_batch():
 
 def test_file_chunks_go_to_local_workers_as_byte_ranges_and_to_remote_ones_as_papers(
         seed_papers, tmp_path):
-    from kg.store import PaperChunk, PapersFile, write_papers
+    from kg.model.papers import PaperChunk, PapersFile
+    from kg.model.store import write_papers
 
     write_papers(tmp_path, seed_papers)
     chunks = [c for c, _ in PapersFile(tmp_path / "papers.jsonl").chunks(20)]
@@ -55,8 +57,8 @@ def test_local_cluster_outputs_equal_the_local_engine(seed_papers, acronyms):
     settings = ExtractSettings()
     chunks = chunked(seed_papers, 7)
     assert len(chunks) % dask_engine.CHUNKS_PER_TASK  # the last task has fewer chunks
-    local_engine._init_worker(settings, acronyms, True, True)
-    want = [local_engine._extract_chunk(c) for c in chunks]
+    worker.init_worker(settings, acronyms, True, True)
+    want = [worker.extract_chunk(c) for c in chunks]
     got = list(dask_engine.run_dask(iter(chunks), settings, acronyms, 2, None,
                                     rows=True, compress=True))
     assert got == want
@@ -79,15 +81,15 @@ def test_scheduler_address_runs_on_that_cluster(seed_papers):
 def test_worker_collects_garbage_even_if_forked_with_collection_paused(seed_papers, acronyms):
     from kg.extract import ExtractSettings
 
-    saved = local_engine._worker_extractor
+    saved = worker._worker_extractor
     enabled = gc.isenabled()
     try:
-        local_engine._worker_extractor = None
+        worker._worker_extractor = None
         gc.disable()  # as kg build's parent is while it builds the model
-        dask_engine._extract_chunk_dask(seed_papers[:2], ExtractSettings(), acronyms)
+        worker.extract_with(seed_papers[:2], ExtractSettings(), acronyms)
         assert gc.isenabled()
     finally:
-        local_engine._worker_extractor = saved
+        worker._worker_extractor = saved
         (gc.enable if enabled else gc.disable)()
 
 

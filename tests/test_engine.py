@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.engine import chunked, extract_records
+from kg.build.engine import chunked, extract_records
 from kg.errors import ExtractionError
 
 

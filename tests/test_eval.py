@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.evaluate import (
+from kg.extract.evaluate import (
     eval_keywords,
     eval_scierc,
     keyword_scores,
@@ -65,7 +65,7 @@ def _write_jsonl(path, records):
 
 
 def test_norm_and_detok_are_the_reference_ones(phrase_metrics):
-    from kg.evaluate import detok
+    from kg.extract.evaluate import detok
 
     for s in ["The Over-parameterized Networks", "our models'", "a (NTK)", "classes", "GPUs"]:
         assert norm(s) == phrase_metrics.norm(s)
@@ -238,7 +238,7 @@ def test_corpus_acronym_rule_measured_on_arxiv_definitions():
     papers behind a long form the ontology does not name (the default) makes resolutions
     more precise and resolves fewer unknown senses than trusting one paper (the old rule),
     at a small cost in recall. Figures: benchmarks/acronym_senses.py."""
-    from kg.evaluate import eval_acronyms
+    from kg.extract.evaluate import eval_acronyms
     from kg.extract import ExtractSettings
 
     src = sorted(shared_path("data", "arxiv-cs").glob("*.jsonl"))

@@ -9,7 +9,8 @@ import pytest
 
 import kg.export
 
-from kg import export as kg_export
+from kg import files as kg_files
+from kg.export import tables as kg_export
 from kg.errors import ExportError
 from kg.export import EXPORTERS, export, flat_graph, write_csv, write_gexf, write_graphml
 from tests.conftest import FIXTURES, load_module
@@ -110,7 +111,7 @@ def test_failed_graphml_write_leaves_the_existing_file_intact(G, tmp_path, monke
         fh.write("<?xml version='1.0'?><graphml>")
         raise OSError("interrupted")
 
-    monkeypatch.setattr(kg.export, "_write_graphml_rows", half_then_fail)
+    monkeypatch.setattr(kg_export, "_write_graphml_rows", half_then_fail)
     with pytest.raises(ExportError, match="interrupted"):
         write_graphml(G, target)
     assert target.read_text(encoding="utf-8") == "old"
@@ -120,7 +121,7 @@ def test_failed_graphml_write_leaves_the_existing_file_intact(G, tmp_path, monke
 def test_atomic_output_cleans_up_on_error(tmp_path):
     target = tmp_path / "x.txt"
     with pytest.raises(KeyError):
-        with kg_export.atomic_output(target, "w") as fh:
+        with kg_files.atomic_output(target, "w") as fh:
             fh.write("partial")
             raise KeyError("stop")
     assert list(tmp_path.iterdir()) == []

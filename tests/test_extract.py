@@ -439,7 +439,7 @@ def _arxiv_papers(n: int) -> list[Paper]:
 def test_phrase_scorer_equals_span_score_on_real_candidates():
     """The per-word weight tables give the very floats of the feature model, for every
     candidate of 150 real abstracts and every sub-phrase of it, in and out of parentheses."""
-    from kg.extract.analysis import analyze
+    from kg.extract.tokens import analyze
     from kg.extract.discovery import PhraseScorer, chunk, span_score
     from kg.extract.lexicon import load_lexicon
 
@@ -583,9 +583,9 @@ def test_recurring_terms_prefilter_gives_the_same_suggestions(extractor):
     assert {t["iri"] for t in full} <= only
     assert suggest_terms(records, load_ontology(), min_papers=2, only=only) == full
     # the compact layout of a build's extractions.jsonl.gz is read alike
-    from kg.engine import _as_jsonl
+    from kg.build.worker import as_jsonl
 
-    compact = _as_jsonl(records).decode("utf-8").splitlines()
+    compact = as_jsonl(records).decode("utf-8").splitlines()
     assert '"iri":"' in compact[0] and recurring_terms(compact, min_papers=2) == only
     # a line not laid out as kg writes it disables the filter rather than dropping terms
     assert recurring_terms([lines[0].replace('"iri": ', '"iri" : ')], 1) is None
@@ -599,7 +599,8 @@ def test_suggest_prefilters_a_real_builds_records(demo_build, monkeypatch):
 
     from kg.cli import query_cmd
     from kg.extract.suggest import recurring_terms
-    from kg.store import extractions_path, read_jsonl
+    from kg.model.papers import read_jsonl
+    from kg.model.store import extractions_path
 
     path = extractions_path(demo_build)
     with gzip.open(path, "rt", encoding="utf-8") as fh:

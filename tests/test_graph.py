@@ -1,4 +1,5 @@
-"""kg.graph: the graph model built from extraction records, and its derived links."""
+"""The graph model built from extraction records, and its derived links, seen as networkx
+(``kg.model.build_graph``, the model's ``to_networkx()``)."""
 from __future__ import annotations
 
 import math
@@ -8,17 +9,9 @@ from collections import Counter
 import networkx as nx
 import pytest
 
-from kg.errors import GraphError, NotFoundError
-from kg.graph import (
-    MAX_EVIDENCE,
-    MAX_SHARED,
-    MIN_DF_CAP,
-    author_iri,
-    build_graph,
-    explain_link,
-    paper_iri,
-    slugify,
-)
+from kg.errors import GraphError
+from kg.iris import author_iri, paper_iri, slugify
+from kg.model import MAX_EVIDENCE, MAX_SHARED, MIN_DF_CAP, build_graph
 from tests.conftest import FIXTURES, load_module
 
 
@@ -324,33 +317,6 @@ def test_duplicate_records_merge_concepts():
     d = ab.edges[P + "a", C + "y", "mentions"]
     assert d["count"] == 2 and d["fields"] == ("title", "abstract") and d["score"] == 0.9
     assert d["evidence"] == ("Y title.", "y.")
-
-
-# ----------------------------------------------------------------------------- explain
-
-
-def test_explain_papers(G):
-    e = explain_link(G, "2501.00018", "2501.00019")
-    assert e["kind"] == "papers" and e["relation"] == "similar" and e["weight"] > 0
-    assert e["shared"][0]["label"] == "grokking"
-    assert e["shared"][0]["evidence"]["source"] == ["On grokking: study 2501.00018",
-                                                    "We revisit grokking in depth."]
-    assert e["shared"][0]["evidence"]["target"]
-
-
-def test_explain_concepts(G):
-    e = explain_link(G, C + "neural-tangent-kernel", C + "infinite-width")
-    assert e["relation"] == "cooccurs" and e["support"] == 5 and e["papers_total"] == 5
-    assert len(e["papers"]) == 5 and all(p["title"] for p in e["papers"])
-    e = explain_link(G, C + "lora", C + "parameter-efficient-fine-tuning")
-    assert e["relation"] == "broader" and e["broader"] == C + "parameter-efficient-fine-tuning"
-
-
-def test_explain_paper_concept_and_unknown(G):
-    e = explain_link(G, "2501.00003", C + "neural-tangent-kernel")
-    assert e["relation"] == "mentions" and e["evidence"] and "NTK" in e["evidence"][0]
-    with pytest.raises(NotFoundError):
-        explain_link(G, "nope", "2501.00003")
 
 
 def test_absolute_cap_on_concept_papers_for_similarity():

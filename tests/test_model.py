@@ -1,27 +1,26 @@
-"""The compact model against the reference networkx build it replaced, on real data.
+"""The compact graph model on real data: its views, rows, files and link algorithms.
 
-``tests/_legacy_graph.py`` is the networkx-only build that kg used before the compact
-model (kept verbatim as the oracle): the model's networkx view and its streaming facade
-must give exactly what it gave, attribute by attribute and in the same order.
+What the model holds is pinned by the snapshot of the fixture graph
+(``tests/test_model_snapshot.py``); here its views must agree with each other (the
+networkx graph, the streaming facade, the writers of both) and its link algorithms with
+small references written in the tests.
 """
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT, load_module, shared_path
+from tests.conftest import FIXTURES, load_module, shared_path
 from kg.errors import GraphError
-from kg.graph import CONCEPT_BASE, build_graph, paper_iri
+from kg.iris import CONCEPT_NS as CONCEPT_BASE, paper_iri
 from kg.model import GraphModel
 
-legacy = load_module(ROOT / "tests" / "_legacy_graph.py", "_legacy_graph")
 fx = load_module(FIXTURES / "graph" / "loader.py", "graph_fixture_loader_model")
 
 
 def _snapshot(G):
-    """Everything of a graph, order included: nodes, out-edges and in-edge order (the
-    ``cooccurs_top_k`` parameter, which the reference build did not have, aside)."""
+    """Everything of a graph, order included: nodes, out-edges and in-edge order."""
     return (
-        {k: v for k, v in G.graph.items() if k != "cooccurs_top_k"},
+        dict(G.graph),
         [(n, dict(d)) for n, d in G.nodes(data=True)],
         [(u, v, k, dict(d)) for u, v, k, d in G.edges(keys=True, data=True)],
         [(v, [(u, list(kd)) for u, kd in G._pred[v].items()]) for v in G],
@@ -31,7 +30,7 @@ def _snapshot(G):
 @pytest.fixture(scope="module")
 def arxiv_sample(tmp_path_factory):
     """800 real arXiv CS papers (two months) and their extraction records."""
-    from kg.engine import extract_records
+    from kg.build.engine import extract_records
     from kg.ingest import read_inputs
     from kg.ontology import load_ontology
 
@@ -45,23 +44,10 @@ def arxiv_sample(tmp_path_factory):
     return papers, list(extract_records(papers)), load_ontology()
 
 
-OPTIONS = [dict(), dict(top_k=3, max_df=0.05, min_cooccurrence=2),
-           dict(top_k=0, min_discovered_papers=1, max_concept_papers=20)]
 
 
-@pytest.mark.parametrize("options", OPTIONS)
-def test_networkx_view_equals_the_reference_build_on_real_papers(arxiv_sample, options):
-    papers, records, onto = arxiv_sample
-    new = GraphModel.build(papers, records, onto, cooccurs_top_k=None, **options).to_networkx()
-    old = legacy.build_graph(papers, records, onto, **options)
-    assert new.number_of_edges() > 5000
-    assert _snapshot(new) == _snapshot(old)
 
 
-def test_networkx_view_equals_the_reference_build_on_the_fixtures():
-    args = (fx.papers(), fx.records(), fx.ontology())
-    assert _snapshot(build_graph(*args, **fx.BUILD_OPTIONS, cooccurs_top_k=None)) == \
-        _snapshot(legacy.build_graph(*args, **fx.BUILD_OPTIONS))
 
 
 def test_facade_streams_the_same_nodes_and_edges(arxiv_sample):
@@ -114,25 +100,22 @@ def test_counts_match_the_networkx_view(arxiv_sample):
 
 def test_exports_from_the_facade_are_byte_identical(arxiv_sample, tmp_path):
     from kg.export import write_graphml
-    from kg.rdf import write_rdf
-    from kg.store import GRAPH_FILE, save_graph
-
+    from kg.export.rdf import write_rdf
     papers, records, onto = arxiv_sample
     M = GraphModel.build(papers, records, onto)
     G = M.to_networkx()
-    for name, source in (("nx", G), ("model", M.view())):
+    for name, source in (("nx", G), ("model", M)):
         d = tmp_path / name
         d.mkdir()
-        save_graph(source, d)
         write_rdf(source, d / "graph.ttl", format="turtle")
         write_graphml(source, d / "graph.graphml")
-    for f in (GRAPH_FILE, "graph.ttl", "graph.graphml"):
+    for f in ("graph.ttl", "graph.graphml"):
         assert (tmp_path / "nx" / f).read_bytes() == (tmp_path / "model" / f).read_bytes(), f
 
 
 @pytest.mark.parametrize("max_nodes", [40, 300, 100_000])
 def test_html_map_from_the_model_equals_the_one_from_networkx(arxiv_sample, max_nodes):
-    from kg.view import render_html, select_view
+    from kg.export.html import render_html, select_view
 
     papers, records, onto = arxiv_sample
     M = GraphModel.build(papers, records, onto)
@@ -142,12 +125,6 @@ def test_html_map_from_the_model_equals_the_one_from_networkx(arxiv_sample, max_
         assert render_html(M, max_nodes=max_nodes) == render_html(G, max_nodes=max_nodes)
 
 
-def test_stats_from_the_model_equal_stats_from_networkx(arxiv_sample):
-    from kg.analyze import graph_stats
-
-    papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
-    assert graph_stats(M) == graph_stats(M.to_networkx())
 
 
 def test_rows_made_apart_build_the_same_model(arxiv_sample):
@@ -183,11 +160,11 @@ def test_rows_of_extracted_records_take_a_short_path_to_the_same_rows(arxiv_samp
 
 def test_rows_of_extracted_records_on_the_demo_corpus():
     """The same without ../shared: the demo papers, and a title-only mention."""
-    from kg.engine import extract_records
+    from kg.build.engine import extract_records
     from kg.ingest import read_inputs
     from kg.model import summarize_extracted, summarize_record
 
-    from kg.pipeline import DEMO_CORPUS
+    from kg.build.pipeline import DEMO_CORPUS
 
     papers = list(read_inputs([DEMO_CORPUS]).papers)
     records = list(extract_records(papers))
@@ -211,7 +188,7 @@ def test_evidence_is_relocated_when_the_paper_text_differs_from_the_record():
 
 
 def test_saved_model_loads_back_identical(arxiv_sample, tmp_path):
-    from kg.store import MODEL_FILE, load_graph, load_model, save_model
+    from kg.model.store import MODEL_FILE, load_graph, load_model, save_model
 
     papers, records, onto = arxiv_sample
     M = GraphModel.build(papers, records, onto)
@@ -227,7 +204,7 @@ def test_saved_model_loads_back_identical(arxiv_sample, tmp_path):
 
 
 def test_a_damaged_model_file_is_a_clear_error(tmp_path):
-    from kg.store import MODEL_FILE, load_graph
+    from kg.model.store import MODEL_FILE, load_graph
 
     (tmp_path / MODEL_FILE).write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(GraphError, match="unreadable graph model.*rebuild it with kg build"):
@@ -268,23 +245,24 @@ def test_cooccurs_made_block_by_block_keep_only_candidates_and_match_the_global_
     whatever the block size."""
     import numpy as np
 
-    import kg.model as model
+    import kg.model.core as core
+    from kg.model.links import top_k_either_end
 
     papers, records, onto = arxiv_sample
-    monkeypatch.setattr(model, "_COOCCURS_BLOCK", block)
+    monkeypatch.setattr(core, "COOCCURS_BLOCK", block)
     held: list[int] = []
-    original = model._npmi_top_k
+    original = core.npmi_top_k
 
     def top_k(*args):
         out = original(*args)
         held.append(out[0].size)
         return out
 
-    monkeypatch.setattr(model, "_npmi_top_k", top_k)
+    monkeypatch.setattr(core, "npmi_top_k", top_k)
     m = GraphModel.build(papers, records, onto, cooccurs_top_k=3)
     everything = GraphModel.build(papers, records, onto, cooccurs_top_k=None)
     ri, ci, w, sup = everything.c_u, everything.c_v, everything.c_npmi, everything.c_support
-    sel = np.sort(model._top_k_either_end(ri, ci, w, sup, 3))
+    sel = np.sort(top_k_either_end(ri, ci, w, sup, 3))
     assert (m.c_u.tolist(), m.c_v.tolist()) == (ri[sel].tolist(), ci[sel].tolist())
     assert m.c_npmi.tolist() == w[sel].tolist() and m.c_support.tolist() == sup[sel].tolist()
     assert sum(held) <= 2 * m.c_u.size < ri.size
@@ -292,7 +270,7 @@ def test_cooccurs_made_block_by_block_keep_only_candidates_and_match_the_global_
 
 def _bounded_reference(G, k):
     """Louvain (networkx) on the cooccurs graph of the ``k`` concepts with a cooccurs edge
-    that have the most papers (ties: IRI), made here independently of kg.analyze."""
+    that have the most papers (ties: IRI), made here independently of kg.query."""
     import networkx as nx
 
     edges = [(u, v, d["npmi"]) for u, v, key, d in G.edges(keys=True, data=True)
@@ -311,8 +289,8 @@ def _bounded_reference(G, k):
 @pytest.mark.parametrize("k", [40, 300])
 def test_communities_over_the_bound_are_those_of_the_most_frequent_concepts(arxiv_sample, k):
     """A graph with more cooccurs concepts than the bound: the communities are networkx
-    Louvain's on the bounded subgraph, from the model's arrays and from networkx alike."""
-    from kg.analyze import concept_communities
+    Louvain's on the bounded subgraph."""
+    from kg.query import concept_communities
 
     papers, records, onto = arxiv_sample
     M = GraphModel.build(papers, records, onto)
@@ -321,20 +299,19 @@ def test_communities_over_the_bound_are_those_of_the_most_frequent_concepts(arxi
     assert n_concepts > k
     H, expected = _bounded_reference(G, k)
     assert 0 < len(H) <= k
-    for graph in (G, M):
-        got = concept_communities(graph, max_concepts=k)
-        assert sorted(sorted(c) for c in got) == expected
-        assert sum(map(len, got)) == len(H)
-    assert len(concept_communities(G)) != 0  # unbounded: the whole graph
-    assert sum(map(len, concept_communities(G))) == n_concepts
+    got = concept_communities(M, max_concepts=k)
+    assert sorted(sorted(c) for c in got) == expected
+    assert sum(map(len, got)) == len(H)
+    assert len(concept_communities(M)) != 0  # unbounded: the whole graph
+    assert sum(map(len, concept_communities(M))) == n_concepts
 
 
 def test_build_statistics_run_louvain_on_the_bounded_graph_only(arxiv_sample, monkeypatch):
     """graph_stats (summary.json, kg stats) never hands Louvain more than
-    COMMUNITY_MAX_CONCEPTS concepts, from the model or from networkx."""
+    COMMUNITY_MAX_CONCEPTS concepts."""
     import networkx as nx
 
-    import kg.analyze as analyze
+    import kg.query.stats as stats
 
     papers, records, onto = arxiv_sample
     M = GraphModel.build(papers, records, onto)
@@ -346,10 +323,9 @@ def test_build_statistics_run_louvain_on_the_bounded_graph_only(arxiv_sample, mo
         sizes.append(H.number_of_nodes())
         return louvain(H, **kwargs)
 
-    monkeypatch.setattr(analyze, "COMMUNITY_MAX_CONCEPTS", 50)
+    monkeypatch.setattr(stats, "COMMUNITY_MAX_CONCEPTS", 50)
     monkeypatch.setattr(nx.community, "louvain_communities", spy)
-    a, b = analyze.graph_stats(M), analyze.graph_stats(G)
-    assert a == b
+    a = stats.graph_stats(M)
     assert sizes and max(sizes) <= 50
     assert a["concept_communities"] == len(_bounded_reference(G, 50)[1])
 
@@ -363,7 +339,7 @@ def test_model_file_is_streamed_yet_equals_the_one_shot_archive(arxiv_sample, tm
 
     import numpy as np
 
-    import kg.store as store
+    import kg.model.store as store
 
     papers, records, onto = arxiv_sample
     M = GraphModel.build(papers, records, onto)
@@ -381,13 +357,26 @@ def test_model_file_is_streamed_yet_equals_the_one_shot_archive(arxiv_sample, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.kg.npz", "one-shot.npz"]
 
 
+def _degree_bounded(pairs: dict[tuple[int, int], float], n: int, top_k: int) -> dict:
+    """The greedy degree bound, pair by pair: accept pairs from the highest weight down
+    (ties by pair) while both papers have fewer than ``top_k`` links."""
+    degree = [0] * n
+    kept = {}
+    for (i, j), w in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
+        if degree[i] < top_k and degree[j] < top_k:
+            degree[i] += 1
+            degree[j] += 1
+            kept[(i, j)] = w
+    return kept
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_degree_bounded_arrays_accept_what_the_reference_accepts(seed):
     """The array version of the greedy degree bound keeps exactly the pairs of the
     reference (a dict of pairs, sorted by weight then pair), ties included."""
     import numpy as np
 
-    from kg.model import _degree_bounded_arrays
+    from kg.model.links import degree_bounded_arrays
 
     rng = np.random.default_rng(seed)
     n, top_k = 60, 3
@@ -396,10 +385,10 @@ def test_degree_bounded_arrays_accept_what_the_reference_accepts(seed):
         i, j = sorted(rng.choice(n, 2, replace=False).tolist())
         pairs.setdefault((i, j), float(rng.choice([0.25, 0.5, 0.75, rng.random()])))
     keys = sorted(pairs)
-    lo, hi, w = _degree_bounded_arrays(np.array([k[0] for k in keys]),
+    lo, hi, w = degree_bounded_arrays(np.array([k[0] for k in keys]),
                                        np.array([k[1] for k in keys]),
                                        np.array([pairs[k] for k in keys]), n, top_k)
-    expected = sorted(legacy._degree_bounded(pairs, n, top_k).items())
+    expected = sorted(_degree_bounded(pairs, n, top_k).items())
     assert list(zip(zip(lo.tolist(), hi.tolist()), w.tolist())) == expected
 
 
@@ -408,7 +397,7 @@ def test_shared_concepts_in_blocks_equal_a_pair_by_pair_intersection(seed):
     import numpy as np
     import scipy.sparse as sp
 
-    from kg.model import _shared_concepts
+    from kg.model.links import shared_concepts
 
     rng = np.random.default_rng(seed)
     X = sp.csr_matrix((rng.random((80, 40)) < 0.2).astype(np.float64))
@@ -416,7 +405,7 @@ def test_shared_concepts_in_blocks_equal_a_pair_by_pair_intersection(seed):
     names = np.arange(100, 140)
     lo = rng.integers(0, 80, 300)
     hi = rng.integers(0, 80, 300)
-    got = _shared_concepts(X, lo, hi, rank, 5, names=names, block=7)
+    got = shared_concepts(X, lo, hi, rank, 5, names=names, block=7)
     for t, (i, j) in enumerate(zip(lo.tolist(), hi.tolist())):
         common = np.intersect1d(X[i].indices, X[j].indices)
         best = names[common[np.argsort(rank[common])]][:5].tolist()
@@ -428,14 +417,14 @@ def test_vectorized_rounding_equals_pythons_round():
     version agrees on random values and on values at and around every kind of half."""
     import numpy as np
 
-    from kg.model import _round6
+    from kg.model.links import round6
 
     rng = np.random.default_rng(0)
     halves = (np.arange(-200_000, 200_000) + 0.5) / 1e6
     values = np.concatenate([rng.uniform(-1, 1, 300_000), rng.uniform(0, 1e-5, 50_000),
                              halves, np.nextafter(halves, 2), np.nextafter(halves, -2),
                              [0.0, -0.0, 1.0, -1.0, 1e-12]])
-    assert _round6(values).tolist() == [round(v, 6) for v in values.tolist()]
+    assert round6(values).tolist() == [round(v, 6) for v in values.tolist()]
 
 
 def test_node_lookup_by_bisection_and_by_table_agree():
@@ -443,16 +432,16 @@ def test_node_lookup_by_bisection_and_by_table_agree():
     lists are not sorted falls back to a table, with the same answers."""
     M = GraphModel.build(fx.papers(), fx.records(), fx.ontology(), **fx.BUILD_OPTIONS)
     nodes = [*M.author_iris, *M.concept_iris, *M.paper_iris]
-    found = [M._kind_index(n) for n in nodes]
+    found = [M.kind_index(n) for n in nodes]
     assert isinstance(M._index, tuple)  # bisection: no table of every node
     assert all(f is not None and nodes[i] in M for i, f in enumerate(found))
-    assert M._kind_index("https://w3id.org/paper-kg/concept/no-such") is None
+    assert M.kind_index("https://w3id.org/paper-kg/concept/no-such") is None
     M.concept_iris = list(reversed(M.concept_iris))
     M._index = None
-    M._kind_index(nodes[0])
+    M.kind_index(nodes[0])
     assert isinstance(M._index, dict)
     for kind, iris in (("concept", M.concept_iris), ("paper", M.paper_iris)):
-        assert [M._kind_index(x) for x in iris] == [(kind, k) for k in range(len(iris))]
+        assert [M.kind_index(x) for x in iris] == [(kind, k) for k in range(len(iris))]
 
 
 @pytest.mark.parametrize("block", [3, 16384])
@@ -463,14 +452,15 @@ def test_model_of_a_papers_file_keeps_abstracts_on_disk_and_equals_the_in_memory
     the model is the one built from the papers in memory, down to the saved bytes."""
     import random
 
-    from kg import model
-    from kg.store import PapersFile, TextColumn, save_model, write_papers
+    from kg.model import builder
+    from kg.model.papers import PapersFile, TextColumn
+    from kg.model.store import save_model, write_papers
 
     papers, records, onto = arxiv_sample
     shuffled = list(papers)
     random.Random(7).shuffle(shuffled)  # arrival order is not IRI order
     write_papers(tmp_path, shuffled)
-    monkeypatch.setattr(model, "_MENTION_BLOCK_ROWS", block)
+    monkeypatch.setattr(builder, "MENTION_BLOCK_ROWS", block)
     on_disk = GraphModel.build(PapersFile(tmp_path / "papers.jsonl"), records, onto)
     in_memory = GraphModel.build(papers, records, onto)
     assert isinstance(on_disk.abstracts, TextColumn) and isinstance(in_memory.abstracts, list)
@@ -485,7 +475,7 @@ def test_model_of_a_papers_file_keeps_abstracts_on_disk_and_equals_the_in_memory
 def test_authors_are_named_by_their_smallest_spelling_on_the_papers_kept():
     """Two spellings of one author (same IRI) on a paper: one edge, the smaller name; the
     authors of a paper given twice are those of its last version only."""
-    from kg.graph import author_iri
+    from kg.iris import author_iri
 
     papers = [
         {"id": "p1", "title": "A", "abstract": "", "authors": ["Ann  Lee", "ann lee", "Bo"]},
@@ -503,7 +493,8 @@ def test_authors_are_named_by_their_smallest_spelling_on_the_papers_kept():
 
 
 def test_a_record_without_a_line_in_the_papers_file_keeps_its_own_abstract(tmp_path):
-    from kg.store import PapersFile, write_papers
+    from kg.model.papers import PapersFile
+    from kg.model.store import write_papers
     from kg.types import Paper
 
     write_papers(tmp_path, [Paper(id="p1", title="One", abstract="Grokking here.")])
@@ -524,7 +515,8 @@ def test_a_record_without_a_line_in_the_papers_file_keeps_its_own_abstract(tmp_p
 
 
 def test_a_papers_file_changed_under_the_model_is_a_clear_error(tmp_path):
-    from kg.store import PapersFile, write_papers
+    from kg.model.papers import PapersFile
+    from kg.model.store import write_papers
     from kg.types import Paper
 
     write_papers(tmp_path, [Paper(id="p1", title="One", abstract="A long abstract.")])
@@ -540,10 +532,10 @@ def test_similarity_search_in_two_processes_gives_the_same_model(arxiv_sample, m
     """kg build --jobs 2: a forked child takes the second half of the similarity blocks."""
     import numpy as np
 
-    from kg import model
+    from kg.model import links
 
     papers, records, onto = arxiv_sample
-    monkeypatch.setattr(model, "_BLOCK_ROWS", block)
+    monkeypatch.setattr(links, "SIMILAR_BLOCK_ROWS", block)
     one = GraphModel.build(papers, records, onto)
     two = GraphModel.build(papers, records, onto, jobs=2)
     assert one.s_u.size > 1000
@@ -552,15 +544,15 @@ def test_similarity_search_in_two_processes_gives_the_same_model(arxiv_sample, m
 
 
 def test_similarity_search_in_two_processes_on_the_demo_corpus(monkeypatch):
-    from kg import model
-    from kg.engine import extract_records
+    from kg.model import links
+    from kg.build.engine import extract_records
     from kg.ingest import read_inputs
     from kg.ontology import load_ontology
-    from kg.pipeline import DEMO_CORPUS
+    from kg.build.pipeline import DEMO_CORPUS
 
     papers = list(read_inputs([DEMO_CORPUS]).papers)
     records = list(extract_records(papers))
-    monkeypatch.setattr(model, "_BLOCK_ROWS", 8)
+    monkeypatch.setattr(links, "SIMILAR_BLOCK_ROWS", 8)
     one = GraphModel.build(papers, records, load_ontology()).to_networkx()
     two = GraphModel.build(papers, records, load_ontology(), jobs=2).to_networkx()
     assert sum(1 for *_, k in one.edges(keys=True) if k == "similar") > 20

@@ -297,7 +297,7 @@ def test_unknown_iri_raises(onto):
 
 
 def test_vocab_agrees_with_ontology():
-    from kg import vocab
+    from kg.export.rdf import vocab
 
     assert vocab.CONCEPT_NS == CONCEPT_NS
     assert vocab.VOCAB_NS == VOCAB_NS

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import kg
 from kg.ontology import load_ontology, ontology_files
-from kg.pipeline import DEMO_CORPUS
+from kg.build.pipeline import DEMO_CORPUS
 
 PACKAGE = Path(kg.__file__).resolve().parent
 REPO = Path(__file__).resolve().parents[1]

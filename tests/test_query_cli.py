@@ -1,4 +1,4 @@
-"""The query commands (kg stats / concept / related / path / suggest) on a saved graph."""
+"""The query commands (kg stats / concept / related / path / suggest) on a saved model."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.store import load_graph, save_graph
+from kg.model.store import load_graph, save_model
 from tests.conftest import FIXTURES, load_module
 
 
@@ -18,7 +18,7 @@ COMMANDS = ["stats", "concept", "related", "path", "suggest"]
 @pytest.fixture(scope="module")
 def graph_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("kg-out")
-    save_graph(fx.graph(), out)
+    save_model(fx.model(), out)
     return out
 
 
@@ -136,12 +136,13 @@ def test_suggest_from_graph(graph_dir, monkeypatch):
 
 def test_suggest_from_extraction_records(tmp_path, monkeypatch):
     import kg.ontology
-    from kg.store import EXTRACTIONS_FILE, write_jsonl
+    from kg.model.papers import write_jsonl
+    from kg.model.store import EXTRACTIONS_FILE
 
     # the fixture ontology, so the test does not depend on what ontology/ holds today
     monkeypatch.setattr(kg.ontology, "load_ontology", fx.ontology)
 
-    save_graph(fx.graph(), tmp_path)
+    save_model(fx.model(), tmp_path)
     write_jsonl(tmp_path / EXTRACTIONS_FILE, fx.records())
     data = json.loads(run("suggest", "--graph", tmp_path, "--json", "--min-papers", "1").output)
     labels = [r["label"] for r in data]
@@ -156,7 +157,8 @@ def test_suggest_puts_terms_named_with_an_acronym_first(tmp_path, monkeypatch):
     import copy
 
     import kg.ontology
-    from kg.store import EXTRACTIONS_FILE, write_jsonl
+    from kg.model.papers import write_jsonl
+    from kg.model.store import EXTRACTIONS_FILE
 
     monkeypatch.setattr(kg.ontology, "load_ontology", fx.ontology)
     records = copy.deepcopy(fx.records())
@@ -166,7 +168,7 @@ def test_suggest_puts_terms_named_with_an_acronym_first(tmp_path, monkeypatch):
                            "sentence": "Optical flow (OF) helps."}]}
     for rec in records[:2]:
         rec["concepts"].append(copy.deepcopy(named))
-    save_graph(fx.graph(), tmp_path)
+    save_model(fx.model(), tmp_path)
     write_jsonl(tmp_path / EXTRACTIONS_FILE, records)
 
     def labels(*opts):
@@ -199,15 +201,14 @@ def test_stats_of_a_build_takes_the_community_count_from_its_summary(demo_build,
     (other counts) is not trusted: the count is made again."""
     import shutil
 
-    from kg import analyze
-    from kg.analyze import graph_stats
-    from kg.store import load_model
+    from kg.query import graph_stats, stats
+    from kg.model.store import load_model
 
     expected = graph_stats(load_model(demo_build))["concept_communities"]
     assert expected >= 1
     calls = []
-    real = analyze._louvain
-    monkeypatch.setattr(analyze, "_louvain", lambda *a: calls.append(1) or real(*a))
+    real = stats._louvain
+    monkeypatch.setattr(stats, "_louvain", lambda *a: calls.append(1) or real(*a))
     out = CliRunner().invoke(cli, ["stats", "--json", "--graph", str(demo_build)])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["concept_communities"] == expected and not calls

@@ -1,4 +1,4 @@
-"""The RDF view (kg.rdf): modelling, formats, SPARQL, atomic and deterministic writes."""
+"""The RDF view (kg.export.rdf): modelling, formats, SPARQL, atomic and deterministic writes."""
 from __future__ import annotations
 
 
@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS
 
-from kg import rdf
+from kg.export.rdf import writer as rdf
+from kg.export.formats import FORMATS
 from kg.errors import ExportError, KGError
-from kg.rdf import graph_to_quads, graph_to_triples, to_rdflib, to_store, write_rdf
+from kg.export.rdf import graph_to_quads, graph_to_triples, to_rdflib, to_store, write_rdf
 from tests.conftest import FIXTURES, load_module
 
 graphs = load_module(FIXTURES / "export" / "graphs.py", "export_graphs")
@@ -157,7 +158,7 @@ def test_every_format_round_trips(G, tmp_path, fmt):
     else:
         g = rdflib.Graph().parse(out, format=RDFLIB_FORMAT[fmt])
     assert isomorphic(g, reference)
-    ox_format = getattr(ox.RdfFormat, rdf.FORMATS[fmt][0])
+    ox_format = getattr(ox.RdfFormat, FORMATS[fmt].oxigraph)
     assert len(list(ox.parse(path=str(out), format=ox_format))) == len(reference)
 
 
@@ -252,7 +253,7 @@ def test_to_rdflib_matches_the_written_turtle(G, tmp_path):
 
 
 def test_vocabulary_terms_exist_in_kg_vocab():
-    vocab = pytest.importorskip("kg.vocab")
+    vocab = pytest.importorskip("kg.export.rdf.vocab")
     for term in rdf._KGV_TERMS:
         assert str(getattr(vocab.KGV, term)) == rdf.VOCAB_NS + term
     assert rdf.PAPER_NS == vocab.PAPER_NS and rdf.CONCEPT_NS == vocab.CONCEPT_NS
@@ -287,5 +288,5 @@ def test_any_text_round_trips_exactly(title, label, evidence):
         assert str(g.value(rdflib.URIRef(graphs.LORA), SKOS.prefLabel)) == label
         assert {str(o) for o in g.objects(None, KGV.evidence)} == {evidence}
         ox_terms = {t.object.value for t in ox.parse(data, format=getattr(
-            ox.RdfFormat, rdf.FORMATS[fmt][0])) if t.predicate.value == str(DCTERMS.title)}
+            ox.RdfFormat, FORMATS[fmt].oxigraph)) if t.predicate.value == str(DCTERMS.title)}
         assert ox_terms == {title}

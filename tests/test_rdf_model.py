@@ -1,4 +1,4 @@
-"""kg.rdf's model writer: the Turtle of a GraphModel, written straight from its columns, is
+"""kg.export.rdf's model writer: the Turtle of a GraphModel, written straight from its columns, is
 byte for byte what the generic writer makes of the same graph (the model's view and its
 networkx graph), and an irregular model falls back to the generic writer."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from kg import rdf
+from kg.export.rdf import writer as rdf
 from kg.model import GraphModel
 from tests.conftest import FIXTURES, load_module
 

@@ -18,10 +18,10 @@ def test_pool_workers_collect_their_garbage_but_never_scan_the_parents(monkeypat
     """Workers forked while the parent has paused collection (as kg build does) still
     collect their own cycles, and the parent's objects they inherit are frozen (never
     scanned, so their pages are never copied); the parent is left unfrozen."""
-    import kg.engine as engine
+    import kg.build.engine as engine
     from kg.extract import ExtractSettings
 
-    monkeypatch.setattr(engine, "_extract_chunk", _gc_state)
+    monkeypatch.setattr(engine, "extract_chunk", _gc_state)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -37,7 +37,7 @@ def test_pool_workers_collect_their_garbage_but_never_scan_the_parents(monkeypat
 def test_build_papers_keep_their_ids_and_meta_on_disk(tmp_path):
     """Extraction and the model read the papers slim (no ids, no meta); papers.jsonl still
     has everything."""
-    from kg.store import PapersFile
+    from kg.model.papers import PapersFile
     from kg.types import Paper
 
     src = tmp_path / "in.jsonl"

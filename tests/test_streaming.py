@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from kg.engine import extract_jsonl, extract_records
+from kg.build.engine import extract_jsonl, extract_records
 from kg.errors import GraphError
 from kg.ingest import SpooledMerge, merge_papers, read_inputs, write_inputs
-from kg.store import PaperChunk, PapersFile, write_papers
+from kg.model.papers import PaperChunk, PapersFile
+from kg.model.store import write_papers
 from kg.types import Paper, stable_id
 
 WORDS = ("sparse attention", "low-rank adaptation", "graph neural network", "grokking",
@@ -109,7 +110,7 @@ def test_ingest_streams_papers_to_disk(tmp_path, monkeypatch):
     import weakref
 
     import kg.ingest.driver as driver
-    from kg.pipeline import BuildOptions, _ingest
+    from kg.build.pipeline import BuildOptions, _ingest
 
     src = tmp_path / "in.jsonl"
     src.write_text("{}\n", encoding="utf-8")
@@ -142,8 +143,8 @@ def _papers_alive(prefix: str) -> int:
 def test_build_never_holds_all_papers_during_extraction(tmp_path, monkeypatch):
     """Extraction in the build's own process (jobs 1) sees each chunk's papers, and the
     papers of earlier chunks are gone by then: nothing holds the corpus."""
-    import kg.engine as engine
-    from kg.pipeline import BuildOptions, build
+    import kg.build.engine as engine
+    from kg.build.pipeline import BuildOptions, build
 
     src = tmp_path / "in.jsonl"
     n = 1250  # three chunks of DEFAULT_CHUNK (500)
@@ -151,21 +152,21 @@ def test_build_never_holds_all_papers_during_extraction(tmp_path, monkeypatch):
                              abstract="We study sparse attention in transformers.")
                        for k in range(n)])
     seen: list[int] = []
-    original = engine._extract_chunk
+    original = engine.extract_chunk
 
     def extract_chunk(chunk):
         papers = list(chunk)
         seen.append(_papers_alive("held-"))
         return original(papers)
 
-    monkeypatch.setattr(engine, "_extract_chunk", extract_chunk)
+    monkeypatch.setattr(engine, "extract_chunk", extract_chunk)
     result = build([src], tmp_path / "out", BuildOptions(jobs=1))
     assert result.counts["papers"] == n and len(seen) == 3
     assert max(seen) <= engine.DEFAULT_CHUNK + 10, f"papers alive per chunk: {seen}"
 
 
 def test_pool_workers_get_byte_ranges_not_papers(tmp_path, monkeypatch):
-    import kg.engine as engine
+    import kg.build.engine as engine
 
     papers = [Paper(id=f"p{k}", title=f"Title {k}", abstract="We study grokking. " * 20)
               for k in range(25)]
@@ -242,7 +243,7 @@ def test_first_pass_in_parallel_gives_the_same_chunks_acronyms_and_shards(seed_p
     """With --jobs 2 the pass over a papers file (shard digests, corpus acronyms) runs in
     the workers; this process only cuts byte ranges. Same records, and the shards of a
     one-process run are all reused."""
-    import kg.engine as engine
+    import kg.build.engine as engine
 
     papers = read_inputs([seed_path]).papers
     write_papers(tmp_path, papers)
@@ -298,7 +299,8 @@ def test_a_builds_model_keeps_its_abstracts_in_papers_jsonl(demo_build, tmp_path
     import shutil
 
     from kg.model import GraphModel
-    from kg.store import MODEL_FILE, TextColumn, iter_papers, load_model, save_model
+    from kg.model.papers import TextColumn
+    from kg.model.store import MODEL_FILE, iter_papers, load_model, save_model
 
     strings = _strings_of(demo_build / MODEL_FILE)
     assert strings["abstracts"] is None and strings["abstracts_in"]["file"] == "papers.jsonl"
@@ -328,7 +330,7 @@ def test_a_model_without_its_papers_file_is_a_clear_error(demo_build, tmp_path):
     from click.testing import CliRunner
 
     from kg.cli import cli
-    from kg.store import load_model
+    from kg.model.store import load_model
 
     broken = tmp_path / "b"
     shutil.copytree(demo_build, broken)
@@ -350,8 +352,8 @@ def test_a_model_without_its_papers_file_is_a_clear_error(demo_build, tmp_path):
 def test_queries_answer_the_same_with_abstracts_in_place(demo_build):
     """Evidence sentences come from the abstracts: the loaded model (reading them from
     papers.jsonl) answers as a model holding them in memory."""
-    from kg.model_query import concept_summary, shortest_path
-    from kg.store import load_model
+    from kg.query import concept_summary, shortest_path
+    from kg.model.store import load_model
 
     on_disk = load_model(demo_build)
     in_memory = load_model(demo_build)

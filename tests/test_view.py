@@ -1,4 +1,4 @@
-"""The HTML map (kg.view): self-contained, capped, plain-text tooltips, renders in Chromium."""
+"""The HTML map (kg.export.html): self-contained, capped, plain-text tooltips, renders in Chromium."""
 from __future__ import annotations
 
 import html.parser
@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from kg import view
+from kg.export.html import map as view
 from kg.errors import ExportError
-from kg.view import external_references, render_html, select_view, write_html
+from kg.export.html import external_references, render_html, select_view, write_html
 from tests.conftest import FIXTURES, load_module
 
 graphs = load_module(FIXTURES / "export" / "graphs.py", "export_graphs")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg import view
+from kg.export.html import map as view
 from kg.model import GraphModel
 from tests.conftest import FIXTURES, load_module
 

@@ -32,8 +32,9 @@ MAX_REJECTS_SHOWN = 50
 @click.option("--export", "exports", multiple=True, metavar="FORMAT",
               help="Also write the graph as FORMAT (repeatable): graphml, gexf, csv, nt, nq, "
                    "trig, rdfxml, jsonld. graph.ttl and graph.html are always written.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Worker processes for extraction (output is identical for any N).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Extraction processes (output is identical for any N)  [default: one per "
+                   "usable core, at most 8; 1 runs in this process]")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Run extraction locally or on a Dask cluster (needs paper-kg[dask]).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -60,8 +61,8 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
       kg build --update kg-out new-papers.jsonl
     """
     from kg.errors import KGError
-    from kg.pipeline import DEMO_CORPUS, BuildOptions, export_format
-    from kg.pipeline import build as run_build
+    from kg.build.pipeline import DEMO_CORPUS, BuildOptions, default_jobs, export_format
+    from kg.build.pipeline import build as run_build
     from kg.progress import ProgressBar
 
     if demo and inputs:
@@ -80,6 +81,7 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
     if not inputs:
         raise click.UsageError("give at least one INPUT file, or --demo.")
     target = update_dir or out_dir or Path("kg-out")
+    jobs = jobs or default_jobs()
 
     bar = ProgressBar() if not quiet else None
     options = BuildOptions(fmt=fmt, strict=strict, model=model, discovery=not no_discovery,
@@ -156,21 +158,18 @@ def export_(graph_dir, fmt, output, detail):
       kg export --graph kg-out --to csv -o kg-csv/
       kg export --graph kg-out --to jsonld --detail -o kg.jsonld
     """
-    from kg.export import ALIASES, EXPORTERS, export
-    from kg.store import MODEL_FILE, load_graph, load_model
+    from kg.errors import ExportError
+    from kg.export import export
+    from kg.export.formats import FORMATS, canonical_format
+    from kg.model.store import load_model
 
-    name = ALIASES.get(fmt.lower(), fmt.lower())
-    if name not in EXPORTERS:
-        raise click.BadParameter(
-            f"unknown format {fmt!r}; choose one of: {', '.join(EXPORTERS)}", param_hint="--to")
-    rdf = name in {"turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"}
-    if detail and not rdf:
+    try:
+        name = canonical_format(fmt)
+    except ExportError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to") from None
+    if detail and FORMATS[name].kind != "rdf":
         raise click.UsageError("--detail applies to RDF formats only.")
-    if (Path(graph_dir) / MODEL_FILE).is_file() and name not in {"gexf", "csv"}:
-        model = load_model(graph_dir)  # streamed from the compact model, no networkx graph
-        graph = model if name == "html" else model.view()
-    else:
-        graph = load_graph(graph_dir)
+    graph = load_model(graph_dir)  # writers stream from the compact model
     if name == "csv":
         output.mkdir(parents=True, exist_ok=True)
     options = {"detail": True} if detail else {}

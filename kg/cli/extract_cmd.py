@@ -1,4 +1,4 @@
-"""Commands ``kg extract`` and ``kg eval`` (thin wrappers over kg.extract / kg.evaluate)."""
+"""Commands ``kg extract`` and ``kg eval`` (thin wrappers over kg.extract / kg.extract.evaluate)."""
 from __future__ import annotations
 
 import json
@@ -94,7 +94,7 @@ def eval_() -> None:
 
 
 def _emit(result: dict, as_json: bool) -> None:
-    from kg.evaluate import format_report
+    from kg.extract.evaluate import format_report
 
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
@@ -128,7 +128,7 @@ def eval_scierc_cmd(path, model, discovery, min_score, max_concepts, baselines, 
 
     Example: kg eval scierc ../shared/data/eval/scierc/dev.json --baselines yake
     """
-    from kg.evaluate import default_scierc_path, eval_scierc
+    from kg.extract.evaluate import default_scierc_path, eval_scierc
 
     if path is None:
         found = default_scierc_path(Path.cwd())
@@ -160,7 +160,7 @@ def eval_keywords_cmd(tables, limit, model, discovery, min_score, max_concepts, 
 
     Example: kg eval keywords iclr2021_paperlist.tsv neurips2022_papers.csv --json
     """
-    from kg.evaluate import eval_keywords
+    from kg.extract.evaluate import eval_keywords
 
     result = eval_keywords(list(tables), _settings(model, discovery, min_score, max_concepts),
                            baselines=_baselines(baselines), limit=limit)
@@ -183,7 +183,7 @@ def eval_acronyms_cmd(inputs, fmt, as_json):
 
     Example: kg eval acronyms papers.jsonl
     """
-    from kg.evaluate import eval_acronyms
+    from kg.extract.evaluate import eval_acronyms
     from kg.extract.extractor import SEPARATOR
     from kg.ingest import read_inputs
 

@@ -26,14 +26,10 @@ json_option = click.option("--json", "as_json", is_flag=True,
 
 
 def _load(graph_dir: Path):
-    """The graph of a build: its compact model (``graph.kg.npz``, what ``kg build``
-    writes), which the query functions of :mod:`kg.analyze` answer from directly (see
-    :mod:`kg.model_query`), or the networkx graph of a directory without one."""
-    from kg.store import MODEL_FILE, load_graph, load_model
+    """The graph model of a build (``graph.kg.npz``), which every query answers from."""
+    from kg.model.store import load_model
 
-    if (Path(graph_dir) / MODEL_FILE).is_file():
-        return load_model(graph_dir)
-    return load_graph(graph_dir)
+    return load_model(graph_dir)
 
 
 def _echo_json(data: Any) -> None:
@@ -84,7 +80,7 @@ def stats(graph_dir: Path, as_json: bool, top: int) -> None:
       kg stats --graph kg-out
       kg stats --json | jq .nodes
     """
-    from kg.analyze import graph_stats
+    from kg.query import graph_stats
 
     graph = _load(graph_dir)
     s = graph_stats(graph, top=top, communities=False)
@@ -114,7 +110,7 @@ def _built_communities(graph_dir: Path, stats: dict[str, Any]) -> int | None:
     part of the statistics: at 75 k papers kg stats took 7.6 s with it, 1.6 s without.)"""
     from kg import __version__
     from kg.errors import GraphError
-    from kg.store import load_summary
+    from kg.model.store import load_summary
 
     try:
         summary = load_summary(graph_dir)
@@ -149,7 +145,7 @@ def concept(name: str, graph_dir: Path, as_json: bool, limit: int, freq: str) ->
       kg concept NTK --graph kg-out
       kg concept "low-rank adaptation" --json
     """
-    from kg.analyze import concept_summary
+    from kg.query import concept_summary
 
     s = concept_summary(_load(graph_dir), name, papers=limit, neighbours=limit, freq=freq)
     if as_json:
@@ -194,8 +190,8 @@ def related(paper: str, graph_dir: Path, as_json: bool, top: int) -> None:
     Example:
       kg related 2509.04664 --top 5 --graph kg-out
     """
-    from kg.analyze import related_papers, resolve_paper
-    from kg.model_query import node_attrs
+    from kg.query import related_papers, resolve_paper
+    from kg.query import node_attrs
 
     G = _load(graph_dir)
     iri = resolve_paper(G, paper)
@@ -233,7 +229,7 @@ def path(a: str, b: str, graph_dir: Path, as_json: bool) -> None:
       kg path NTK LoRA --graph kg-out
       kg path 2509.04664 "scaling law"
     """
-    from kg.analyze import shortest_path
+    from kg.query import shortest_path
 
     steps = shortest_path(_load(graph_dir), a, b)
     if as_json:
@@ -304,7 +300,8 @@ def _recurring_terms(records: Path, min_papers: int) -> set[str] | None:
 
 def _suggestions(graph_dir: Path, min_papers: int) -> list[dict[str, Any]]:
     """Rows ``{iri, label, alt_labels, papers, examples}`` (ranked by the caller)."""
-    from kg.store import extractions_path, read_jsonl
+    from kg.model.papers import read_jsonl
+    from kg.model.store import extractions_path
 
     records = extractions_path(graph_dir)
     if records is not None:
@@ -318,7 +315,7 @@ def _suggestions(graph_dir: Path, min_papers: int) -> list[dict[str, Any]]:
                               only=only)
         return [{"iri": t["iri"], "label": t["label"], "alt_labels": list(t.get("alt_labels", ())),
                  "papers": t["papers"], "examples": list(t.get("examples", ()))} for t in terms]
-    from kg.analyze import discovered_concepts
+    from kg.query import discovered_concepts
     from kg.ontology import load_ontology
 
     G = _load(graph_dir)

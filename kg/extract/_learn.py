@@ -17,6 +17,11 @@ import random
 import sys
 from collections import Counter, defaultdict
 
+from kg.extract.discovery import chunk, phrase_features, units
+from kg.extract.evaluate import DETOK, detok, norm
+from kg.extract.lexicon import LEXICON_PATH, Lexicon
+from kg.extract.tokens import analyze
+
 _FUNC = ("pos:DET", "pos:PRON", "pos:AUX", "pos:ADP", "pos:CCONJ", "pos:SCONJ", "pos:PART")
 
 
@@ -62,11 +67,9 @@ def boundary_words(poslex: dict) -> tuple[list[str], list[str]]:
 
 
 def _detok_offsets(tokens):
-    from kg.evaluate import detok
 
     text = detok(tokens)
     offs, pos = [], 0
-    from kg.evaluate import DETOK
 
     for t in tokens:
         s = DETOK.get(t, t)
@@ -80,7 +83,6 @@ def _detok_offsets(tokens):
 
 def scierc_docs(path):
     """``(text, gold char spans (non-Generic), gold normalized set)`` per SciERC document."""
-    from kg.evaluate import norm
 
     out = []
     for line in open(path, encoding="utf-8"):
@@ -97,10 +99,6 @@ def scierc_docs(path):
 def learn(poslex: dict, train_path: str) -> dict:
     import spacy
 
-    from kg.evaluate import norm
-    from kg.extract.analysis import analyze
-    from kg.extract.discovery import chunk, phrase_features, units
-    from kg.extract.lexicon import Lexicon
 
     boundary, inside = boundary_words(poslex)
     docs = scierc_docs(train_path)
@@ -178,7 +176,6 @@ def main(argv=None) -> None:  # pragma: no cover - dev tool
     argv = argv or sys.argv[1:]
     poslex = json.load(open(argv[0], encoding="utf-8"))
     out = learn(poslex, argv[1])
-    from kg.extract.lexicon import LEXICON_PATH
 
     LEXICON_PATH.parent.mkdir(exist_ok=True)
     with open(LEXICON_PATH, "w", encoding="utf-8") as f:

@@ -29,11 +29,13 @@ from itertools import compress
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from kg.errors import ExtractionError
 from kg.extract.abbreviations import is_short_form, long_form
-from kg.extract.analysis import BREAK, HYPHEN, NUMBER, SPACE, WORD, Analysis, analyze, key_of
+from kg.extract.tokens import BREAK, HYPHEN, NUMBER, SPACE, WORD, Analysis, analyze, key_of
 from kg.extract.discovery import PhraseScorer, chunk, span_score
 from kg.extract.lexicon import load_lexicon
 from kg.extract.normalize import cased_key
+from kg.ontology import load_ontology, match_case
 
 __all__ = [
     "OntologyMatcher",
@@ -170,8 +172,6 @@ class OntologyMatcher:
     def __init__(self, nlp: Language, name: str = "kg_ontology_matcher",
                  ontology_paths: list[str] | None = None, spans_key: str = ONTOLOGY_KEY,
                  write_spans: bool = True, ontology=None) -> None:
-        from kg.ontology import load_ontology, match_case
-
         self.name = name
         self.spans_key = spans_key
         self.write_spans = write_spans
@@ -559,8 +559,6 @@ def _corpus_entry(sf, value) -> tuple[str, int | None]:
     if (isinstance(value, (tuple, list)) and len(value) == 2 and isinstance(value[0], str)
             and isinstance(value[1], int) and not isinstance(value[1], bool)):
         return value[0], value[1]
-    from kg.errors import ExtractionError
-
     raise ExtractionError(
         f"corpus acronym table: the entry of {sf!r} is {value!r}; expected a long form "
         "(str) or a (long form, papers) pair, as AcronymTable.entries gives")

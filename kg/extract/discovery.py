@@ -11,7 +11,7 @@ noun chunks (determiners and pronouns removed) are used as candidates instead.
 Examples
 --------
 >>> import spacy
->>> from kg.extract.analysis import analyze
+>>> from kg.extract.tokens import analyze
 >>> doc = spacy.blank("en")("We propose a novel statistical machine translation model.")
 >>> [doc[i:j].text for i, j in chunk(analyze(doc))]
 ['statistical machine translation model']
@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 
-from kg.extract.analysis import HYPHEN, NUMBER, WORD, Analysis
+from kg.extract.tokens import HYPHEN, NUMBER, WORD, Analysis
 from kg.extract.lexicon import Lexicon, load_lexicon
 
 __all__ = ["chunk", "flags", "units", "phrase_features", "phrase_score", "span_score",
@@ -37,7 +37,7 @@ def units(a: Analysis, lex: Lexicon | None = None) -> list[tuple[int, int, bool]
     Examples
     --------
     >>> import spacy
-    >>> from kg.extract.analysis import analyze
+    >>> from kg.extract.tokens import analyze
     >>> a = analyze(spacy.blank("en")("the over-parameterized regime"))
     >>> units(a)
     [(0, 1, False), (1, 4, True), (4, 5, True)]
@@ -68,13 +68,6 @@ def units(a: Analysis, lex: Lexicon | None = None) -> list[tuple[int, int, bool]
 _RUN = re.compile(r"c+(?:hc+)*")
 
 
-def _flag(lex: Lexicon, lower: str, kind: int) -> str:
-    if kind != WORD:
-        return "b"
-    if lower in lex.boundary or (len(lower) > 4 and lower[-2:] == "ly" and lower not in lex.inside):
-        return "b"
-    return "c"
-
 
 def flags(a: Analysis, lex: Lexicon) -> str:
     """One character per token: ``c`` content, ``b`` boundary, ``h`` joining hyphen.
@@ -82,7 +75,7 @@ def flags(a: Analysis, lex: Lexicon) -> str:
     Examples
     --------
     >>> import spacy
-    >>> from kg.extract.analysis import analyze
+    >>> from kg.extract.tokens import analyze
     >>> flags(analyze(spacy.blank("en")("the state-of-the-art model")), load_lexicon())
     'bchchchcc'
     """
@@ -97,7 +90,7 @@ def flags(a: Analysis, lex: Lexicon) -> str:
     if None in out:
         for t, x in enumerate(a.infos):
             if out[t] is None:
-                out[t] = cache[x[0]] = _flag(lex, x[0], x[3])
+                out[t] = cache[x[0]] = lex.word_flag(x[0]) if x[3] == WORD else "b"
     for h in a.hyphens:
         out[h - 1] = out[h + 1] = "c"
         out[h] = "h"
@@ -142,7 +135,7 @@ def phrase_features(a: Analysis, i: int, j: int) -> list[str]:
     Examples
     --------
     >>> import spacy
-    >>> from kg.extract.analysis import analyze
+    >>> from kg.extract.tokens import analyze
     >>> a = analyze(spacy.blank("en")("word alignment models"))
     >>> phrase_features(a, 0, 3)
     ['b', 'h=model', 'f=word', 'n=3']
@@ -187,7 +180,7 @@ def span_score(a: Analysis, i: int, j: int, weights: dict) -> tuple[float, bool]
     Examples
     --------
     >>> import spacy
-    >>> from kg.extract.analysis import analyze
+    >>> from kg.extract.tokens import analyze
     >>> a = analyze(spacy.blank("en")("word alignment models"))
     >>> w = load_lexicon().phrase
     >>> span_score(a, 0, 3, w)[0] == phrase_score(phrase_features(a, 0, 3), w)
@@ -249,7 +242,7 @@ class PhraseScorer:
     Examples
     --------
     >>> import spacy
-    >>> from kg.extract.analysis import analyze
+    >>> from kg.extract.tokens import analyze
     >>> a = analyze(spacy.blank("en")("a self-supervised word alignment model (SSWAM)"))
     >>> w = load_lexicon().phrase
     >>> scorer = PhraseScorer(w)
@@ -308,7 +301,7 @@ class PhraseScorer:
         Examples
         --------
         >>> import spacy
-        >>> from kg.extract.analysis import analyze
+        >>> from kg.extract.tokens import analyze
         >>> a = analyze(spacy.blank("en")("deep reinforcement learning agents"))
         >>> scorer = PhraseScorer(load_lexicon().phrase)
         >>> all(sc == round(scorer.score(a, s, e, False), 4)

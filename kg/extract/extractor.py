@@ -46,16 +46,15 @@ from collections.abc import Iterable, Iterator
 from kg.extract.abbreviations import AcronymTable
 from spacy.attrs import SENT_START
 
-from kg.extract.analysis import TEXT_KEY, analyze, sentence_starts
+from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
 from kg.extract.components import (ABBREV_DATA, MENTIONS, TERM_LABELS, AbbreviationDetector,
                                    ontology_matcher)
 from kg.extract.settings import ExtractSettings, build_nlp
+from kg.iris import DISCOVERED_NS, discovered_iri
 from kg.types import Paper
 
 __all__ = ["Extractor", "DISCOVERED_NS", "SEPARATOR", "discovered_iri"]
 
-#: Namespace of discovered concepts (``DISCOVERED_NS + slug``).
-DISCOVERED_NS = "https://w3id.org/paper-kg/concept/x/"
 #: What joins title and abstract into one doc.
 SEPARATOR = "\n\n"
 DISCOVERED_TYPE = "Term"
@@ -65,14 +64,6 @@ WARM_STRINGS = 500_000
 #: Move what survives a batch to the garbage collector's permanent generation (see _run).
 FREEZE_BATCHES = True
 
-
-def discovered_iri(slug: str) -> str:
-    """The IRI of a discovered concept.
-
-    >>> discovered_iri("layered-self-supervised-knowledge-distillation")[-20:]
-    'owledge-distillation'
-    """
-    return DISCOVERED_NS + slug
 
 
 @functools.lru_cache(maxsize=65536)

@@ -62,6 +62,20 @@ class Lexicon:
     inside: dict = field(default_factory=dict)
     flag_cache: dict = field(default_factory=dict, repr=False)
 
+    def word_flag(self, lower: str) -> str:
+        """The chunker flag of a word (``lower``: its lower-cased text): ``b`` for a
+        boundary word (a stop word, or an adverb in ``-ly`` not seen inside terms), else
+        ``c`` for content.
+
+        >>> lex = Lexicon(boundary=frozenset({"the"}))
+        >>> lex.word_flag("the"), lex.word_flag("quickly"), lex.word_flag("kernel")
+        ('b', 'b', 'c')
+        """
+        if lower in self.boundary or (len(lower) > 4 and lower[-2:] == "ly"
+                                      and lower not in self.inside):
+            return "b"
+        return "c"
+
     @classmethod
     def from_dict(cls, d: dict) -> "Lexicon":
         return cls(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
+import kg.extract.components  # noqa: F401  (registers the factories)
 from kg.errors import ExtractionError
 
 __all__ = ["ExtractSettings", "build_nlp", "installed_models"]
@@ -144,7 +145,7 @@ def build_nlp(settings: ExtractSettings | None = None):
     """The spaCy pipeline for ``settings``.
 
     Without a model: ``spacy.blank("en")`` + the kg components (sentences for evidence come
-    from a rule splitter, :func:`kg.extract.analysis.sentence_starts`). With a
+    from a rule splitter, :func:`kg.extract.tokens.sentence_starts`). With a
     model: the model's tokenizer, tagger and parser (NER and lemmatizer excluded) + the kg
     components, which then use POS tags and noun chunks.
 
@@ -154,8 +155,6 @@ def build_nlp(settings: ExtractSettings | None = None):
         If the model is not installed (the message lists the installed ones).
     """
     import spacy
-
-    import kg.extract.components  # noqa: F401  (registers the factories)
 
     s = settings or ExtractSettings()
     if s.model:
@@ -173,7 +172,7 @@ def build_nlp(settings: ExtractSettings | None = None):
         if not (nlp.has_pipe("parser") or nlp.has_pipe("senter")):
             nlp.add_pipe("sentencizer", first=True)
     else:
-        nlp = spacy.blank("en")  # sentences: kg.extract.analysis.sentence_starts
+        nlp = spacy.blank("en")  # sentences: kg.extract.tokens.sentence_starts
     if hasattr(nlp.tokenizer, "max_cache_size"):  # spaCy's Tokenizer (not a custom one)
         nlp.tokenizer.max_cache_size = int(s.tokenizer_cache)
     paths = list(s.ontology_paths) if s.ontology_paths else None

@@ -15,7 +15,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from kg.ingest.common import BadRecord, clean_opt, keep, make_paper
-from kg.ingest.registry import Reader
+from kg.ingest.reader import Reader
 from kg.types import Paper, Reject, arxiv_id
 
 NAME = "arxiv-atom"

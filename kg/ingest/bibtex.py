@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from kg.ingest.common import BadRecord, keep, make_paper, month_number, normalize_date, split_list
-from kg.ingest.registry import Reader
+from kg.ingest.reader import Reader
 from kg.types import Paper, Reject, arxiv_id
 
 NAME = "bibtex"

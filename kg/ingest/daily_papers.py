@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from kg.ingest.common import BadRecord, make_paper
-from kg.ingest.registry import Reader
+from kg.ingest.reader import Reader
 from kg.text import clean_title
 from kg.types import Paper, Reject
 

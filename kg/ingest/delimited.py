@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from kg.ingest.common import BadRecord, make_paper, split_list
-from kg.ingest.registry import Reader
+from kg.ingest.reader import Reader
 from kg.types import Paper, Reject
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))

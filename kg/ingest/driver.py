@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from kg.errors import InputError, NoValidRecordsError, RecordError
-from kg.ingest.merge import SpooledMerge, _paper_of, merge_papers
+from kg.ingest.merge import SpooledMerge, paper_of_line, merge_papers
 from kg.ingest.registry import available_readers, detect_format, file_suffix, get_reader
 from kg.types import Paper, Reject
 
@@ -240,7 +240,7 @@ def write_inputs(
             result.previous += 1
         with open(new, "rb") as fh:
             for line in fh:
-                everything.add(_paper_of(line))
+                everything.add(paper_of_line(line))
     except BaseException:
         everything.close()
         everything.spool.unlink(missing_ok=True)

@@ -28,7 +28,7 @@ from kg.ingest.common import (
     read_json_records,
     split_list,
 )
-from kg.ingest.registry import Reader
+from kg.ingest.reader import Reader
 from kg.types import Paper, Reject, title_hash_id
 
 ID_FIELDS = ("id", "paper_id", "paperId", "doc_key", "key", "arxiv_id")

@@ -20,7 +20,7 @@ from kg.ingest.common import (
     read_json_records,
     split_list,
 )
-from kg.ingest.registry import Reader
+from kg.ingest.reader import Reader
 from kg.types import Paper, Reject
 
 NAME = "hf-papers"

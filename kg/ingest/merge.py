@@ -217,7 +217,7 @@ def merge_papers(papers: Iterable[Paper]) -> MergeResult:
 
 def paper_line(paper: Paper) -> bytes:
     """The ``papers.jsonl`` line of ``paper`` (UTF-8, newline-terminated), exactly as
-    :func:`kg.store.write_papers` writes it."""
+    :func:`kg.model.store.write_papers` writes it."""
     text = json.dumps(paper.to_dict(), ensure_ascii=False) + "\n"
     try:
         return text.encode("utf-8")
@@ -225,7 +225,8 @@ def paper_line(paper: Paper) -> bytes:
         return replace_surrogates(text).encode("utf-8")
 
 
-def _paper_of(line: bytes) -> Paper:
+def paper_of_line(line: bytes) -> Paper:
+    """The :class:`~kg.types.Paper` of one ``papers.jsonl`` line (JSON bytes)."""
     return Paper.from_dict(json.loads(line))
 
 
@@ -297,7 +298,7 @@ class SpooledMerge:
                 open(out_path, "wb") as out:
             def read(j: int) -> Paper:
                 rand.seek(offsets[j])
-                return _paper_of(rand.read(offsets[j + 1] - offsets[j]))
+                return paper_of_line(rand.read(offsets[j + 1] - offsets[j]))
 
             for i, line in enumerate(seq):
                 if i in skip:

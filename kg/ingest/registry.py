@@ -15,12 +15,13 @@ True
 from __future__ import annotations
 
 import importlib.metadata
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from kg.errors import InputError, PluginError, UnknownFormatError
-from kg.types import Paper, Reject
+from kg.ingest.formats import BUILTIN_READERS
+from kg.ingest.reader import Reader
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -33,50 +34,6 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "kg.readers"
 HEAD_BYTES = 16384
-
-ReadFn = Callable[[Path], Iterator["Paper | Reject"]]
-SniffFn = Callable[[Path, str], bool]
-
-
-def _never(path: Path, head: str) -> bool:
-    return False
-
-
-@dataclass(frozen=True)
-class Reader:
-    """One input format.
-
-    Parameters
-    ----------
-    name : str
-        The ``--format`` name (lower case, words joined by ``-``).
-    read : callable
-        ``read(path)`` yields a :class:`~kg.types.Paper` per good record and a
-        :class:`~kg.types.Reject` per bad one; it must stream.
-    sniff : callable, optional
-        ``sniff(path, head_text) -> bool``: does this file look like this format? ``head_text``
-        is the first few KB of the file, decoded leniently.
-    suffixes : tuple of str
-        File suffixes (``".jsonl"``) this reader claims for detection.
-    aliases : tuple of str
-        Other names accepted by :func:`get_reader`.
-    description : str
-        One line for ``kg formats``.
-    priority : int
-        Among readers claiming a suffix, higher priority sniffs first. A reader with
-        ``fallback=True`` is chosen for its suffixes when nothing sniffs positively.
-    """
-
-    name: str
-    read: ReadFn
-    sniff: SniffFn = _never
-    suffixes: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
-    description: str = ""
-    priority: int = 0
-    fallback: bool = False
-    plugin: str | None = field(default=None, compare=False)
-
 
 _READERS: dict[str, Reader] = {}
 _ALIASES: dict[str, str] = {}
@@ -114,9 +71,7 @@ def _load_builtins() -> None:
     global _builtins_loaded
     if not _builtins_loaded:
         _builtins_loaded = True
-        from kg.ingest import formats
-
-        for reader in formats.BUILTIN_READERS:
+        for reader in BUILTIN_READERS:
             if _key(reader.name) not in _READERS:
                 register_reader(reader)
 

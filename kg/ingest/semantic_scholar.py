@@ -18,7 +18,7 @@ from kg.ingest.common import (
     make_paper,
     read_json_records,
 )
-from kg.ingest.registry import Reader
+from kg.ingest.reader import Reader
 from kg.types import Paper, Reject
 
 NAME = "semantic-scholar"

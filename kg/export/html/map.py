@@ -44,8 +44,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+import numpy as np
+
 from kg.errors import ExportError
-from kg.export import atomic_output
+from kg.files import atomic_output
+from kg.model import GraphModel
+from kg.model.arrays import strictly_sorted
+from kg.model.networkx import add_edges
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -234,17 +240,11 @@ def _take_turns(chosen: list[str], queues: list[list[str]], max_nodes: int) -> l
 
 
 def _is_model(G) -> bool:
-    from kg.model import GraphModel
-
     return isinstance(G, GraphModel)
 
 
 def _select_from_model(M, max_nodes: int, include_authors: bool) -> ViewSelection:
     """:func:`select_view` on a :class:`kg.model.GraphModel`, from its arrays (same result)."""
-    import numpy as np
-
-    from kg.model import _strictly_sorted
-
     papers, concepts = M.paper_iris, M.concept_iris
     authors = M.author_iris if include_authors else []
     total = len(papers) + len(concepts) + len(authors)
@@ -253,7 +253,7 @@ def _select_from_model(M, max_nodes: int, include_authors: bool) -> ViewSelectio
         return ViewSelection(nodes=chosen, total=total, concepts=len(concepts),
                              papers=len(papers), authors=len(authors), truncated=False)
     counts = [a.get("paper_count") or 0 for a in M.concept_attrs]
-    if _strictly_sorted(concepts):  # index order is IRI order
+    if strictly_sorted(concepts):  # index order is IRI order
         ranked = np.lexsort((np.arange(len(concepts)), -np.asarray(counts))).tolist()
     else:  # pragma: no cover - models keep their IRIs sorted
         ranked = sorted(range(len(concepts)), key=lambda c: (-counts[c], concepts[c]))
@@ -288,11 +288,6 @@ def _drawn_part_of_model(M, sel: ViewSelection):
     if not sel.truncated:
         G = M.to_networkx()
         return (G, *_mention_lists(G))
-    import networkx as nx
-    import numpy as np
-
-    from kg.graph import _add_edges
-
     if sel._model_parts is None:  # pragma: no cover - select_view made elsewhere
         sel = _select_from_model(M, len(sel.nodes), False)
     paper_idx, concept_idx, by_concept = sel._model_parts
@@ -325,7 +320,7 @@ def _drawn_part_of_model(M, sel: ViewSelection):
             lo, hi = int(c_ptr[k]), int(c_ptr[k + 1])
             for t in (lo + np.flatnonzero(kept_c[M.c_v[lo:hi]])).tolist():
                 edges.append((u, ciris[M.c_v[t]], "cooccurs", M.cooccurs_attrs(t)))
-    _add_edges(H, edges)
+    add_edges(H, edges)
     concepts_of = {}
     for k in sorted(paper_idx):
         mentioned = M.m_concept[M.m_ptr[k]:M.m_ptr[k + 1]].tolist()
@@ -395,8 +390,6 @@ def _layout(
     G, nodes: list[str], edges: list[tuple[str, str, str]]
 ) -> dict[str, tuple[float, float]]:
     """Spring layout of the drawn subgraph, scaled to pixels (deterministic: fixed seed)."""
-    import networkx as nx
-
     H = nx.Graph()
     H.add_nodes_from(nodes)
     for u, v, key in edges:

@@ -1,11 +1,12 @@
-"""kg.analyze on the fixture graph: behaviour, not just shapes."""
+"""kg.query on the fixture model: behaviour, not just shapes (answers checked against the
+model's networkx graph)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from kg.analyze import (
+from kg.query import (
     centrality,
     concept_communities,
     concept_summary,
@@ -30,6 +31,11 @@ C, P = fx.C, fx.P
 
 
 @pytest.fixture(scope="session")
+def M():
+    return fx.model()
+
+
+@pytest.fixture(scope="session")
 def G():
     return fx.graph()
 
@@ -45,54 +51,54 @@ def _papers_of(G, c):
     C + "neural-tangent-kernel", "neural tangent kernel", "NTK", "Neural Tangent Kernel",
     "neural-tangent-kernel", "  ntk ",
 ])
-def test_resolve_concept_variants(G, name):
-    assert resolve_concept(G, name) == C + "neural-tangent-kernel"
+def test_resolve_concept_variants(M, G, name):
+    assert resolve_concept(M, name) == C + "neural-tangent-kernel"
 
 
-def test_resolve_concept_alt_label_and_hyphens(G):
-    assert resolve_concept(G, "low rank adaptation") == C + "lora"
-    assert resolve_concept(G, "lora") == C + "lora"
-    assert resolve_concept(G, "overparameterized") == C + "over-parameterization"
-    assert resolve_concept(G, "spectral bias") == C + "x/spectral-bias"
+def test_resolve_concept_alt_label_and_hyphens(M, G):
+    assert resolve_concept(M, "low rank adaptation") == C + "lora"
+    assert resolve_concept(M, "lora") == C + "lora"
+    assert resolve_concept(M, "overparameterized") == C + "over-parameterization"
+    assert resolve_concept(M, "spectral bias") == C + "x/spectral-bias"
 
 
-def test_unknown_concept_suggests_close_matches(G):
+def test_unknown_concept_suggests_close_matches(M, G):
     with pytest.raises(NotFoundError) as info:
-        resolve_concept(G, "neural tangent kernal")
+        resolve_concept(M, "neural tangent kernal")
     assert "neural tangent kernel" in info.value.suggestions
     assert "did you mean" in str(info.value) and "neural tangent kernel" in str(info.value)
     assert len(info.value.suggestions) <= 5
     with pytest.raises(NotFoundError) as info:
-        resolve_concept(G, "zzzzqqqq")
+        resolve_concept(M, "zzzzqqqq")
     assert info.value.suggestions == [] and "did you mean" not in str(info.value)
 
 
-def test_resolve_paper(G):
+def test_resolve_paper(M, G):
     iri = P + "2501.00001"
     for name in ("2501.00001", iri, "arXiv:2501.00001v3", "https://arxiv.org/abs/2501.00001v1",
                  "on neural tangent kernel: study 2501.00001"):
-        assert resolve_paper(G, name) == iri
-    assert resolve_paper(G, "https://doi.org/10.1000/KG.15") == P + "10.1000%2Fkg.15"
+        assert resolve_paper(M, name) == iri
+    assert resolve_paper(M, "https://doi.org/10.1000/KG.15") == P + "10.1000%2Fkg.15"
     with pytest.raises(NotFoundError) as info:
-        resolve_paper(G, "2501.00099")
+        resolve_paper(M, "2501.00099")
     assert info.value.suggestions and all(s.startswith("2501.000") for s in info.value.suggestions)
     with pytest.raises(NotFoundError):
-        resolve_paper(G, C + "lora")  # a concept is not a paper
+        resolve_paper(M, C + "lora")  # a concept is not a paper
 
 
-def test_resolve_node(G):
-    assert resolve_node(G, "2501.00002") == P + "2501.00002"
-    assert resolve_node(G, "LoRA") == C + "lora"
+def test_resolve_node(M, G):
+    assert resolve_node(M, "2501.00002") == P + "2501.00002"
+    assert resolve_node(M, "LoRA") == C + "lora"
     with pytest.raises(NotFoundError, match="no paper or concept"):
-        resolve_node(G, "nothing at all")
+        resolve_node(M, "nothing at all")
 
 
 # ----------------------------------------------------------------------------- communities
 
 
-def test_concept_communities(G):
-    comms = concept_communities(G)
-    assert comms == concept_communities(G)  # deterministic
+def test_concept_communities(M, G):
+    comms = concept_communities(M)
+    assert comms == concept_communities(M)  # deterministic
     members = [c for comm in comms for c in comm]
     assert len(members) == len(set(members))
     with_edges = {n for u, v, k in G.edges(keys=True) if k == "cooccurs" for n in (u, v)}
@@ -103,9 +109,9 @@ def test_concept_communities(G):
     assert [len(c) for c in comms] == sorted((len(c) for c in comms), reverse=True)
 
 
-def test_paper_communities(G):
-    comms = paper_communities(G)
-    assert comms == paper_communities(G, seed=0)
+def test_paper_communities(M, G):
+    comms = paper_communities(M)
+    assert comms == paper_communities(M, seed=0)
     where = {p: i for i, comm in enumerate(comms) for p in comm}
     ntk = [P + f"2501.0000{i}" for i in range(1, 6)]
     assert len({where[p] for p in ntk}) == 1
@@ -118,29 +124,29 @@ def test_paper_communities(G):
 
 @pytest.mark.parametrize("kind", ["pagerank", "degree"])
 @pytest.mark.parametrize("nodes", ["concept", "paper"])
-def test_centrality(G, kind, nodes):
-    rows = centrality(G, kind, nodes, top=4)
+def test_centrality(M, G, kind, nodes):
+    rows = centrality(M, kind, nodes, top=4)
     assert 1 <= len(rows) <= 4
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     for r in rows:
         assert G.nodes[r["iri"]]["kind"] == nodes and r["label"]
-    everything = centrality(G, kind, nodes, top=1000)
+    everything = centrality(M, kind, nodes, top=1000)
     assert rows == everything[:4]
 
 
-def test_centrality_degree_counts_neighbours(G):
-    rows = centrality(G, "degree", "concept", top=1)
+def test_centrality_degree_counts_neighbours(M, G):
+    rows = centrality(M, "degree", "concept", top=1)
     co = [(u, v) for u, v, k in G.edges(keys=True) if k == "cooccurs"]
     nodes = {n for e in co for n in e}
     deg = {n: sum(n in e for e in co) for n in nodes}
     assert rows[0]["score"] == pytest.approx(max(deg.values()) / (len(nodes) - 1))
 
 
-def test_centrality_bad_arguments(G):
+def test_centrality_bad_arguments(M, G):
     with pytest.raises(GraphError):
-        centrality(G, "eigen")
+        centrality(M, "eigen")
     with pytest.raises(GraphError):
-        centrality(G, nodes="author")
+        centrality(M, nodes="author")
 
 
 # ----------------------------------------------------------------------------- time
@@ -157,9 +163,9 @@ def test_period_of():
 
 @pytest.mark.parametrize("concept", ["neural-tangent-kernel", "generalization", "lora",
                                      "x/spectral-bias", "fine-tuning"])
-def test_trend_counts_sum_to_the_papers(G, concept):
+def test_trend_counts_sum_to_the_papers(M, G, concept):
     c = C + concept
-    trend = concept_trend(G, c)
+    trend = concept_trend(M, c)
     dated = [p for p in _papers_of(G, c) if G.nodes[p]["date"]]
     undated = len(_papers_of(G, c)) - len(dated)
     assert sum(n for period, n in trend if period) == len(dated)
@@ -168,27 +174,27 @@ def test_trend_counts_sum_to_the_papers(G, concept):
     assert periods == ["2025-01", "2025-02", "2025-03", "2025-04"]  # whole range, zeros kept
 
 
-def test_trend_by_week_and_by_label(G):
-    weekly = concept_trend(G, "LoRA", freq="week")
+def test_trend_by_week_and_by_label(M, G):
+    weekly = concept_trend(M, "LoRA", freq="week")
     assert sum(n for _, n in weekly) == 5
     weeks = [w for w, _ in weekly]
     assert weeks == sorted(weeks) and len(weeks) == len(set(weeks)) > 4
-    assert concept_trend(G, "generalization")[-1] == (None, 2)  # 2501.00020 and r-24
+    assert concept_trend(M, "generalization")[-1] == (None, 2)  # 2501.00020 and r-24
 
 
-def test_emerging_concepts(G):
-    rows = emerging_concepts(G)
+def test_emerging_concepts(M, G):
+    rows = emerging_concepts(M)
     assert rows[0]["label"] == "scaling law" and rows[0]["new"] is True
     assert rows[0]["recent"] == 5 and rows[0]["before"] == 0
     assert [r["growth"] for r in rows] == sorted((r["growth"] for r in rows), reverse=True)
     labels = [r["label"] for r in rows]
     assert "neural tangent kernel" not in labels  # no paper in the last month
-    by_ratio = emerging_concepts(G, rank_by="ratio")
+    by_ratio = emerging_concepts(M, rank_by="ratio")
     assert [r["ratio"] for r in by_ratio] == sorted((r["ratio"] for r in by_ratio), reverse=True)
     assert by_ratio[0]["new"] and all(r["ratio"] > 1 for r in by_ratio if r["new"])
     with pytest.raises(GraphError):
-        emerging_concepts(G, rank_by="size")
-    since = emerging_concepts(G, since="2025-03-01", min_papers=2)
+        emerging_concepts(M, rank_by="size")
+    since = emerging_concepts(M, since="2025-03-01", min_papers=2)
     assert {"LoRA", "grokking"} <= {r["label"] for r in since}
     assert all(r["recent"] >= 2 for r in since)
 
@@ -196,16 +202,16 @@ def test_emerging_concepts(G):
 # ----------------------------------------------------------------------------- related
 
 
-def test_related_papers(G):
-    rows = related_papers(G, "2501.00018", top=10)
+def test_related_papers(M, G):
+    rows = related_papers(M, "2501.00018", top=10)
     assert rows[0]["id"] == "2501.00019" and rows[0]["shared"] == ["grokking"]
     assert [r["weight"] for r in rows] == sorted((r["weight"] for r in rows), reverse=True)
     labels_of = lambda iri: {G.nodes[c]["label"] for _, c, k in G.out_edges(iri, keys=True)
                              if k == "mentions"}
     for r in rows:
         assert set(r["shared"]) <= labels_of(P + "2501.00018") & labels_of(r["iri"])
-    assert len(related_papers(G, "2501.00018", top=1)) == 1
-    assert related_papers(G, "2501.00023") == []
+    assert len(related_papers(M, "2501.00018", top=1)) == 1
+    assert related_papers(M, "2501.00023") == []
 
 
 # ----------------------------------------------------------------------------- path
@@ -222,63 +228,63 @@ def _check_path(G, steps, a, b):
             s["to"], s["from"], s["relation"])
 
 
-def test_path_between_concepts(G):
-    steps = shortest_path(G, "NTK", "LoRA")
+def test_path_between_concepts(M, G):
+    steps = shortest_path(M, "NTK", "LoRA")
     _check_path(G, steps, C + "neural-tangent-kernel", C + "lora")
     # the ubiquitous concept is a hub: the informative path avoids it
     assert all(C + "neural-network" not in (s["from"], s["to"]) for s in steps)
 
 
-def test_path_between_papers_and_mixed(G):
+def test_path_between_papers_and_mixed(M, G):
     a, b = P + "2501.00001", P + "2501.00010"
-    _check_path(G, shortest_path(G, "2501.00001", "2501.00010"), a, b)
-    steps = shortest_path(G, "2501.00018", "grokking")
+    _check_path(G, shortest_path(M, "2501.00001", "2501.00010"), a, b)
+    steps = shortest_path(M, "2501.00018", "grokking")
     assert len(steps) == 1 and steps[0]["relation"] == "mentions"
     assert "grokking" in steps[0]["explanation"]
-    steps = shortest_path(G, "lora", "fine-tuning")
+    steps = shortest_path(M, "lora", "fine-tuning")
     _check_path(G, steps, C + "lora", C + "fine-tuning")
     assert all(s["relation"] == "broader" for s in steps)
     assert "is a kind of" in steps[0]["explanation"]
 
 
-def test_path_explanations_name_the_evidence(G):
-    steps = shortest_path(G, "neural tangent kernel", "infinite width")
+def test_path_explanations_name_the_evidence(M, G):
+    steps = shortest_path(M, "neural tangent kernel", "infinite width")
     assert len(steps) == 1 and steps[0]["relation"] == "cooccurs"
     assert "5 papers" in steps[0]["explanation"]
 
 
-def test_path_errors(G):
-    assert shortest_path(G, "LoRA", "lora") == []
+def test_path_errors(M, G):
+    assert shortest_path(M, "LoRA", "lora") == []
     with pytest.raises(GraphError, match="not connected"):
-        shortest_path(G, "2501.00023", "LoRA")  # a paper with no concepts
+        shortest_path(M, "2501.00023", "LoRA")  # a paper with no concepts
     with pytest.raises(NotFoundError):
-        shortest_path(G, "LoRA", "no such thing")
+        shortest_path(M, "LoRA", "no such thing")
 
 
 # ----------------------------------------------------------------------------- summaries
 
 
-def test_discovered_concepts(G):
-    rows = discovered_concepts(G)
+def test_discovered_concepts(M, G):
+    rows = discovered_concepts(M)
     assert [r["label"] for r in rows] == ["spectral bias"]
     assert rows[0]["paper_count"] == 3 and len(rows[0]["examples"]) == 3
-    assert discovered_concepts(G, min_papers=4) == []
+    assert discovered_concepts(M, min_papers=4) == []
 
 
-def test_concept_summary(G):
-    s = concept_summary(G, "LoRA")
+def test_concept_summary(M, G):
+    s = concept_summary(M, "LoRA")
     assert s["iri"] == C + "lora" and s["paper_count"] == 5 and len(s["papers"]) == 5
     assert [b["label"] for b in s["broader"]] == ["parameter-efficient fine-tuning"]
     assert s["narrower"] == []
     assert [c["label"] for c in s["cooccurs"]] == ["transformer"]
     assert sum(n for _, n in s["trend"]) == 5
     json.dumps(s)
-    peft = concept_summary(G, "PEFT")
+    peft = concept_summary(M, "PEFT")
     assert [n["label"] for n in peft["narrower"]] == ["LoRA"] and peft["papers"] == []
 
 
-def test_graph_stats(G):
-    s = graph_stats(G)
+def test_graph_stats(M, G):
+    s = graph_stats(M)
     json.dumps(s)
     assert s["nodes"]["paper"] == 24
     assert s["nodes"]["concept"] == sum(1 for _, k in G.nodes(data="kind") if k == "concept")
@@ -287,17 +293,17 @@ def test_graph_stats(G):
     assert s["top_concepts"][0]["label"] == "neural network"
     counts = [c["paper_count"] for c in s["top_concepts"]]
     assert counts == sorted(counts, reverse=True)
-    assert s["concept_communities"] == len(concept_communities(G))
+    assert s["concept_communities"] == len(concept_communities(M))
     assert s["dates"] == {"first": "2025-01-05", "last": "2025-04-22", "undated": 3}
     assert s["papers_without_concepts"] == 1
     assert s["concepts"] == {"discovered": 1, "ontology": s["nodes"]["concept"] - 1}
-    assert graph_stats(G, communities=False)["concept_communities"] is None
+    assert graph_stats(M, communities=False)["concept_communities"] is None
 
 
 def test_empty_graph():
-    from kg.graph import build_graph
+    from kg.model import GraphModel
 
-    E = build_graph([], [])
+    E = GraphModel.build([], [])
     assert E.number_of_nodes() == 0
     s = graph_stats(E)
     assert s["nodes"] == {} and s["dates"] == {"first": None, "last": None, "undated": 0}

@@ -5,9 +5,9 @@ table is known. Every engine cuts the papers into the same ordered chunks, extra
 chunk with an :class:`~kg.extract.Extractor` rebuilt in the worker from the (picklable)
 settings, and yields the records in input order, so all engines give identical output.
 
-``kg build`` passes a :class:`~kg.store.PapersFile` (its ``papers.jsonl``) instead of a list:
-the chunks are then byte ranges of that file (:class:`~kg.store.PaperChunk`), which local
-workers read themselves, so the build's process never holds the corpus (issue #5); so do
+``kg build`` passes a :class:`~kg.model.papers.PapersFile` (its ``papers.jsonl``) instead of a list:
+the chunks are then byte ranges of that file (:class:`~kg.model.papers.PaperChunk`), which local
+workers read themselves, so the build's process never holds the corpus ; so do
 the workers of a local Dask cluster, while a remote cluster (``--scheduler``), whose
 workers may be on other machines, gets each chunk's papers read here when it is submitted.
 
@@ -26,27 +26,35 @@ import gc
 import gzip
 import hashlib
 import json
+import multiprocessing as mp
 import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import orjson
 
+import kg.extract
+from kg import __version__
+from kg.build.dask_engine import run_dask
+from kg.build.worker import (
+    compress_text,
+    extract_chunk,
+    gunzip_text,
+    init_pool_worker,
+    init_worker,
+)
 from kg.errors import ExtractionError
+from kg.extract import ExtractSettings, Extractor
+from kg.extract.abbreviations import AcronymTable
+from kg.extract.extractor import SEPARATOR
+from kg.model import summarize_jsonl
+from kg.model.papers import PapersFile
+from kg.ontology import ontology_files
 from kg.progress import ProgressFn
 from kg.types import Paper
 
 ENGINES = ("local", "dask")
 DEFAULT_CHUNK = 500
-#: zlib level of shards and ``extractions.jsonl.gz``: about 8x smaller than the JSON
-#: Lines text at about 160 MB/s (level 6 is 10x at 50 MB/s), a few percent of extraction.
-GZIP_LEVEL = 3
-
-_worker_extractor = None
-_worker_acronyms = None
-_worker_rows = False
-_worker_compress = False
-
 
 def chunked(papers: Sequence[Paper], size: int) -> list[Sequence[Paper]]:
     """Cut ``papers`` into consecutive chunks of ``size`` (the last may be shorter).
@@ -55,73 +63,6 @@ def chunked(papers: Sequence[Paper], size: int) -> list[Sequence[Paper]]:
     [3, 3, 1]
     """
     return [papers[i:i + size] for i in range(0, len(papers), size)]
-
-
-def _init_worker(settings, acronyms, rows: bool = False, compress: bool = False) -> None:
-    global _worker_extractor, _worker_acronyms, _worker_rows, _worker_compress
-    from kg.extract import Extractor
-
-    _worker_extractor = Extractor(settings)
-    _worker_acronyms = acronyms
-    _worker_rows = rows
-    _worker_compress = compress
-
-
-def _as_jsonl(records: Iterable[dict]) -> bytes:
-    r"""Records as JSON Lines, UTF-8 (made in the worker, so the parent only copies bytes).
-
-    orjson writes them about 7 times faster than ``json.dumps`` (compact separators, the
-    same values); that was about a tenth of a worker's time.
-
-    >>> _as_jsonl([{"id": "1", "title": "Über"}, {"id": "2"}]).decode("utf-8")
-    '{"id":"1","title":"Über"}\n{"id":"2"}\n'
-    """
-    dumps, opt = orjson.dumps, orjson.OPT_APPEND_NEWLINE
-    return b"".join([dumps(r, option=opt) for r in records])
-
-
-def compress_text(text: str | bytes) -> bytes:
-    """``text`` (str, or its UTF-8 bytes) as one gzip member (mtime 0: the same text gives
-    the same bytes).
-
-    >>> gunzip_text(compress_text("a\\n") + compress_text(b"b\\n"))  # members concatenate
-    'a\\nb\\n'
-    """
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
-
-
-def gunzip_text(data: bytes) -> str:
-    """The text of gzip ``data`` (one member or several)."""
-    return gzip.decompress(data).decode("utf-8")
-
-
-def _init_pool_worker(*args) -> None:
-    """:func:`_init_worker` in a forked pool worker, with the garbage collector on: the
-    parent may fork while it has paused collection (``kg build`` does, building the
-    model), and a worker must still free its own reference cycles."""
-    import gc
-
-    gc.enable()
-    _init_worker(*args)
-
-
-def _output(records: list[dict], rows: bool, compress: bool = False):
-    """A chunk's JSON Lines text (gzip bytes with ``compress``), and with ``rows`` also
-    the graph model's compact rows of its records (made here, in parallel, instead of
-    re-reading the text later)."""
-    data = _as_jsonl(records)
-    text = compress_text(data) if compress else data.decode("utf-8")
-    if not rows:
-        return text
-    from kg.model import summarize_extracted
-
-    return text, [summarize_extracted(r) for r in records]
-
-
-def _extract_chunk(chunk: Sequence[Paper]):
-    records = list(_worker_extractor.extract(list(chunk), acronyms=_worker_acronyms))
-    return _output(records, _worker_rows, _worker_compress)
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -133,8 +74,6 @@ def _fingerprint(*parts: Any) -> str:
 
 
 def _ontology_fingerprint(settings) -> str:
-    from kg.ontology import ontology_files
-
     paths = settings.ontology_paths or [str(p) for p in ontology_files()]
     h = hashlib.sha1()
     for p in sorted(paths):
@@ -144,8 +83,6 @@ def _ontology_fingerprint(settings) -> str:
 
 def _code_fingerprint() -> str:
     """Hash of the extraction code and data, so that shards from other code are not reused."""
-    import kg.extract
-
     root = Path(kg.extract.__file__).resolve().parent
     h = hashlib.sha1()
     for path in sorted(root.rglob("*")):
@@ -253,9 +190,9 @@ def extract_jsonl(
     Parameters
     ----------
     papers : iterable of Paper, or PapersFile
-        A :class:`~kg.store.PapersFile` (what ``kg build`` passes) is read one chunk at a
+        A :class:`~kg.model.papers.PapersFile` (what ``kg build`` passes) is read one chunk at a
         time, and its chunks go to the workers as byte ranges of the file
-        (:class:`~kg.store.PaperChunk`) that each worker reads itself: this process never
+        (:class:`~kg.model.papers.PaperChunk`) that each worker reads itself: this process never
         holds the papers. Anything else is read into a list first.
     settings : ExtractSettings, optional
     jobs : int
@@ -280,8 +217,6 @@ def extract_jsonl(
         as made by the workers and kept in ``cache_dir``; concatenated, they make one gzip
         file (``kg build`` writes ``extractions.jsonl.gz`` so).
     """
-    from kg.extract import ExtractSettings, Extractor
-    from kg.store import PapersFile
 
     if engine not in ENGINES:
         raise ExtractionError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
@@ -313,8 +248,6 @@ def extract_jsonl(
     total = sum(len(c) for c in chunks)
     cache = None
     if cache_dir is not None:
-        from kg import __version__
-
         base = _fingerprint(__version__, _code_fingerprint(), settings.to_dict(),
                             _ontology_fingerprint(settings),
                             sorted((acronyms or {}).items()))
@@ -344,8 +277,6 @@ def extract_jsonl(
             data = cache.get_bytes(keys[i])
             out = data
             if rows:
-                from kg.model import summarize_jsonl
-
                 out = (data, summarize_jsonl(gunzip_text(data), text=False))
         if gz and not compressed:  # the caller wants text
             out = (gunzip_text(out[0]), out[1]) if rows else gunzip_text(out)
@@ -359,8 +290,6 @@ def extract_jsonl(
 
 def _scan_chunk(chunk, digest: bool, learn: bool) -> tuple:
     """What the first pass needs of one chunk: its digest and its acronym counts."""
-    from kg.extract.abbreviations import AcronymTable
-    from kg.extract.extractor import SEPARATOR
 
     papers = list(chunk)
     table = AcronymTable()
@@ -372,7 +301,6 @@ def _scan_chunk(chunk, digest: bool, learn: bool) -> tuple:
 def _scan_in_parallel(chunks, jobs: int, digest: bool, learn: bool):
     """Digests and the corpus acronym table of file ``chunks``, made by ``jobs`` forked
     processes (the same as the one-process pass: the tables of the chunks add up)."""
-    from kg.extract.abbreviations import AcronymTable
 
     table = AcronymTable()
     digests = []
@@ -389,22 +317,19 @@ def _run_engine(engine, chunks, settings, acronyms, jobs, scheduler, rows=False,
     if not chunks:
         return iter(())
     if engine == "dask":
-        from kg.dask_engine import run_dask
-
         # a local cluster's workers read file chunks themselves; a remote cluster's may
         # not see this machine's files, so the engine reads each chunk as it submits it
         return run_dask(iter(chunks), settings, acronyms, jobs, scheduler, rows, compress)
     if jobs == 1:
-        _init_worker(settings, acronyms, rows, compress)
-        return (_extract_chunk(c) for c in chunks)
+        init_worker(settings, acronyms, rows, compress)
+        return (extract_chunk(c) for c in chunks)
     return _run_pool(chunks, settings, acronyms, jobs, rows, compress)
 
 
 def _pieces(papers, size: int) -> Iterator[tuple[Sequence[Paper], Sequence[Paper]]]:
-    """``(chunk, its papers)`` of ``papers``: a :class:`~kg.store.PapersFile` is cut into
-    :class:`~kg.store.PaperChunk` byte ranges (its papers read once, for the caller to
+    """``(chunk, its papers)`` of ``papers``: a :class:`~kg.model.papers.PapersFile` is cut into
+    :class:`~kg.model.papers.PaperChunk` byte ranges (its papers read once, for the caller to
     drop), anything else into lists."""
-    from kg.store import PapersFile
 
     if isinstance(papers, PapersFile):
         yield from papers.chunks(size)
@@ -414,14 +339,12 @@ def _pieces(papers, size: int) -> Iterator[tuple[Sequence[Paper], Sequence[Paper
 
 
 def _run_pool(chunks, settings, acronyms, jobs, rows=False, compress=False) -> Iterator:
-    with _forked_pool(jobs, _init_pool_worker, (settings, acronyms, rows, compress)) as pool:
-        yield from pool.imap(_extract_chunk, chunks)
+    with _forked_pool(jobs, init_pool_worker, (settings, acronyms, rows, compress)) as pool:
+        yield from pool.imap(extract_chunk, chunks)
 
 
 def _forked_pool(jobs: int, initializer, initargs: tuple = ()):
     """A multiprocessing pool of ``jobs`` workers, forked where the platform can."""
-    import multiprocessing as mp
-
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     # forked workers inherit the parent's objects; frozen, the workers' garbage collector
     # never scans them, so it never writes to (and copies) their pages

@@ -21,6 +21,9 @@ from __future__ import annotations
 from rdflib import namespace as _rdfns
 from rdflib.term import URIRef
 
+from kg import iris as _iris
+from kg.iris import AUTHOR_NS, BASE, CONCEPT_NS, DISCOVERED_NS, PAPER_NS, VOCAB_NS
+
 __all__ = [
     "AUTHOR_NS",
     "BASE",
@@ -34,20 +37,8 @@ __all__ = [
     "VOCAB_NS",
 ]
 
-#: Base of every kg IRI.
-BASE = "https://w3id.org/paper-kg/"
-#: Papers: ``PAPER_NS + percent-encoded stable id``.
-PAPER_NS = BASE + "paper/"
-#: Ontology concepts: ``CONCEPT_NS + slug``.
-CONCEPT_NS = BASE + "concept/"
-#: Discovered (non-ontology) concepts: ``DISCOVERED_NS + slug of the normalized label``.
-DISCOVERED_NS = CONCEPT_NS + "x/"
-#: Authors: ``AUTHOR_NS + slug of the name``.
-AUTHOR_NS = BASE + "author/"
-#: The kg vocabulary (prefix ``kgv:``).
-VOCAB_NS = BASE + "vocab#"
-#: The SKOS concept scheme of the packaged ontology.
-ONTOLOGY_SCHEME = URIRef(BASE + "ontology")
+#: The SKOS concept scheme of the packaged ontology, as an rdflib term.
+ONTOLOGY_SCHEME = URIRef(_iris.ONTOLOGY_SCHEME)
 
 
 class KGV(_rdfns.DefinedNamespace):

@@ -5,27 +5,46 @@ same steps can be driven from a notebook.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import resource
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from kg import __version__
-from kg.progress import ProgressFn
-from kg.store import (
+from kg.build.engine import extract_jsonl
+from kg.errors import ExportError
+from kg.export import export, write_html, write_rdf
+from kg.export.formats import FORMATS, canonical_format, names_of_kind
+from kg.extract import ExtractSettings
+from kg.forked import Forked
+from kg.ingest import write_inputs
+from kg.model import GraphModel, save_model
+from kg.model.papers import PapersFile
+from kg.model.store import (
     EXTRACTIONS_FILE,
     PAPERS_FILE,
     SUMMARY_FILE,
-    PapersFile,
     atomic_directory,
     iter_papers,
     papers_path,
 )
+from kg.ontology import load_ontology
+from kg.progress import ProgressFn
+from kg.query import graph_stats
 from kg.types import Paper
 
-DEMO_CORPUS = Path(__file__).resolve().parent / "data" / "demo-daily-papers.txt"
+__all__ = ["DEMO_CORPUS", "BuildOptions", "BuildResult", "StageTimer", "build", "default_jobs",
+           "export_format", "shard_dir"]
+
+#: The bundled demo corpus (a Daily Papers page): ``kg build --demo``.
+DEMO_CORPUS = Path(__file__).resolve().parent.parent / "data" / "demo-daily-papers.txt"
+#: Most extraction processes :func:`default_jobs` picks.
+MAX_DEFAULT_JOBS = 8
 
 
 @dataclass
@@ -67,41 +86,45 @@ class BuildResult:
         )
 
 
-class _Timer:
-    """Wall time of each stage, and the process's peak RSS (MiB) when each stage ended."""
+class StageTimer:
+    """Wall time of each stage of a build, and the process's peak RSS (MiB) at its end.
+
+    A stage is timed between :meth:`start` and :meth:`stop`, or over a ``with
+    timer.stage(name):`` block; a stage timed twice adds up.
+
+    Examples
+    --------
+    >>> timer = StageTimer()
+    >>> with timer.stage("ingest"):
+    ...     pass
+    >>> list(timer.timings), timer.timings["ingest"] >= 0
+    (['ingest'], True)
+    """
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self.peak_rss_mb: dict[str, int] = {}
+        self._started: tuple[str, float] | None = None
 
     def start(self, name: str) -> None:
         self._started = (name, time.perf_counter())
 
     def stop(self, name: str) -> None:
-        started, t0 = self._started
-        assert started == name
+        if self._started is None or self._started[0] != name:
+            raise RuntimeError(f"stage {name!r} was not started")
+        t0 = self._started[1]
+        self._started = None
         self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 3)
         self.peak_rss_mb[name] = _peak_rss_mb()
 
-    def stage(self, name: str):
-        timer = self
-
-        class _Ctx:
-            def __enter__(self):
-                self.t0 = time.perf_counter()
-
-            def __exit__(self, *exc):
-                timer.timings[name] = round(
-                    timer.timings.get(name, 0.0) + time.perf_counter() - self.t0, 3
-                )
-                timer.peak_rss_mb[name] = _peak_rss_mb()
-
-        return _Ctx()
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.start(name)
+        yield
+        self.stop(name)
 
 
 def _peak_rss_mb() -> int:
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
 
 
@@ -121,7 +144,7 @@ def build(
     """
     options = options or BuildOptions()
     out_dir = Path(out_dir)
-    timer = _Timer()
+    timer = StageTimer()
     started = time.perf_counter()
 
     with atomic_directory(out_dir) as tmp:
@@ -178,8 +201,6 @@ def _ingest(inputs, options: BuildOptions, out_dir: Path, tmp: Path,
     duplicates) are held meanwhile, so memory does not grow with the papers
     (:func:`kg.ingest.write_inputs`). Returns the counts and the rejects as text.
     """
-    from kg.ingest import write_inputs
-
     previous = None
     if update:
         papers_path(out_dir)  # a GraphError naming out_dir if there is no build to update
@@ -205,9 +226,6 @@ def shard_dir(out_dir: Path) -> Path:
 
 def _extract(papers: PapersFile, options: BuildOptions, shards: Path,
              progress: ProgressFn | None, stats: dict) -> Iterable[tuple[bytes, list]]:
-    from kg.engine import extract_jsonl
-    from kg.extract import ExtractSettings
-
     settings = ExtractSettings(model=options.model, discovery=options.discovery,
                                acronym_min_papers=options.acronym_min_papers)
     if not options.resume:
@@ -221,13 +239,10 @@ def _link(papers: Iterable[Paper], rows: Iterable[tuple], options: BuildOptions,
           n_papers: int):
     """The compact graph model, from the records' compact rows (streamed, never held).
 
-    With --jobs > 1 the similarity search forks (see :func:`kg.model._similar_candidates`),
+    With --jobs > 1 the similarity search forks (see :func:`kg.model.links.similar_candidates`),
     up to :data:`FORK_MAX_PAPERS` papers, as the export steps do: the 2.5 M simulation's
     peak memory is in this stage and was measured without a fork.
     """
-    from kg.model import GraphModel
-    from kg.ontology import load_ontology
-
     jobs = options.jobs if n_papers <= FORK_MAX_PAPERS else 1
     return GraphModel.build(papers, None, load_ontology(), top_k=options.top_k, rows=rows,
                             jobs=jobs)
@@ -235,37 +250,51 @@ def _link(papers: Iterable[Paper], rows: Iterable[tuple], options: BuildOptions,
 
 def _analyze(graph) -> tuple[dict[str, Any], float]:
     """The summary statistics of the model, and the seconds they took."""
-    from kg.analyze import graph_stats
-
     t0 = time.perf_counter()
     stats = graph_stats(graph)
     return stats, round(time.perf_counter() - t0, 3)
 
 
 #: Files every build writes beside papers.jsonl and extractions.jsonl.gz.
-CORE_OUTPUTS = ("graph.kg.npz", "graph.ttl", "graph.html")
-#: File (or directory) name of each optional export format (``kg build --export``).
-EXPORT_NAMES = {"graphml": "graph.graphml", "gexf": "graph.gexf", "csv": "graph-csv",
-                "ntriples": "graph.nt", "nquads": "graph.nq", "trig": "graph.trig",
-                "rdfxml": "graph.rdf", "jsonld": "graph.jsonld"}
+CORE_OUTPUTS = ("graph.kg.npz", FORMATS["turtle"].file_name, FORMATS["html"].file_name)
+#: The formats ``kg build --export`` adds (the others are always written).
+OPTIONAL_EXPORTS = tuple(n for n in names_of_kind() if n not in ("turtle", "html"))
 
 
 def export_format(fmt: str) -> str:
     """The canonical name of an optional build export (``--export``), or ExportError
     naming the valid ones.
 
+    Examples
+    --------
     >>> export_format("nt"), export_format("GraphML")
     ('ntriples', 'graphml')
     """
-    from kg.errors import ExportError
-    from kg.export import ALIASES
-
-    name = ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
-    if name not in EXPORT_NAMES:
+    try:
+        name = canonical_format(fmt)
+    except ExportError:
+        name = None
+    if name not in OPTIONAL_EXPORTS:
         raise ExportError(
-            f"unknown --export format {fmt!r}; choose from {', '.join(sorted(EXPORT_NAMES))} "
+            f"unknown --export format {fmt!r}; choose from {', '.join(sorted(OPTIONAL_EXPORTS))} "
             "(graph.ttl and graph.html are always written)")
     return name
+
+
+def default_jobs() -> int:
+    """Extraction processes of a build when none are asked for: one per usable core
+    (the cores this process may run on), at most :data:`MAX_DEFAULT_JOBS`.
+
+    Examples
+    --------
+    >>> 1 <= default_jobs() <= MAX_DEFAULT_JOBS
+    True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_JOBS))
 
 
 #: Papers up to which ``--jobs 2`` forks the statistics and the Turtle writer (see
@@ -287,23 +316,18 @@ def _export(graph, tmp: Path, options: BuildOptions) -> tuple[dict[str, Any], fl
     above :data:`FORK_MAX_PAPERS` papers those copies would cost GBs, and the steps run
     one after the other again.
     """
-    from kg.forked import Forked
-    from kg.rdf import write_rdf
-    from kg.store import save_model
-
-    view = graph.view()  # streaming writers: attributes made one node at a time
     beside = ((options.jobs > 1 or options.engine == "dask")
               and len(graph.paper_iris) <= FORK_MAX_PAPERS)
     if not beside:
         save_model(graph, tmp)
-        write_rdf(view, tmp / "graph.ttl", format="turtle")
-        _other_exports(graph, view, tmp, options)
+        write_rdf(graph, tmp / FORMATS["turtle"].file_name, format="turtle")
+        _other_exports(graph, tmp, options)
         return _analyze(graph)
     steps = [Forked(_analyze, graph),
-             Forked(write_rdf, view, tmp / "graph.ttl", format="turtle")]
+             Forked(write_rdf, graph, tmp / FORMATS["turtle"].file_name, format="turtle")]
     try:
         save_model(graph, tmp)
-        _other_exports(graph, view, tmp, options)
+        _other_exports(graph, tmp, options)
         steps[1].result()
         return steps[0].result()
     finally:
@@ -311,15 +335,11 @@ def _export(graph, tmp: Path, options: BuildOptions) -> tuple[dict[str, Any], fl
             step.cancel()  # only those still running, after an error
 
 
-def _other_exports(graph, view, tmp: Path, options: BuildOptions) -> None:
+def _other_exports(graph, tmp: Path, options: BuildOptions) -> None:
     """The ``--export`` formats and the HTML map."""
-    from kg.export import export
-    from kg.view import write_html
-
     for fmt in dict.fromkeys(export_format(f) for f in options.exports):
-        streams = fmt not in ("gexf", "csv")  # those two copy the graph in networkx anyway
-        export(view if streams else graph.to_networkx(), fmt, tmp / EXPORT_NAMES[fmt])
-    write_html(graph, tmp / "graph.html", max_nodes=options.html_max_nodes, title=options.title)
+        export(graph, fmt, tmp / FORMATS[fmt].file_name)
+    write_html(graph, tmp / FORMATS["html"].file_name, max_nodes=options.html_max_nodes, title=options.title)
 
 
 def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions, update: bool) -> None:

@@ -1,7 +1,7 @@
-"""Flat exports of the graph model (GraphML, GEXF, CSV) and the registry of every exporter.
+"""Flat exports of the graph model: GraphML, GEXF, CSV.
 
-The graph model (``docs/architecture.md``) is a networkx ``MultiDiGraph`` whose node keys
-are IRIs and whose edge keys are relation names. The flat formats hold only scalar
+Each writer takes a :class:`kg.model.GraphModel` (or a networkx ``MultiDiGraph`` of the
+same shape: node keys are IRIs, edge keys relation names, see ``docs/architecture.md``). The flat formats hold only scalar
 attributes, so every node and edge is converted the same way before writing:
 
 * tuples (``alt_labels``, ``fields``, ``evidence``, ``shared``) become ``|``-joined strings;
@@ -28,8 +28,6 @@ Examples
 >>> H = nx.read_graphml(write_graphml(G, out / "g.graphml"))
 >>> H.nodes["https://w3id.org/paper-kg/concept/lora"]["alt_labels"]
 'low-rank adaptation'
->>> sorted(EXPORTERS)
-['csv', 'gexf', 'graphml', 'html', 'jsonld', 'nquads', 'ntriples', 'rdfxml', 'trig', 'turtle']
 """
 from __future__ import annotations
 
@@ -37,21 +35,19 @@ import contextlib
 import csv
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
-from typing import IO, Any
+from typing import Any
 
-from kg.errors import ExportError, KGError
+import networkx as nx
+
+from kg.errors import ExportError
+from kg.files import atomic_output
+from kg.model import GraphModel
 
 __all__ = [
-    "ALIASES",
-    "EXPORTERS",
-    "atomic_output",
-    "export",
-    "exporter",
     "flat_graph",
     "write_csv",
     "write_gexf",
@@ -66,63 +62,6 @@ EDGE_KEY_COLUMNS = ("source", "target", "relation")
 # ---------------------------------------------------------------------------------------
 # atomic writes
 # ---------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; rename it onto ``path`` when the block ends.
-
-    On any exception the temporary file is removed and an existing ``path`` is left as it
-    was. Errors of the file system are raised as :class:`~kg.errors.ExportError`.
-
-    Parameters
-    ----------
-    path : path-like
-        The file to (re)write. Its directory must exist.
-    mode : {"wb", "w"}
-        Binary, or text (UTF-8, ``\\n`` newlines).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
-    >>> with atomic_output(p, "w") as fh:
-    ...     _ = fh.write("done")
-    >>> p.read_text()
-    'done'
-    """
-    if mode not in ("wb", "w"):
-        raise ValueError(f"mode must be 'wb' or 'w', not {mode!r}")
-    path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"cannot write {path}: it is a directory")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        if mode == "wb":
-            fh = os.fdopen(fd, "wb", buffering=1 << 20)
-        else:
-            fh = os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 20)
-        with fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():  # keep the permissions an existing file had
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        raise
-
-
 # ---------------------------------------------------------------------------------------
 # flattening
 # ---------------------------------------------------------------------------------------
@@ -195,8 +134,6 @@ def flat_graph(G):
     >>> list(F.edges(keys=True, data=True))
     [('p', 'c', 'e0', {'count': 2, 'fields': 'title', 'relation': 'mentions'})]
     """
-    import networkx as nx
-
     F = nx.MultiDiGraph() if G.is_directed() else nx.MultiGraph()
     for k, v in G.graph.items():
         if v is not None and not isinstance(v, (dict, Mapping)):
@@ -227,8 +164,8 @@ def write_graphml(G, path: str | os.PathLike[str]) -> Path:
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        A graph following the kg graph model.
+    G : kg.model.GraphModel or networkx.MultiDiGraph
+        The graph.
     path : path-like
         The output file; written atomically.
 
@@ -246,6 +183,7 @@ def write_graphml(G, path: str | os.PathLike[str]) -> Path:
     >>> list(nx.read_graphml(out).edges(data=True))
     [('a', 'b', {'npmi': 0.5, 'support': 3, 'relation': 'cooccurs', 'id': 'e0'})]
     """
+    G = G.view() if isinstance(G, GraphModel) else G
     order = sorted(G.nodes, key=str)
     edges = _sorted_edges(G)
     node_numeric = _numeric_attrs(G.nodes[n] for n in order)
@@ -351,8 +289,8 @@ def write_gexf(G, path: str | os.PathLike[str]) -> Path:
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        A graph following the kg graph model.
+    G : kg.model.GraphModel or networkx.MultiDiGraph
+        The graph.
     path : path-like
         The output file; written atomically.
 
@@ -370,9 +308,7 @@ def write_gexf(G, path: str | os.PathLike[str]) -> Path:
     >>> nx.read_gexf(out).nodes["https://w3id.org/paper-kg/author/ada"]["label"]
     'Ada'
     """
-    import networkx as nx
-
-    F = flat_graph(G)
+    F = flat_graph(G.to_networkx() if isinstance(G, GraphModel) else G)
     for _, data in F.nodes(data=True):
         if "label" not in data:
             for attr in ("title", "name"):
@@ -407,8 +343,8 @@ def write_csv(G, directory: str | os.PathLike[str]) -> Path:
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        A graph following the kg graph model.
+    G : kg.model.GraphModel or networkx.MultiDiGraph
+        The graph.
     directory : path-like
         Where to write the two files.
 
@@ -432,7 +368,7 @@ def write_csv(G, directory: str | os.PathLike[str]) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot create {directory}: {exc.strerror or exc}") from exc
-    F = flat_graph(G)
+    F = flat_graph(G.to_networkx() if isinstance(G, GraphModel) else G)
     nodes = []
     for n, data in F.nodes(data=True):
         row = {"id": n, "kind": data.get("kind", "")}
@@ -446,123 +382,3 @@ def write_csv(G, directory: str | os.PathLike[str]) -> Path:
     _write_table(directory / "nodes.csv", NODE_KEY_COLUMNS, nodes)
     _write_table(directory / "edges.csv", EDGE_KEY_COLUMNS, edges)
     return directory
-
-
-# ---------------------------------------------------------------------------------------
-# registry
-# ---------------------------------------------------------------------------------------
-def _rdf_writer(fmt: str) -> Callable[..., Path]:
-    def write(G, path, **options):
-        from kg.rdf import write_rdf
-
-        return write_rdf(G, path, format=fmt, **options)
-
-    write.__name__ = f"write_{fmt}"
-    write.__doc__ = f"Write the RDF view of ``G`` as {fmt} (see :func:`kg.rdf.write_rdf`)."
-    return write
-
-
-def _html_writer(G, path, **options):
-    """Write the HTML map of ``G`` (see :func:`kg.view.write_html`)."""
-    from kg.view import write_html
-
-    return write_html(G, path, **options)
-
-
-#: Every output format by name: ``name -> writer(G, path, **options)``.
-EXPORTERS: dict[str, Callable[..., Path]] = {
-    "graphml": write_graphml,
-    "gexf": write_gexf,
-    "csv": write_csv,
-    "turtle": _rdf_writer("turtle"),
-    "ntriples": _rdf_writer("ntriples"),
-    "nquads": _rdf_writer("nquads"),
-    "trig": _rdf_writer("trig"),
-    "rdfxml": _rdf_writer("rdfxml"),
-    "jsonld": _rdf_writer("jsonld"),
-    "html": _html_writer,
-}
-
-#: Other names accepted by :func:`export` (file extensions and rdflib's format names).
-ALIASES: dict[str, str] = {
-    "ttl": "turtle",
-    "nt": "ntriples",
-    "n-triples": "ntriples",
-    "nt11": "ntriples",
-    "nq": "nquads",
-    "n-quads": "nquads",
-    "xml": "rdfxml",
-    "rdf": "rdfxml",
-    "rdf/xml": "rdfxml",
-    "owl": "rdfxml",
-    "json-ld": "jsonld",
-    "htm": "html",
-}
-
-
-def exporter(fmt: str) -> Callable[..., Path]:
-    """The writer of format ``fmt`` (a name of :data:`EXPORTERS` or an alias).
-
-    Raises
-    ------
-    ExportError
-        If ``fmt`` is unknown; the message lists the valid names.
-
-    Examples
-    --------
-    >>> exporter("TTL").__name__
-    'write_turtle'
-    >>> exporter("svg")
-    Traceback (most recent call last):
-    ...
-    kg.errors.ExportError: unknown export format 'svg'; choose one of: csv, gexf, graphml, html, jsonld, nquads, ntriples, rdfxml, trig, turtle (aliases: htm, json-ld, n-quads, n-triples, nq, nt, nt11, owl, rdf, rdf/xml, ttl, xml)
-    """
-    name = str(fmt).strip().lower()
-    name = ALIASES.get(name, name)
-    try:
-        return EXPORTERS[name]
-    except KeyError:
-        raise ExportError(
-            f"unknown export format {fmt!r}; choose one of: {', '.join(sorted(EXPORTERS))} "
-            f"(aliases: {', '.join(sorted(ALIASES))})"
-        ) from None
-
-
-def export(G, fmt: str, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Write ``G`` in format ``fmt`` to ``path`` (a directory for ``csv``).
-
-    Parameters
-    ----------
-    G : networkx.MultiDiGraph
-        A graph following the kg graph model.
-    fmt : str
-        A name of :data:`EXPORTERS` or an alias such as ``ttl``, ``nt``, ``json-ld``.
-    path : path-like
-        The output file (or directory for ``csv``).
-    **options
-        Passed to the writer (e.g. ``detail=True`` for RDF, ``max_nodes`` for HTML).
-
-    Returns
-    -------
-    pathlib.Path
-        What was written.
-
-    Raises
-    ------
-    ExportError
-        For an unknown format (the message lists the valid ones) or a failed write.
-
-    Examples
-    --------
-    >>> import networkx as nx, tempfile, pathlib
-    >>> out = export(nx.MultiDiGraph(), "gexf", pathlib.Path(tempfile.mkdtemp()) / "g.gexf")
-    >>> out.suffix
-    '.gexf'
-    """
-    writer = exporter(fmt)
-    try:
-        return writer(G, path, **options)
-    except KGError:
-        raise
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc

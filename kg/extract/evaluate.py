@@ -26,6 +26,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from kg.errors import KGError
+from kg.extract.abbreviations import find_definitions, fold_long_form, majority_sense
+from kg.extract.extractor import Extractor
+from kg.extract.settings import ExtractSettings, installed_models
 from kg.types import Paper
 
 __all__ = [
@@ -245,8 +248,6 @@ def _yake_records(papers: Sequence[Paper], top: int = 20) -> list[dict] | None:
 
 
 def _model_nlp():
-    from kg.extract.settings import installed_models
-
     models = installed_models()
     if not models:
         return None
@@ -347,8 +348,6 @@ def eval_scierc(path: str | Path, settings=None, baselines: Sequence[str] = BASE
     Returns ``{"dataset", "docs", "ours": {...}, "baselines": {name: {...}}, "notes",
     "seconds"}``.
     """
-    from kg.extract import Extractor
-
     _check_baselines(baselines)
     docs = read_scierc(path)
     papers = list(scierc_papers(docs))
@@ -369,8 +368,6 @@ def eval_keywords(paths: Sequence[str | Path], settings=None,
                   baselines: Sequence[str] = BASELINES, limit: int | None = None,
                   extractor=None) -> dict:
     """Author-keyword recall and concepts per paper of ours (and baselines)."""
-    from kg.extract import Extractor
-
     _check_baselines(baselines)
     rows = read_keyword_tables(paths, limit=limit)
     papers = [Paper(id=r["id"], title=r["title"], abstract=r["abstract"], source="openreview")
@@ -428,9 +425,6 @@ def eval_acronyms(texts: Iterable[str], min_papers: Sequence[int] = (1, 2, 3),
     (4, 0.5, 1.0)
     """
     from collections import Counter, defaultdict
-
-    from kg.extract import Extractor, ExtractSettings
-    from kg.extract.abbreviations import find_definitions, fold_long_form, majority_sense
 
     detector = Extractor(settings or ExtractSettings())._abbrev()
     if detector is None:

@@ -28,6 +28,7 @@ from operator import add, is_
 
 from spacy.attrs import ORTH, SPACY
 
+from kg.extract.lexicon import load_lexicon
 from kg.extract.normalize import HYPHENS, cased_key, word_key
 
 __all__ = ["Analysis", "analyze", "sentence_starts", "token_info", "WORD", "NUMBER", "HYPHEN", "BREAK", "SPACE", "OTHER"]
@@ -80,11 +81,8 @@ def _default_flag(lower: str, kind: int) -> str:
     """The term-chunker flag of a token under the default lexicon (cached with the token)."""
     global _FLAG_FN
     if _FLAG_FN is None:
-        from kg.extract.discovery import _flag
-        from kg.extract.lexicon import load_lexicon
-
         lex = load_lexicon()
-        _FLAG_FN = lambda w, k: _flag(lex, w, k)  # noqa: E731
+        _FLAG_FN = lambda w, k: lex.word_flag(w) if k == WORD else "b"  # noqa: E731
     return _FLAG_FN(lower, kind)
 
 

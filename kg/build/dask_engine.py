@@ -2,7 +2,7 @@
 
 :func:`run_dask` takes the same ordered chunks as the local engines (an iterable of
 sequences of :class:`~kg.types.Paper`) and yields each chunk's output in order, exactly
-as :func:`kg.engine._extract_chunk` makes it, so every engine gives identical output.
+as :func:`kg.build.worker.extract_chunk` makes it, so every engine gives identical output.
 ``dask.distributed`` is imported lazily (the ``dask`` extra).
 
 Without a scheduler address the engine starts a local cluster of ``jobs`` worker
@@ -15,9 +15,12 @@ there.
 """
 from __future__ import annotations
 
+import gc
+import multiprocessing as mp
 from typing import Iterator, Sequence
 
-from kg import engine as _engine
+from kg.build.worker import extract_with
+from kg.model.papers import PaperChunk
 from kg.errors import ExtractionError
 from kg.types import Paper
 
@@ -47,32 +50,17 @@ LOCAL_CLUSTER_CONFIG = {
 CHUNKS_PER_TASK = 6
 
 
-def _extract_chunk_dask(chunk: Sequence[Paper], settings, acronyms, rows: bool = False,
-                        compress: bool = False):
-    if _engine._worker_extractor is None or _engine._worker_extractor.settings != settings:
-        import gc
-
-        # a worker forked from a build that has paused collection (kg build does while
-        # building the model) must still free its own reference cycles
-        gc.enable()
-        _engine._init_worker(settings, acronyms)
-    records = list(_engine._worker_extractor.extract(list(chunk), acronyms=acronyms))
-    return _engine._output(records, rows, compress)
-
-
 def _extract_chunks_dask(chunks: list, settings, acronyms, rows: bool = False,
                          compress: bool = False) -> list:
-    """:func:`_extract_chunk_dask` of each of ``chunks``, in order (one Dask task)."""
-    return [_extract_chunk_dask(c, settings, acronyms, rows, compress) for c in chunks]
+    """:func:`kg.build.worker.extract_with` of each of ``chunks``, in order (one Dask task)."""
+    return [extract_with(c, settings, acronyms, rows, compress) for c in chunks]
 
 
 def _batches(chunks, size: int, same_machine: bool = False) -> Iterator[list]:
     """``chunks`` (an iterable of sequences of papers) in lists of ``size`` chunks, each
     chunk a list (a slice of a list of papers is one already), or, for workers on this
-    machine, a :class:`~kg.store.PaperChunk` as it is: a byte range of ``papers.jsonl``
+    machine, a :class:`~kg.model.papers.PaperChunk` as it is: a byte range of ``papers.jsonl``
     that the worker reads itself."""
-    from kg.store import PaperChunk
-
     batch: list = []
     for chunk in chunks:
         keep = isinstance(chunk, list) or (same_machine and isinstance(chunk, PaperChunk))
@@ -86,9 +74,6 @@ def _batches(chunks, size: int, same_machine: bool = False) -> Iterator[list]:
 
 def _local_cluster(jobs: int):
     """A LocalCluster of ``jobs`` single-threaded worker processes for one build."""
-    import gc
-    import multiprocessing as mp
-
     import dask
     from dask.distributed import LocalCluster
 
@@ -96,7 +81,7 @@ def _local_cluster(jobs: int):
     if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not Linux/macOS
         config.pop("distributed.worker.multiprocessing-method")
     with dask.config.set(config):
-        # as in kg.engine._run_pool: the forked workers' garbage collector never scans
+        # as in kg.build.engine._run_pool: the forked workers' garbage collector never scans
         # (and so never copies) the objects they inherit
         gc.freeze()
         try:

@@ -1,7 +1,7 @@
 """The RDF view of the graph model, written fast (kg's streaming writer, pyoxigraph).
 
 The networkx graph (``docs/architecture.md``) maps onto standard vocabularies (SKOS,
-Dublin Core terms, FOAF, PROV-O) plus the kg vocabulary ``kgv:`` (:mod:`kg.vocab`):
+Dublin Core terms, FOAF, PROV-O) plus the kg vocabulary ``kgv:`` (:mod:`kg.export.rdf.vocab`):
 
 Papers (node kind ``paper``)::
 
@@ -97,8 +97,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pyoxigraph as ox
+
 from kg.errors import ExportError
-from kg.export import atomic_output
+from kg.export.formats import FORMATS, canonical_format
+from kg.files import atomic_output
+from kg.iris import AUTHOR_NS, BASE, CONCEPT_NS, DISCOVERED_NS, ONTOLOGY_SCHEME, PAPER_NS, VOCAB_NS
+from kg.model import GraphModel, ModelView
+from kg.model.arrays import strictly_sorted
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -109,9 +116,9 @@ __all__ = [
     "AUTHOR_NS",
     "BASE",
     "CONCEPT_NS",
-    "FORMATS",
     "PAPER_NS",
     "PREFIXES",
+    "as_graph",
     "graph_to_quads",
     "graph_to_triples",
     "rdf_format",
@@ -121,12 +128,6 @@ __all__ = [
     "to_store",
     "write_rdf",
 ]
-
-BASE = "https://w3id.org/paper-kg/"
-PAPER_NS = BASE + "paper/"
-CONCEPT_NS = BASE + "concept/"
-AUTHOR_NS = BASE + "author/"
-VOCAB_NS = BASE + "vocab#"
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -141,7 +142,7 @@ PREFIXES: dict[str, str] = {
     "kgv": VOCAB_NS,
     "paper": PAPER_NS,
     "concept": CONCEPT_NS,
-    "discovered": CONCEPT_NS + "x/",
+    "discovered": DISCOVERED_NS,
     "author": AUTHOR_NS,
     "rdf": _RDF,
     "xsd": _XSD,
@@ -151,35 +152,8 @@ PREFIXES: dict[str, str] = {
     "prov": _PROV,
 }
 
-#: Canonical format name -> (pyoxigraph ``RdfFormat`` attribute, file extension).
-FORMATS: dict[str, tuple[str, str]] = {
-    "turtle": ("TURTLE", "ttl"),
-    "ntriples": ("N_TRIPLES", "nt"),
-    "nquads": ("N_QUADS", "nq"),
-    "trig": ("TRIG", "trig"),
-    "rdfxml": ("RDF_XML", "rdf"),
-    "jsonld": ("JSON_LD", "jsonld"),
-}
-
-#: Other accepted names (rdflib's format names and file extensions).
-FORMAT_ALIASES: dict[str, str] = {
-    "ttl": "turtle",
-    "nt": "ntriples",
-    "nt11": "ntriples",
-    "n-triples": "ntriples",
-    "nq": "nquads",
-    "n-quads": "nquads",
-    "xml": "rdfxml",
-    "rdf": "rdfxml",
-    "rdf/xml": "rdfxml",
-    "pretty-xml": "rdfxml",
-    "owl": "rdfxml",
-    "json-ld": "jsonld",
-    "json": "jsonld",
-}
-
-# kg vocabulary terms used here. kg.vocab (rdflib-based) is the reference; this module keeps
-# plain strings so that writing never imports rdflib. test_rdf checks they match kg.vocab.
+# kg vocabulary terms used here. kg.export.rdf.vocab (rdflib-based) is the reference; this module keeps
+# plain strings so that writing never imports rdflib. test_rdf checks they match kg.export.rdf.vocab.
 _KGV_TERMS = (
     "Paper", "Author", "Concept", "DiscoveredConcept", "mentions", "mentionCount", "score",
     "evidence",
@@ -192,7 +166,6 @@ TYPE_CLASSES: dict[str, str] = {
     for name in ("Method", "Model", "Task", "Dataset", "Metric", "Phenomenon", "Theory", "Field")
 }
 _TYPE_BY_LOWER = {name.lower(): iri for name, iri in TYPE_CLASSES.items()}
-ONTOLOGY_SCHEME = BASE + "ontology"
 
 _DATE_TYPES = (
     (re.compile(r"\d{4}-\d{2}-\d{2}"), "date"),
@@ -215,19 +188,22 @@ def rdf_format(name: str) -> str:
     --------
     >>> rdf_format("TTL"), rdf_format("json-ld"), rdf_format("xml")
     ('turtle', 'jsonld', 'rdfxml')
-    >>> rdf_format("n3")
-    Traceback (most recent call last):
-    ...
-    kg.errors.ExportError: unknown RDF format 'n3'; choose one of: turtle, ntriples, nquads, trig, rdfxml, jsonld (aliases: json, json-ld, n-quads, n-triples, nq, nt, nt11, owl, pretty-xml, rdf, rdf/xml, ttl, xml)
     """
-    key = str(name).strip().lower()
-    key = FORMAT_ALIASES.get(key, key)
-    if key not in FORMATS:
-        raise ExportError(
-            f"unknown RDF format {name!r}; choose one of: {', '.join(FORMATS)} "
-            f"(aliases: {', '.join(sorted(FORMAT_ALIASES))})"
-        )
-    return key
+    return canonical_format(name, kind="rdf")
+
+
+def as_graph(G: Any) -> Any:
+    """What the writers walk: the streaming view of a :class:`~kg.model.GraphModel`, or
+    ``G`` itself (a networkx graph or a view).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> as_graph(G) is G
+    True
+    """
+    return G.view() if isinstance(G, GraphModel) else G
 
 
 # ---------------------------------------------------------------------------------------
@@ -361,6 +337,7 @@ def statements(G: "nx.MultiDiGraph", *, detail: bool = False) -> Iterator[tuple[
     ada 22-rdf-syntax-ns#type https://w3id.org/paper-kg/vocab#Author
     ada name ('Ada', None, None)
     """
+    G = as_graph(G)
     for s, p, objects in _groups(G, detail):
         for o in objects:
             if type(o) is _Anon:
@@ -527,8 +504,6 @@ def _valid_iri(value: str) -> bool:
     """Whether ``value`` is an absolute IRI (checked by pyoxigraph, cached)."""
     ok = _IRI_CHECKED.get(value)
     if ok is None:
-        import pyoxigraph as ox
-
         try:
             ox.NamedNode(value)
             ok = True
@@ -565,9 +540,7 @@ class _TextWriter:
     def __init__(self, turtle: bool) -> None:
         from json.encoder import encode_basestring  # C-accelerated, escapes as Turtle allows
 
-        import pyoxigraph
-
-        self.NamedNode = pyoxigraph.NamedNode
+        self.NamedNode = ox.NamedNode
         self.turtle = turtle
         self.quote = encode_basestring
         self.names: dict[str, str] = {}
@@ -728,10 +701,6 @@ _CHUNK_NODES = 2048
 
 def _as_model(G) -> Any:
     """The :class:`kg.model.GraphModel` behind ``G`` (the model or its view), else None."""
-    if type(G).__module__ != "kg.model":
-        return None
-    from kg.model import GraphModel, ModelView
-
     if isinstance(G, ModelView):
         return G.model
     return G if isinstance(G, GraphModel) else None
@@ -743,12 +712,8 @@ def _model_is_regular(m) -> bool:
     IRIs strictly sorted within and across kinds (authors < concepts < papers, the
     sorted order of all nodes), concepts of kind ``concept``, and per paper the mentioned
     concepts and similar papers strictly ascending and the authors distinct."""
-    import numpy as np
-
-    from kg.model import _strictly_sorted
-
     iris = [*m.author_iris, *m.concept_iris, *m.paper_iris]
-    if not _strictly_sorted(iris):
+    if not strictly_sorted(iris):
         return False
     if not all(type(x) is str for x in iris[:1] + iris[-1:]):
         return False
@@ -987,6 +952,7 @@ class _ChunkReader:
 
 
 def _ntriples_stream(G, detail: bool) -> _ChunkReader:
+    G = as_graph(G)
     return _ChunkReader(_TextWriter(turtle=False).chunks(_groups(G, detail)))
 
 
@@ -1021,10 +987,9 @@ def graph_to_triples(
     <https://w3id.org/paper-kg/author/ada> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/paper-kg/vocab#Author>
     <https://w3id.org/paper-kg/author/ada> <http://xmlns.com/foaf/0.1/name> "Ada"
     """
+    G = as_graph(G)
     # Parsing kg's N-Triples text in Rust is faster than building pyoxigraph terms in Python
     # (term constructors cost 1-9 us each) and gives exactly the same terms.
-    import pyoxigraph as ox
-
     try:
         for quad in ox.parse(_ntriples_stream(G, detail), format=ox.RdfFormat.N_TRIPLES):
             yield quad.triple
@@ -1054,8 +1019,7 @@ def graph_to_quads(
     >>> [str(q.graph_name) for q in graph_to_quads(G, graph_name=BASE + "g")]
     ['<https://w3id.org/paper-kg/g>', '<https://w3id.org/paper-kg/g>', '<https://w3id.org/paper-kg/g>']
     """
-    import pyoxigraph as ox
-
+    G = as_graph(G)
     if graph_name is None:
         for quad in ox.parse(_ntriples_stream(G, detail), format=ox.RdfFormat.N_TRIPLES):
             yield quad
@@ -1071,6 +1035,7 @@ def graph_to_quads(
 # writing
 # ---------------------------------------------------------------------------------------
 def _serialize_to(G, fh, fmt: str, detail: bool) -> None:
+    G = as_graph(G)
     model = _as_model(G)
     if model is not None:
         if fmt in ("turtle", "trig") and not detail and _write_model_turtle(model, fh):
@@ -1080,9 +1045,7 @@ def _serialize_to(G, fh, fmt: str, detail: bool) -> None:
         # Turtle is valid TriG (triples of the default graph) and N-Triples valid N-Quads.
         _write_text(G, fh, fmt, detail)
         return
-    import pyoxigraph as ox
-
-    ox_format = getattr(ox.RdfFormat, FORMATS[fmt][0])
+    ox_format = getattr(ox.RdfFormat, FORMATS[fmt].oxigraph)
     try:
         ox.serialize(graph_to_triples(G, detail=detail), fh, ox_format, prefixes=PREFIXES)
     except (ValueError, TypeError, SyntaxError) as exc:
@@ -1179,8 +1142,7 @@ def to_store(
     >>> [str(r["n"]) for r in s.query('SELECT ?n WHERE { ?a <http://xmlns.com/foaf/0.1/name> ?n }')]
     ['"Ada"']
     """
-    import pyoxigraph as ox
-
+    G = as_graph(G)
     store = ox.Store() if store is None else store
     try:
         store.bulk_load(_ntriples_stream(G, detail), format=ox.RdfFormat.N_TRIPLES)
@@ -1204,6 +1166,7 @@ def to_rdflib(G: "nx.MultiDiGraph", *, detail: bool = False) -> "rdflib.Graph":
     >>> len(g), g.namespace_manager.store.namespace("kgv")
     (3, rdflib.term.URIRef('https://w3id.org/paper-kg/vocab#'))
     """
+    G = as_graph(G)
     import rdflib
 
     g = rdflib.Graph()
