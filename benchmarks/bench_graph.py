@@ -1,4 +1,4 @@
-"""Benchmark :func:`kg.model.networkx.build_graph` at arXiv-CS scale on synthetic records.
+"""Benchmark :meth:`kg.model.GraphModel.build` and the queries at arXiv-CS scale on synthetic records.
 
 75,000 papers x 15 concepts drawn Zipf-like (exponent 1.0) from 20,000 concepts, 10 % of
 them discovered, 4 authors per paper, dates over 16 months. Prints the time of each step
@@ -57,12 +57,12 @@ def main(argv=None) -> int:
     ap.add_argument("--concepts", type=int, default=20_000)
     ap.add_argument("--per-paper", type=int, default=15)
     ap.add_argument("--top-k", type=int, default=10)
-    ap.add_argument("--store", action="store_true", help="also time save_graph/load_graph")
+    ap.add_argument("--store", action="store_true", help="also time save_model/load_model")
     args = ap.parse_args(argv)
 
-    from kg.query.analyze import (concept_communities, concept_trend, emerging_concepts,
-                            graph_stats, related_papers, shortest_path)
-    from kg.model.networkx import build_graph
+    from kg.model import GraphModel
+    from kg.query import (concept_communities, concept_trend, emerging_concepts, graph_stats,
+                          related_papers, shortest_path)
 
     def report(text: str) -> None:
         print(f"{text}; peak RSS {peak_rss_mb():.0f} MB", flush=True)
@@ -72,12 +72,10 @@ def main(argv=None) -> int:
     t1 = time.perf_counter()
     report(f"synthetic records: {len(records)} papers x <= {args.per_paper} concepts "
            f"from {args.concepts} in {t1 - t0:.1f} s")
-    G = build_graph(papers, records, top_k=args.top_k)
+    G = GraphModel.build(papers, records, top_k=args.top_k)
     t2 = time.perf_counter()
-    kinds: dict[str, int] = {}
-    for _, _, k in G.edges(keys=True):
-        kinds[k] = kinds.get(k, 0) + 1
-    report(f"build_graph: {t2 - t1:.1f} s; {G.number_of_nodes()} nodes, edges {kinds}")
+    kinds = G.counts()["edges"]
+    report(f"GraphModel.build: {t2 - t1:.1f} s; {G.number_of_nodes()} nodes, edges {kinds}")
     timings = {}
     for name, fn in [
         ("concept_communities", lambda: concept_communities(G)),
@@ -94,17 +92,17 @@ def main(argv=None) -> int:
     if args.store:
         import tempfile
 
-        from kg.model.store import load_graph, save_graph
+        from kg.model.store import load_model, save_model
 
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            save_graph(G, tmp)
+            save_model(G, tmp)
             t_save = time.perf_counter() - t
             del G
             t = time.perf_counter()
-            load_graph(tmp)
-            report(f"kg.model.store: save_graph {t_save:.1f} s, load_graph (what each query command "
-                   f"does) {time.perf_counter() - t:.1f} s")
+            load_model(tmp)
+            report(f"kg.model.store: save_model {t_save:.1f} s, load_model (what each query "
+                   f"command does) {time.perf_counter() - t:.1f} s")
     return 0
 
 

@@ -24,9 +24,9 @@ then the other steps of the export stage (the model file, the HTML map).
 
 Run it from the repository root::
 
-    /work/venv/bin/python benchmarks/bench_rdf.py            # full size (~1-2 min)
-    /work/venv/bin/python benchmarks/bench_rdf.py --papers 5000 --rdflib-triples 50000
-    /work/venv/bin/python benchmarks/bench_rdf.py --build kg-out     # a built graph
+    python benchmarks/bench_rdf.py            # full size (~1-2 min)
+    python benchmarks/bench_rdf.py --papers 5000 --rdflib-triples 50000
+    python benchmarks/bench_rdf.py --build kg-out     # a built graph
 """
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def bench_build_dir(directory: Path, n: int, repeat: int) -> None:
     import pyoxigraph as ox
     import rdflib
 
-    from kg.export import rdf
+    from kg.export.rdf import writer as rdf
     from kg.model.store import load_model, save_model
     from kg.export.html import write_html
 

@@ -198,6 +198,7 @@ def discovered_concepts(M, min_papers: int = 2, top: int | None = 50) -> list[di
     []
     """
     ix = model_index(M)
+    ix.concept_papers()  # many concepts are looked at: one CSR instead of a scan each
     rows = []
     for c, attrs in enumerate(M.concept_attrs):
         if attrs.get("source") != "discovered" or (attrs.get("paper_count") or 0) < min_papers:
@@ -251,6 +252,7 @@ def emerging_concepts(M, since: str | None = None, freq: str = "month",
         return []
     smooth = 1.0 / (n_recent + n_before)
     ix = model_index(M)
+    ix.concept_papers()  # every concept is looked at: one CSR instead of a scan each
     out = []
     for c in range(len(M.concept_iris)):
         papers, _ = ix.papers_of(c)
