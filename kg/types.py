@@ -36,6 +36,13 @@ def arxiv_id(value: object) -> str | None:
 
     Accepts bare ids (``2509.04664v1``, ``hep-th/9901001``), ``arXiv:`` prefixes and
     abs/pdf URLs. A string that merely contains digits is not an arXiv id.
+
+    Examples
+    --------
+    >>> arxiv_id("arXiv:2106.09685v2")
+    '2106.09685'
+    >>> arxiv_id("not an id") is None
+    True
     """
     if not isinstance(value, str):
         return None
@@ -52,7 +59,15 @@ def arxiv_id(value: object) -> str | None:
 
 
 def normalize_doi(value: object) -> str | None:
-    """Return a DOI lower-cased without resolver prefix, or ``None`` if ``value`` is none."""
+    """Return a DOI lower-cased without resolver prefix, or ``None`` if ``value`` is none.
+
+    Examples
+    --------
+    >>> normalize_doi("doi:10.18653/V1/P19-1285.")
+    '10.18653/v1/p19-1285'
+    >>> normalize_doi("not a doi") is None
+    True
+    """
     if not isinstance(value, str):
         return None
     match = _DOI.match(value.strip())
@@ -60,14 +75,28 @@ def normalize_doi(value: object) -> str | None:
 
 
 def title_key(title: str) -> str:
-    """Normalize a title for matching: NFKC, case-folded, punctuation to spaces."""
+    """Normalize a title for matching: NFKC, case-folded, punctuation to spaces.
+
+    Examples
+    --------
+    >>> title_key("LoRA: Low-Rank Adaptation")
+    'lora low rank adaptation'
+    """
     text = unicodedata.normalize("NFKC", title).casefold()
     text = re.sub(r"[\W_]+", " ", text)
     return " ".join(text.split())
 
 
 def title_hash_id(title: str) -> str:
-    """The fallback id of a paper with no other id: ``t-`` and 16 hex digits of SHA-1."""
+    """The fallback id of a paper with no other id: ``t-`` and 16 hex digits of SHA-1.
+
+    Examples
+    --------
+    >>> title_hash_id("LoRA: Low-Rank Adaptation")
+    't-189d8d5ab4554b10'
+    >>> title_hash_id("lora -- low rank adaptation")  # same title key, same id
+    't-189d8d5ab4554b10'
+    """
     return "t-" + hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:16]
 
 

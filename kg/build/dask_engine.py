@@ -93,6 +93,28 @@ def _local_cluster(jobs: int):
 
 
 def run_dask(chunks, settings, acronyms, jobs, scheduler, rows=False, compress=False) -> Iterator:
+    """Yield the output of each of ``chunks`` in order, as
+    :func:`kg.build.worker.extract_with` makes it, computed on the dask.distributed cluster
+    at ``scheduler``, or, when it is None, on a local cluster of ``jobs`` worker processes
+    started (and shut down) for this run.
+
+    Raises
+    ------
+    ExtractionError
+        If ``dask.distributed`` is not installed.
+
+    Examples
+    --------
+    >>> from dask.distributed import LocalCluster
+    >>> from kg.extract import ExtractSettings
+    >>> cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+    ...                        dashboard_address=None)  # in this process, for the example
+    >>> chunks = [[Paper("p1", "LoRA", "We use LoRA.")], [Paper("p2", "NTK", "A kernel.")]]
+    >>> address = cluster.scheduler_address
+    >>> [text[:11] for text in run_dask(chunks, ExtractSettings(), None, 1, address)]
+    ['{"id":"p1",', '{"id":"p2",']
+    >>> cluster.close()
+    """
     try:
         from dask.distributed import Client
     except ImportError as exc:

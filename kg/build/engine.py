@@ -163,6 +163,13 @@ def extract_records(papers: Sequence[Paper], settings=None, **options: Any) -> I
     """Yield the extraction record of every paper, in input order.
 
     Takes the same arguments as :func:`extract_jsonl`, whose text it parses.
+
+    Examples
+    --------
+    >>> papers = [Paper("p1", "LoRA", "We fine-tune with low-rank adaptation (LoRA)."),
+    ...           Paper("p2", "Pruning", "We prune networks.")]
+    >>> [(r["id"], [c["label"] for c in r["concepts"]]) for r in extract_records(papers)]
+    [('p1', ['LoRA', 'fine-tuning']), ('p2', ['pruning'])]
     """
     for text in extract_jsonl(papers, settings, **options):
         for line in text.split("\n"):  # JSON escapes newlines inside strings
@@ -216,6 +223,17 @@ def extract_jsonl(
         Yield each chunk's text as gzip bytes (one member, :func:`compress_text`) instead,
         as made by the workers and kept in ``cache_dir``; concatenated, they make one gzip
         file (``kg build`` writes ``extractions.jsonl.gz`` so).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> papers = [Paper(f"p{i}", "LoRA", "We fine-tune with LoRA.") for i in range(3)]
+    >>> cache, stats = tempfile.mkdtemp(), {}
+    >>> texts = list(extract_jsonl(papers, chunk_size=2, cache_dir=cache))
+    >>> [t.count("\\n") for t in texts]  # records per chunk
+    [2, 1]
+    >>> list(extract_jsonl(papers, chunk_size=2, cache_dir=cache, stats=stats)) == texts, stats
+    (True, {'chunks': 2, 'chunks_cached': 2})
     """
 
     if engine not in ENGINES:

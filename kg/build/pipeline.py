@@ -141,6 +141,20 @@ def build(
     With ``update=True`` the papers already in ``out_dir`` are read back and the new
     inputs are merged into them; the result equals a fresh build of all inputs together.
     ``out_dir`` is replaced atomically, so a failed build leaves it as it was.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "papers.jsonl").write_text(
+    ...     '{"id": "p1", "title": "LoRA", "abstract": "We fine-tune with LoRA."}\\n'
+    ...     '{"id": "p2", "title": "QLoRA", "abstract": "We fine-tune quantized LoRA models."}\\n')
+    >>> result = build([folder / "papers.jsonl"], folder / "out")
+    >>> result.summary_line(), result.graph["nodes"]
+    ('read 2, kept 2, merged 0, rejected 0', {'concept': 9, 'paper': 2})
+    >>> sorted(p.name for p in (folder / "out").iterdir())
+    ['extractions.jsonl.gz', 'graph.html', 'graph.kg.npz', 'graph.ttl', 'papers.jsonl',
+     'summary.json']
     """
     options = options or BuildOptions()
     out_dir = Path(out_dir)
@@ -220,6 +234,11 @@ def shard_dir(out_dir: Path) -> Path:
 
     A hidden sibling (``.NAME.shards``), so that a killed build resumes from the chunks it
     finished and the atomic swap of ``out_dir`` never touches it.
+
+    Examples
+    --------
+    >>> str(shard_dir(Path("/data/kg-out")))
+    '/data/.kg-out.shards'
     """
     return out_dir.parent / f".{out_dir.name}.shards"
 

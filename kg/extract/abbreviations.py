@@ -56,6 +56,13 @@ def long_form(sf: str, before: str) -> str | None:
     """The Schwartz–Hearst long form of ``sf`` at the end of ``before``, or None.
 
     Only the last ``min(len(sf) + 5, 2 * len(sf))`` words of ``before`` are searched.
+
+    Examples
+    --------
+    >>> long_form("CNN", "we train a convolutional neural network")
+    'convolutional neural network'
+    >>> long_form("RL", "learning by reinforcement") is None  # no "r" before the "l"
+    True
     """
     letters = [ch for ch in sf if ch.isalnum()]
     n = len(letters)
@@ -101,6 +108,11 @@ def find_definitions(text: str) -> list[tuple[str, str, int]]:
 
     The long form is searched in the clause before the parenthesis (up to the previous
     ``,;:.!?`` or bracket).
+
+    Examples
+    --------
+    >>> find_definitions("We tune large language models (LLMs) with low-rank adaptation (LoRA).")
+    [('LLM', 'large language models', 8), ('LoRA', 'low-rank adaptation', 42)]
     """
     out = []
     for m in _SF_RE.finditer(text):

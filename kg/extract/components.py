@@ -331,7 +331,18 @@ class OntologyMatcher:
 
 
 def ontology_matcher(nlp: Language) -> OntologyMatcher | None:
-    """The pipeline's :class:`OntologyMatcher` (whatever its name), or None."""
+    """The pipeline's :class:`OntologyMatcher` (whatever its name), or None.
+
+    Examples
+    --------
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> ontology_matcher(nlp) is None
+    True
+    >>> matcher = nlp.add_pipe("kg_ontology_matcher", name="concepts")
+    >>> ontology_matcher(nlp) is matcher
+    True
+    """
     for _, proc in nlp.pipeline:
         if isinstance(proc, OntologyMatcher):
             return proc
@@ -344,7 +355,17 @@ def ontology_matcher(nlp: Language) -> OntologyMatcher | None:
 )
 def make_ontology_matcher(nlp: Language, name: str, ontology_paths: list[str] | None,
                           spans_key: str, write_spans: bool) -> OntologyMatcher:
-    """Factory of :class:`OntologyMatcher` (``nlp.add_pipe("kg_ontology_matcher")``)."""
+    """Factory of :class:`OntologyMatcher` (``nlp.add_pipe("kg_ontology_matcher")``).
+
+    Examples
+    --------
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> _ = nlp.add_pipe("kg_ontology_matcher")  # calls this factory
+    >>> doc = nlp("We fine-tune with low-rank adaptation (LoRA).")
+    >>> [(s.text, s.label_) for s in doc.spans["kg_ontology"]]
+    [('fine-tune', 'Method'), ('low-rank adaptation', 'Method'), ('LoRA', 'Method')]
+    """
     return OntologyMatcher(nlp, name, ontology_paths=ontology_paths, spans_key=spans_key,
                            write_spans=write_spans)
 
@@ -575,6 +596,16 @@ def make_abbreviation_detector(nlp: Language, name: str, spans_key: str,
     """Factory of :class:`AbbreviationDetector` (``nlp.add_pipe("kg_abbreviations")``).
 
     ``discover=False`` keeps only short forms that resolve to ontology concepts.
+
+    Examples
+    --------
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> _ = nlp.add_pipe("kg_abbreviations")  # calls this factory
+    >>> doc = nlp("We propose sparse spectral tuning (SST). SST is fast.")
+    >>> [(s.text, s.kb_id_) for s in doc.spans["kg_abbreviations"]]
+    [('sparse spectral tuning', 'x:sparse-spectral-tuning'), ('SST', 'x:sparse-spectral-tuning'),
+     ('SST', 'x:sparse-spectral-tuning')]
     """
     return AbbreviationDetector(nlp, name, spans_key=spans_key, ontology_key=ontology_key,
                                 write_spans=write_spans, discover=discover,
@@ -871,7 +902,18 @@ class TermDiscovery:
 def make_term_discovery(nlp: Language, name: str, min_score: float, use_noun_chunks: bool,
                         spans_key: str, lexicon_path: str | None,
                         write_spans: bool, subterms: bool) -> TermDiscovery:
-    """Factory of :class:`TermDiscovery` (``nlp.add_pipe("kg_term_discovery")``)."""
+    """Factory of :class:`TermDiscovery` (``nlp.add_pipe("kg_term_discovery")``).
+
+    Examples
+    --------
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> _ = nlp.add_pipe("kg_term_discovery", config={"subterms": False})  # calls this factory
+    >>> doc = nlp("We study rank decomposition matrices for sparse spectral tuning.")
+    >>> [(s.text, s.kb_id_) for s in doc.spans["kg_discovered"]], doc.spans["kg_discovered"].attrs
+    ([('rank decomposition matrices', 'x:rank-decomposition-matrice'),
+      ('sparse spectral tuning', 'x:sparse-spectral-tuning')], {'scores': [0.8369, 0.6185]})
+    """
     return TermDiscovery(nlp, name, min_score=min_score, use_noun_chunks=use_noun_chunks,
                          spans_key=spans_key, lexicon_path=lexicon_path,
                          write_spans=write_spans, subterms=subterms)

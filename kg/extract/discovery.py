@@ -102,6 +102,14 @@ def chunk(a: Analysis, lex: Lexicon | None = None) -> list[tuple[int, int]]:
 
     Runs of content units are found with a regular expression over :func:`flags`; a
     single-word unit at either end is trimmed while it rarely starts/ends a term.
+
+    Examples
+    --------
+    >>> import spacy
+    >>> from kg.extract.tokens import analyze
+    >>> doc = spacy.blank("en")("We study rank decomposition matrices of sparse spectral tuning.")
+    >>> [doc[i:j].text for i, j in chunk(analyze(doc))]
+    ['rank decomposition matrices', 'sparse spectral tuning']
     """
     lex = lex or load_lexicon()
     sf, sl = lex.strip_first, lex.strip_last

@@ -57,7 +57,14 @@ DROP = {"the", "a", "an", "our", "this", "these", "its", "their", "his", "her", 
 
 
 def detok(toks: Sequence[str]) -> str:
-    """Join PTB tokens back into text the way a reader would see it (as phrase_metrics)."""
+    """Join PTB tokens back into text the way a reader would see it (as phrase_metrics).
+
+    Examples
+    --------
+    >>> detok(["Jacot", "'s", "kernel", "-LRB-", "NTK", "-RRB-", ",", "see", "-LSB-", "1",
+    ...        "-RSB-"])
+    "Jacot's kernel (NTK), see [1]"
+    """
     s = " ".join(DETOK.get(t, t) for t in toks)
     s = re.sub(r" ([,.;:)\]}?!%])", r"\1", s)
     s = re.sub(r"([(\[{]) ", r"\1", s)
@@ -66,7 +73,13 @@ def detok(toks: Sequence[str]) -> str:
 
 def norm(p: str) -> str:
     """Lowercase, hyphens to spaces, punctuation dropped, leading articles and possessive
-    pronouns dropped, a plural 's' (not 'ss') stripped from words longer than 3 letters."""
+    pronouns dropped, a plural 's' (not 'ss') stripped from words longer than 3 letters.
+
+    Examples
+    --------
+    >>> norm("Our Deep-Learning Models"), norm("the class of losses")
+    ('deep learning model', 'class of losse')
+    """
     p = p.lower().replace("-", " ")
     p = re.sub(r"[^\w ]", " ", p)
     w = [x for x in p.split() if x not in DROP]
@@ -75,7 +88,13 @@ def norm(p: str) -> str:
 
 
 def prf(tp: int, npred: int, ngold: int) -> dict:
-    """Precision, recall and F1 rounded to 3 places, with the counts."""
+    """Precision, recall and F1 rounded to 3 places, with the counts.
+
+    Examples
+    --------
+    >>> prf(tp=3, npred=4, ngold=6)
+    {'P': 0.75, 'R': 0.5, 'F1': 0.6, 'pred': 4, 'gold': 6}
+    """
     p, r = tp / max(npred, 1), tp / max(ngold, 1)
     return {"P": round(p, 3), "R": round(r, 3), "F1": round(2 * p * r / max(p + r, 1e-9), 3),
             "pred": npred, "gold": ngold}
@@ -84,7 +103,19 @@ def prf(tp: int, npred: int, ngold: int) -> dict:
 # ---------------------------------------------------------------------------------- data
 def read_scierc(path: str | Path) -> list[dict]:
     """SciERC documents: ``{"id", "text", "gold"}`` with ``gold`` the normalized non-Generic
-    phrase set, and ``spans`` the gold phrases as text."""
+    phrase set, and ``spans`` the gold phrases as text.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "dev.json"
+    >>> _ = path.write_text(json.dumps({"doc_key": "d1", "sentences": [["We", "use", "neural",
+    ...     "tangent", "kernels", "for", "this", "task", "."]], "ner": [[[2, 4, "Method"],
+    ...     [6, 7, "Generic"]]]}) + "\\n")
+    >>> read_scierc(path)
+    [{'id': 'd1', 'text': 'We use neural tangent kernels for this task.',
+      'gold': {'neural tangent kernel'}, 'spans': ['neural tangent kernels']}]
+    """
     p = Path(path)
     if not p.exists():
         raise KGError(f"SciERC file not found: {p}")
@@ -102,14 +133,31 @@ def read_scierc(path: str | Path) -> list[dict]:
 
 
 def scierc_papers(docs: Iterable[dict]) -> Iterator[Paper]:
-    """The papers ``kg extract`` reads for SciERC (as ``phrase_metrics.py scierc-input``)."""
+    """The papers ``kg extract`` reads for SciERC (as ``phrase_metrics.py scierc-input``).
+
+    Examples
+    --------
+    >>> docs = [{"id": "d1", "text": "We use neural tangent kernels.", "gold": set(), "spans": []}]
+    >>> [(p.id, p.title, p.abstract, p.source) for p in scierc_papers(docs)]
+    [('d1', 'Document d1', 'We use neural tangent kernels.', 'scierc')]
+    """
     for d in docs:
         yield Paper(id=d["id"], title="Document " + d["id"], abstract=d["text"], source="scierc")
 
 
 def read_keyword_tables(paths: Iterable[str | Path], limit: int | None = None) -> list[dict]:
     """Rows ``{"id", "title", "abstract", "keywords", "gold"}`` of OpenReview CSV/TSV tables;
-    ``gold`` holds the normalized author keywords that occur in the normalized text."""
+    ``gold`` holds the normalized author keywords that occur in the normalized text.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "iclr.csv"
+    >>> _ = path.write_text("paper_id,title,abstract,keywords\\n"
+    ...                     'r1,Pruning,We prune neural nets.,"pruning; neural nets; sparsity"\\n')
+    >>> [(r["id"], sorted(r["gold"])) for r in read_keyword_tables([path])]  # sparsity: not in text
+    [('r1', ['neural net', 'pruning'])]
+    """
     rows = []
     for path in paths:
         p = Path(path)
@@ -130,7 +178,16 @@ def read_keyword_tables(paths: Iterable[str | Path], limit: int | None = None) -
 
 # ------------------------------------------------------------------------------- scoring
 def predicted_phrases(record: dict) -> set[str]:
-    """Normalized abstract mention texts of one extraction record (the SciERC prediction)."""
+    """Normalized abstract mention texts of one extraction record (the SciERC prediction).
+
+    Examples
+    --------
+    >>> rec = {"id": "d1", "concepts": [{"label": "NTK", "mentions": [
+    ...     {"field": "abstract", "text": "Neural tangent kernels"},
+    ...     {"field": "title", "text": "NTK"}]}]}
+    >>> predicted_phrases(rec)
+    {'neural tangent kernel'}
+    """
     out = {norm(m["text"]) for c in record.get("concepts", []) for m in c.get("mentions", [])
            if m.get("field", "abstract") == "abstract"}
     out.discard("")
@@ -138,7 +195,15 @@ def predicted_phrases(record: dict) -> set[str]:
 
 
 def found_keywords(record: dict) -> set[str]:
-    """Normalized labels, alt labels and mention texts of a record's concepts."""
+    """Normalized labels, alt labels and mention texts of a record's concepts.
+
+    Examples
+    --------
+    >>> rec = {"id": "d1", "concepts": [{"label": "NTK", "alt_labels": ["neural tangent kernel"],
+    ...     "mentions": [{"field": "title", "text": "Kernels"}]}]}
+    >>> sorted(found_keywords(rec))
+    ['kernel', 'neural tangent kernel', 'ntk']
+    """
     found: set[str] = set()
     for c in record.get("concepts", []):
         found |= {norm(x) for x in [c.get("label", "")] + list(c.get("alt_labels") or [])}
@@ -336,7 +401,19 @@ def _check_baselines(baselines: Sequence[str]) -> None:
 
 # ---------------------------------------------------------------------------- front ends
 def default_scierc_path(cwd: str | Path | None = None) -> Path | None:
-    """``../shared/data/eval/scierc/dev.json`` relative to ``cwd`` if it exists."""
+    """``../shared/data/eval/scierc/dev.json`` relative to ``cwd`` if it exists.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> default_scierc_path(root / "main") is None
+    True
+    >>> (root / "shared/data/eval/scierc").mkdir(parents=True)
+    >>> _ = (root / "shared/data/eval/scierc/dev.json").write_text("")
+    >>> default_scierc_path(root / "main") == root / "shared/data/eval/scierc/dev.json"
+    True
+    """
     p = Path(cwd or ".").resolve().parent / "shared" / "data" / "eval" / "scierc" / "dev.json"
     return p if p.exists() else None
 
@@ -347,6 +424,15 @@ def eval_scierc(path: str | Path, settings=None, baselines: Sequence[str] = BASE
 
     Returns ``{"dataset", "docs", "ours": {...}, "baselines": {name: {...}}, "notes",
     "seconds"}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "dev.json"
+    >>> _ = path.write_text(json.dumps({"doc_key": "d1", "sentences": [["We", "use", "neural",
+    ...     "tangent", "kernels", "."]], "ner": [[[2, 4, "Method"]]]}) + "\\n")
+    >>> eval_scierc(path, baselines=())["ours"]
+    {'P': 1.0, 'R': 1.0, 'F1': 1.0, 'pred': 1, 'gold': 1, 'partial_R': 1.0}
     """
     _check_baselines(baselines)
     docs = read_scierc(path)
@@ -367,7 +453,17 @@ def eval_scierc(path: str | Path, settings=None, baselines: Sequence[str] = BASE
 def eval_keywords(paths: Sequence[str | Path], settings=None,
                   baselines: Sequence[str] = BASELINES, limit: int | None = None,
                   extractor=None) -> dict:
-    """Author-keyword recall and concepts per paper of ours (and baselines)."""
+    """Author-keyword recall and concepts per paper of ours (and baselines).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "iclr.csv"
+    >>> _ = path.write_text("paper_id,title,abstract,keywords\\n"
+    ...                     'r1,Pruning,We prune neural networks.,"pruning, neural networks"\\n')
+    >>> eval_keywords([path], baselines=())["ours"]
+    {'recall': 1.0, 'gold': 2, 'concepts_per_paper': 2.0, 'papers': 1}
+    """
     _check_baselines(baselines)
     rows = read_keyword_tables(paths, limit=limit)
     papers = [Paper(id=r["id"], title=r["title"], abstract=r["abstract"], source="openreview")
@@ -484,7 +580,18 @@ def eval_acronyms(texts: Iterable[str], min_papers: Sequence[int] = (1, 2, 3),
 
 
 def format_report(result: dict) -> str:
-    """A plain-text table of an :func:`eval_scierc` / :func:`eval_keywords` result."""
+    """A plain-text table of an :func:`eval_scierc` / :func:`eval_keywords` result.
+
+    Examples
+    --------
+    >>> result = {"dataset": "keywords", "papers": 1, "seconds": 0.2, "baselines": {},
+    ...           "ours": {"recall": 0.5, "gold": 2, "concepts_per_paper": 3.0, "papers": 1}}
+    >>> print(format_report(result))
+    Author-keyword recall, 1 papers
+    system            recall  concepts/paper   gold
+    kg                 0.500             3.0      2
+    kg extraction time: 0.2 s
+    """
     lines = []
     if result["dataset"] == "scierc":
         lines.append(f"SciERC exact phrase sets (no Generic), {result['docs']} documents")

@@ -153,6 +153,15 @@ def build_nlp(settings: ExtractSettings | None = None):
     ------
     ExtractionError
         If the model is not installed (the message lists the installed ones).
+
+    Examples
+    --------
+    >>> build_nlp().pipe_names
+    ['kg_ontology_matcher', 'kg_abbreviations', 'kg_term_discovery']
+    >>> nlp = build_nlp(ExtractSettings(write_spans=True, discovery=False))
+    >>> doc = nlp("We fine-tune with low-rank adaptation (LoRA).")
+    >>> [s.text for s in doc.spans["kg_ontology"]]
+    ['fine-tune', 'low-rank adaptation', 'LoRA']
     """
     import spacy
 

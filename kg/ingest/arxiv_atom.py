@@ -14,7 +14,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from kg.ingest.common import BadRecord, clean_opt, keep, make_paper
+from kg.ingest.common import BadRecord, clean_opt, non_empty, make_paper
 from kg.ingest.reader import Reader
 from kg.types import Paper, Reject, arxiv_id
 
@@ -42,7 +42,19 @@ def _links(entry: Element) -> tuple[str | None, str | None]:
 
 
 def map_entry(entry: Element) -> Paper:
-    """One Atom ``<entry>`` → :class:`Paper` (raises :class:`BadRecord`)."""
+    """One Atom ``<entry>`` → :class:`Paper` (raises :class:`BadRecord`).
+
+    Examples
+    --------
+    >>> entry = SafeET.fromstring(
+    ...     '<entry xmlns="http://www.w3.org/2005/Atom"><id>http://arxiv.org/abs/2106.09685v2</id>'
+    ...     '<title>LoRA</title><summary>Low-rank adaptation.</summary>'
+    ...     '<author><name>Edward Hu</name></author>'
+    ...     '<published>2021-06-17T17:37:18Z</published></entry>')
+    >>> p = map_entry(entry)
+    >>> p.id, p.authors, p.date
+    ('2106.09685', ('Edward Hu',), '2021-06-17')
+    """
     raw_id = _text(entry, f"{ATOM}id") or ""
     if "api/errors" in raw_id:
         raise BadRecord(f"arXiv API error: {(_text(entry, f'{ATOM}summary') or '').strip()}")
@@ -59,7 +71,7 @@ def map_entry(entry: Element) -> Paper:
         arxiv=arxiv_id(raw_id) and raw_id,
         doi=_text(entry, f"{ARXIV}doi"),
         own_id=raw_id or None,
-        meta=keep([
+        meta=non_empty([
             ("categories", [c.get("term") for c in entry.findall(f"{ATOM}category")
                             if c.get("term")]),
             ("primary_category", primary.get("term") if primary is not None else None),
@@ -72,7 +84,18 @@ def map_entry(entry: Element) -> Paper:
 
 
 def read_arxiv_atom(path: Path) -> Iterator[Paper | Reject]:
-    """Read an arXiv API Atom response, entry by entry."""
+    """Read an arXiv API Atom response, entry by entry.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "query.xml"
+    >>> _ = path.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>'
+    ...     'http://arxiv.org/abs/2106.09685v2</id><title>LoRA</title><summary>Low-rank.</summary>'
+    ...     '</entry><entry><id>http://arxiv.org/abs/2101.11408</id></entry></feed>')
+    >>> [r.id if isinstance(r, Paper) else r.reason for r in read_arxiv_atom(path)]
+    ['2106.09685', 'missing or empty title']
+    """
     where = str(path)
     count = 0
     try:

@@ -13,7 +13,7 @@ from kg.ingest.common import (
     clean_opt,
     LINE_SUFFIXES,
     json_head_keys,
-    keep,
+    non_empty,
     looks_like_json,
     make_paper,
     read_json_records,
@@ -44,7 +44,7 @@ def map_arxiv_cs(record: Mapping[str, Any]) -> Paper:
         date=record.get("crawl_date") or record.get("date"),
         url=url,
         own_id=own,
-        meta=keep([
+        meta=non_empty([
             ("categories", split_list(record.get("categories"))),
             ("comment", clean_opt(record.get("comment"))),
             ("pdf", record.get("pdf")),
@@ -53,7 +53,17 @@ def map_arxiv_cs(record: Mapping[str, Any]) -> Paper:
 
 
 def read_arxiv_cs(path: Path) -> Iterator[Paper | Reject]:
-    """Read an arxiv-cs JSON Lines file."""
+    """Read an arxiv-cs JSON Lines file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "cs.jsonl"
+    >>> _ = path.write_text('{"id": "2503.11677", "title": "T", "summary": "S.", '
+    ...                     '"crawl_date": "2025-03-18"}\\n')
+    >>> [(p.id, p.date) for p in read_arxiv_cs(path)]
+    [('2503.11677', '2025-03-18')]
+    """
     return read_json_records(Path(path), map_arxiv_cs)
 
 

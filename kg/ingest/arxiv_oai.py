@@ -14,7 +14,7 @@ from kg.ingest.common import (
     clean_opt,
     LINE_SUFFIXES,
     json_head_keys,
-    keep,
+    non_empty,
     looks_like_json,
     make_paper,
     read_json_records,
@@ -58,7 +58,7 @@ def map_arxiv_oai(record: Mapping[str, Any]) -> Paper:
         url=f"https://arxiv.org/abs/{own}" if isinstance(own, str) else None,
         own_id=own,
         doi=record.get("doi"),
-        meta=keep([
+        meta=non_empty([
             ("categories", _categories(record.get("categories"))),
             ("comment", clean_opt(record.get("comments"))),
             ("journal_ref", clean_opt(record.get("journal-ref"))),
@@ -71,7 +71,17 @@ def map_arxiv_oai(record: Mapping[str, Any]) -> Paper:
 
 
 def read_arxiv_oai(path: Path) -> Iterator[Paper | Reject]:
-    """Read an arXiv bulk-metadata JSON Lines file."""
+    """Read an arXiv bulk-metadata JSON Lines file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "oai.jsonl"
+    >>> _ = path.write_text('{"id": "2101.11408", "title": "T", "abstract": "A.", '
+    ...                     '"update_date": "2021-01-12"}\\n')
+    >>> [(p.id, p.date, p.url) for p in read_arxiv_oai(path)]
+    [('2101.11408', '2021-01-12', 'https://arxiv.org/abs/2101.11408')]
+    """
     return read_json_records(Path(path), map_arxiv_oai)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from kg.ingest.common import BadRecord, keep, make_paper, month_number, normalize_date, split_list
+from kg.ingest.common import BadRecord, non_empty, make_paper, month_number, normalize_date, split_list
 from kg.ingest.reader import Reader
 from kg.types import Paper, Reject, arxiv_id
 
@@ -82,7 +82,13 @@ def _delatex_prose(text: str) -> str:
 
 
 def delatex(value: str) -> str:
-    """Readable text from a BibTeX value; ``$...$`` math is kept verbatim."""
+    """Readable text from a BibTeX value; ``$...$`` math is kept verbatim.
+
+    Examples
+    --------
+    >>> print(delatex(r"Schr{\\"o}dinger \\emph{nets} for $\\hat{y}$"))
+    Schrödinger nets for $\\hat{y}$
+    """
     value = value.replace("\\$", _DOLLAR)
     out, pos = [], 0
     for match in _MATH.finditer(value):
@@ -257,7 +263,18 @@ def _arxiv(fields: dict[str, str]) -> str | None:
 
 
 def entry_to_paper(entry: Entry) -> Paper:
-    """One parsed entry → :class:`Paper` (raises :class:`BadRecord`)."""
+    """One parsed entry → :class:`Paper` (raises :class:`BadRecord`).
+
+    Examples
+    --------
+    >>> entry = Entry("inproceedings", "hu2022lora", 1, {"title": "{LoRA}: Low-Rank Adaptation",
+    ...     "abstract": "We adapt.", "author": "Hu, Edward and Shen, Yelong", "year": "2022",
+    ...     "month": "apr"})
+    >>> p = entry_to_paper(entry)
+    >>> p.title, p.authors, p.date, p.ids
+    ('LoRA: Low-Rank Adaptation', ('Edward Hu', 'Yelong Shen'), '2022-04',
+     {'source': 'hu2022lora'})
+    """
     f = entry.fields
     date = normalize_date(f.get("date")) if f.get("date") else None
     year = f.get("year", "").strip()
@@ -274,7 +291,7 @@ def entry_to_paper(entry: Entry) -> Paper:
         arxiv=_arxiv(f),
         doi=f.get("doi"),
         ids={"source": entry.key or None},
-        meta=keep([
+        meta=non_empty([
             ("entry_type", entry.kind),
             ("bibtex_key", entry.key),
             ("venue", delatex(f.get("booktitle") or f.get("journal") or "").strip() or None),
@@ -302,7 +319,18 @@ def _bad_byte(chunk: str, line: int) -> str | None:
 
 
 def read_bibtex(path: Path) -> Iterator[Paper | Reject]:
-    """Read a BibTeX file entry by entry; entries without an abstract are rejected."""
+    """Read a BibTeX file entry by entry; entries without an abstract are rejected.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "refs.bib"
+    >>> _ = path.write_text("@article{a, title={{LoRA}}, abstract={We adapt.}, year=2022}\\n"
+    ...                     "@misc{b, title={No abstract}}\\n")
+    >>> [r.title if isinstance(r, Paper) else f"{r.location}: {r.reason}"
+    ...  for r in read_bibtex(path)]
+    ['LoRA', 'entry 2 (key b, line 2): missing or empty abstract']
+    """
     path = Path(path)
     where = str(path)
     text = path.read_bytes().decode("utf-8", errors="surrogateescape").lstrip("\ufeff")

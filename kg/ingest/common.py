@@ -59,7 +59,15 @@ def _type_name(value: object) -> str:
 
 
 def text_value(value: object, name: str, *, required: bool = False) -> str:
-    """``value`` as a string, or :class:`BadRecord` naming the field when it is not text."""
+    """``value`` as a string, or :class:`BadRecord` naming the field when it is not text.
+
+    Examples
+    --------
+    >>> text_value("Deep nets", "title")
+    'Deep nets'
+    >>> text_value(None, "url")
+    ''
+    """
     if value is None:
         if required:
             raise BadRecord(f"missing {name}")
@@ -371,7 +379,17 @@ def _json_failure(exc: json.JSONDecodeError, text: str) -> Failure:
 
 
 def unwrap(value: object) -> list[object] | None:
-    """The records in a parsed JSON value: a list, an envelope's list, or one object."""
+    """The records in a parsed JSON value: a list, an envelope's list, or one object.
+
+    Examples
+    --------
+    >>> unwrap({"data": [{"title": "A"}, {"title": "B"}]})
+    [{'title': 'A'}, {'title': 'B'}]
+    >>> unwrap({"title": "A"})
+    [{'title': 'A'}]
+    >>> unwrap(3) is None
+    True
+    """
     if isinstance(value, list):
         return value
     if isinstance(value, dict):
@@ -449,6 +467,14 @@ def iter_json_values(path: Path) -> Iterator[tuple[str, object]]:
     invalid or truncated JSON) becomes a :class:`Failure` and the next lines still read.
     A JSON document may be one object, a list, or an envelope (``{"data": [...]}``,
     ``{"results": [...]}``...).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "in.jsonl"
+    >>> _ = path.write_text('{"title": "A"}\\nnot json\\n')
+    >>> [(loc, getattr(v, "reason", v)) for loc, v in iter_json_values(path)]
+    [('line 1', {'title': 'A'}), ('line 2', 'invalid JSON: Expecting value at column 1')]
     """
     if path.name.lower().endswith(LINE_SUFFIXES):
         return _iter_lines(path)
@@ -459,7 +485,19 @@ Mapper = Callable[[Mapping[str, Any]], Paper]
 
 
 def read_json_records(path: Path, mapper: Mapper) -> Iterator[Paper | Reject]:
-    """Map every JSON record of ``path`` through ``mapper``; bad ones become rejects."""
+    """Map every JSON record of ``path`` through ``mapper``; bad ones become rejects.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "in.jsonl"
+    >>> _ = path.write_text('{"title": "A", "abstract": "B."}\\n{"title": "C"}\\n')
+    >>> mapper = lambda r: make_paper("jsonl", title=r.get("title"), abstract=r.get("abstract"))
+    >>> for r in read_json_records(path, mapper):
+    ...     print(r.title if isinstance(r, Paper) else r.reason)
+    A
+    missing or empty abstract
+    """
     where = str(path)
     for loc, value in iter_json_values(path):
         if isinstance(value, Failure):
@@ -474,19 +512,44 @@ def read_json_records(path: Path, mapper: Mapper) -> Iterator[Paper | Reject]:
 
 
 def json_head_keys(head: str) -> set[str]:
-    """Keys quoted as ``"key":`` in the first few KB of a JSON file (for sniffing)."""
+    """Keys quoted as ``"key":`` in the first few KB of a JSON file (for sniffing).
+
+    Examples
+    --------
+    >>> sorted(json_head_keys('[{"title": "A", "abstract": "B'))
+    ['abstract', 'title']
+    """
     return set(re.findall(r'"([A-Za-z_][\w-]*)"\s*:', head))
 
 
 def looks_like_json(head: str) -> bool:
+    """Whether the first few KB of a file start like a JSON document (for sniffing).
+
+    Examples
+    --------
+    >>> looks_like_json('  [{"title": "A"}]'), looks_like_json("title,abstract")
+    (True, False)
+    """
     return head.lstrip()[:1] in ("{", "[")
 
 
 def clean_opt(value: object) -> object:
-    """:func:`~kg.text.clean_text` for text, anything else unchanged (for ``meta`` values)."""
+    """:func:`~kg.text.clean_text` for text, anything else unchanged (for ``meta`` values).
+
+    Examples
+    --------
+    >>> clean_opt("NLP &amp;\\nvision"), clean_opt(3)
+    ('NLP & vision', 3)
+    """
     return clean_text(value) if isinstance(value, str) else value
 
 
-def keep(values: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    """A dict of the pairs whose value is not empty."""
+def non_empty(values: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """A dict of the pairs whose value is not empty.
+
+    Examples
+    --------
+    >>> non_empty([("a", 1), ("b", ""), ("c", []), ("d", 0)])
+    {'a': 1, 'd': 0}
+    """
     return {k: v for k, v in values if v not in (None, "", [], {}, ())}

@@ -138,7 +138,18 @@ class _Parser:
 
 
 def read_daily_papers(path: Path) -> Iterator[Paper | Reject]:
-    """Read a copied Daily Papers page; yields papers in page order."""
+    """Read a copied Daily Papers page; yields papers in page order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "daily.txt"
+    >>> _ = path.write_text("Daily Papers\\n\\nSep 9\\n\\nOne Epoch Is All You Need\\n\\n"
+    ...     "We train a language model for one epoch only and show that it matches repeated "
+    ...     "training on the same data budget at a fraction of the cost.\\n")
+    >>> [(p.title, p.id) for p in read_daily_papers(path)]
+    [('One Epoch Is All You Need', 't-2ec246798141af05')]
+    """
     path = Path(path)
     text = path.read_bytes().decode("utf-8", errors="surrogateescape")
     if text.startswith("\ufeff"):

@@ -83,7 +83,16 @@ def _bad_bytes(values: list[str], header: list[str]) -> str | None:
 
 
 def read_delimited(path: Path, delimiter: str, source: str) -> Iterator[Paper | Reject]:
-    """Read a CSV/TSV with a header row; yields a paper or a reject per data row."""
+    """Read a CSV/TSV with a header row; yields a paper or a reject per data row.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "papers.txt"
+    >>> _ = path.write_text("id;title;abstract\\nr1;LoRA;We adapt.\\n")
+    >>> [(p.id, p.title, p.source) for p in read_delimited(path, ";", "csv")]
+    [('r1', 'LoRA', 'csv')]
+    """
     path = Path(path)
     where = str(path)
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
@@ -132,12 +141,31 @@ def _rows(reader, header: list[str], where: str, source: str) -> Iterator[Paper 
 
 
 def read_csv(path: Path) -> Iterator[Paper | Reject]:
-    """Read a comma-separated paper list."""
+    """Read a comma-separated paper list.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "papers.csv"
+    >>> _ = path.write_text('id,title,abstract,keywords\\nr1,LoRA,We adapt.,"lora, fine-tuning"\\n'
+    ...                     'r2,,No title.,\\n')
+    >>> [(r.id, r.meta) if isinstance(r, Paper) else r.reason for r in read_csv(path)]
+    [('r1', {'keywords': ['lora', 'fine-tuning']}), 'missing or empty title']
+    """
     return read_delimited(path, ",", "csv")
 
 
 def read_tsv(path: Path) -> Iterator[Paper | Reject]:
-    """Read a tab-separated paper list."""
+    """Read a tab-separated paper list.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "papers.tsv"
+    >>> _ = path.write_text("id\\ttitle\\tabstract\\nr1\\tLoRA\\tWe adapt.\\n")
+    >>> [(p.id, p.title, p.abstract) for p in read_tsv(path)]
+    [('r1', 'LoRA', 'We adapt.')]
+    """
     return read_delimited(path, "\t", "tsv")
 
 

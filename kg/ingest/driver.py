@@ -61,6 +61,15 @@ def expand_inputs(paths: Iterable[str | Path] | str | Path) -> list[Path]:
     ------
     InputError
         If a path does not exist, or a directory holds no readable file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("b.csv", "a.jsonl", "notes.xyz"):
+    ...     _ = (folder / name).write_text("")
+    >>> [p.name for p in expand_inputs(folder)]
+    ['a.jsonl', 'b.csv']
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -101,6 +110,14 @@ def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[Paper | R
     InputError
         If the file is missing or unreadable; :class:`~kg.errors.UnknownFormatError`
         if ``fmt`` is unknown or the format cannot be detected.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "papers.jsonl"
+    >>> _ = path.write_text('{"title": "LoRA", "abstract": "We adapt."}\\n{"title": "QLoRA"}\\n')
+    >>> [r.title if isinstance(r, Paper) else r.reason for r in iter_records(path)]
+    ['LoRA', 'missing or empty abstract']
     """
     path = Path(path)
     reader = get_reader(fmt) if fmt else get_reader(detect_format(path))
@@ -190,6 +207,18 @@ def read_inputs(
         Under ``strict``, at the first bad record (message names file and location).
     NoValidRecordsError
         If no input held a single valid paper.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.jsonl").write_text('{"id": "2106.09685", "title": "LoRA", '
+    ...                                     '"abstract": "A."}\\n')
+    >>> _ = (folder / "b.csv").write_text("id,title,abstract\\n"
+    ...                                   "2106.09685,LoRA,A.\\nr2,QLoRA,B.\\n")
+    >>> result = read_inputs(folder)
+    >>> result.summary_line(), [p.id for p in result.papers]
+    ('read 3, kept 2, merged 1, rejected 0', ['2106.09685', 'r2'])
     """
     reading = _Reading(paths, fmt, strict)
     result = merge_papers(list(reading))
@@ -213,6 +242,17 @@ def write_inputs(
     ``kg build --update``) are merged with the inputs as ``merge_papers(previous +
     read_inputs(...).papers)`` would; they count in neither ``read`` nor ``kept``, and
     the records they absorb count in ``merged``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "b.csv").write_text("id,title,abstract\\n"
+    ...                                   "r1,LoRA,A.\\nr1,LoRA,A.\\nr2,,B.\\n")
+    >>> result = write_inputs(folder / "b.csv", folder / "papers.jsonl")
+    >>> lines = (folder / "papers.jsonl").read_text().splitlines()
+    >>> result.summary_line(), result.written, len(lines)
+    ('read 3, kept 1, merged 1, rejected 1', 1, 1)
     """
     dest = Path(dest)
     reading = _Reading(paths, fmt, strict)

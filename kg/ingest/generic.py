@@ -69,7 +69,15 @@ def _ids(record: Mapping[str, Any]) -> dict[str, str]:
 
 
 def map_generic(record: Mapping[str, Any], source: str) -> Paper:
-    """One generic JSON object → :class:`Paper` (raises :class:`BadRecord`)."""
+    """One generic JSON object → :class:`Paper` (raises :class:`BadRecord`).
+
+    Examples
+    --------
+    >>> p = map_generic({"id": "2106.09685v2", "title": "LoRA", "abstract": "A.",
+    ...                  "authors": "E. Hu and Y. Shen", "year": 2021}, "json")
+    >>> p.id, p.authors, p.date, p.ids
+    ('2106.09685', ('E. Hu', 'Y. Shen'), '2021', {'arxiv': '2106.09685'})
+    """
     _, own_id = first_present(record, *ID_FIELDS)
     abstract_field, abstract = first_present(record, *ABSTRACT_FIELDS)
     _, date = first_present(record, *DATE_FIELDS)
@@ -99,12 +107,30 @@ def map_generic(record: Mapping[str, Any], source: str) -> Paper:
 
 
 def read_json(path: Path) -> Iterator[Paper | Reject]:
-    """Read a generic JSON document (object, list or envelope) or JSON Lines file."""
+    """Read a generic JSON document (object, list or envelope) or JSON Lines file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "papers.json"
+    >>> _ = path.write_text('[{"id": "r1", "title": "LoRA", "abstract": "A."}, {"id": "r2"}]')
+    >>> [r.id if isinstance(r, Paper) else r.reason for r in read_json(path)]
+    ['r1', 'missing or empty title']
+    """
     return read_json_records(Path(path), partial(map_generic, source="json"))
 
 
 def read_jsonl(path: Path) -> Iterator[Paper | Reject]:
-    """Read a generic JSON Lines file, one object per line."""
+    """Read a generic JSON Lines file, one object per line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "papers.jsonl"
+    >>> _ = path.write_text('{"id": "r1", "title": "LoRA", "abstract": "A."}\\n')
+    >>> [(p.id, p.source, p.ids) for p in read_jsonl(path)]
+    [('r1', 'jsonl', {'source': 'r1'})]
+    """
     return read_json_records(Path(path), partial(map_generic, source="jsonl"))
 
 

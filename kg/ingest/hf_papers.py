@@ -14,7 +14,7 @@ from kg.ingest.common import (
     LINE_SUFFIXES,
     BadRecord,
     json_head_keys,
-    keep,
+    non_empty,
     looks_like_json,
     make_paper,
     read_json_records,
@@ -57,7 +57,7 @@ def map_hf_paper(record: Mapping[str, Any]) -> Paper:
         own_id=own,
         own_key="hf",
         ids={"hf": own if isinstance(own, str) else None},
-        meta=keep([
+        meta=non_empty([
             ("ai_keywords", split_list(rec.get("ai_keywords"))),
             ("ai_summary", rec.get("ai_summary")),
             ("upvotes", rec.get("upvotes")),
@@ -69,7 +69,17 @@ def map_hf_paper(record: Mapping[str, Any]) -> Paper:
 
 
 def read_hf_papers(path: Path) -> Iterator[Paper | Reject]:
-    """Read Hugging Face papers API JSON (list, daily list, one object, or JSON Lines)."""
+    """Read Hugging Face papers API JSON (list, daily list, one object, or JSON Lines).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "daily.json"
+    >>> _ = path.write_text('[{"paper": {"id": "2509.04664", "title": "Why LMs Hallucinate", '
+    ...                     '"summary": "Like students."}}]')
+    >>> [(p.id, p.url) for p in read_hf_papers(path)]
+    [('2509.04664', 'https://huggingface.co/papers/2509.04664')]
+    """
     return read_json_records(Path(path), map_hf_paper)
 
 

@@ -203,6 +203,13 @@ def merge_papers(papers: Iterable[Paper]) -> MergeResult:
     -------
     MergeResult
         ``papers`` (unique, input order), ``merged`` (= inputs − outputs) and ``groups``.
+
+    Examples
+    --------
+    >>> result = merge_papers([Paper("r1", "LoRA", "A.", source="csv"),
+    ...                        Paper("r2", "LoRA!", "", authors=("E. Hu",), source="json")])
+    >>> [(p.id, p.authors, p.source) for p in result.papers], result.merged, result.groups
+    ([('r1', ('E. Hu',), 'csv+json')], 1, [(0, 1)])
     """
     papers = list(papers)
     groups = _group(papers)
@@ -217,7 +224,13 @@ def merge_papers(papers: Iterable[Paper]) -> MergeResult:
 
 def paper_line(paper: Paper) -> bytes:
     """The ``papers.jsonl`` line of ``paper`` (UTF-8, newline-terminated), exactly as
-    :func:`kg.model.store.write_papers` writes it."""
+    :func:`kg.model.store.write_papers` writes it.
+
+    Examples
+    --------
+    >>> paper_line(Paper("r1", "LoRA", "A."))
+    b'{"id": "r1", "title": "LoRA", "abstract": "A.", "authors": [], ... "meta": {}}\\n'
+    """
     text = json.dumps(paper.to_dict(), ensure_ascii=False) + "\n"
     try:
         return text.encode("utf-8")
@@ -226,7 +239,16 @@ def paper_line(paper: Paper) -> bytes:
 
 
 def paper_of_line(line: bytes) -> Paper:
-    """The :class:`~kg.types.Paper` of one ``papers.jsonl`` line (JSON bytes)."""
+    """The :class:`~kg.types.Paper` of one ``papers.jsonl`` line (JSON bytes).
+
+    Examples
+    --------
+    >>> paper_of_line(b'{"id": "r1", "title": "LoRA", "abstract": "A."}\\n')
+    Paper(id='r1', title='LoRA', abstract='A.', authors=(), date=None, url=None, source='',
+          ids={}, meta={})
+    >>> paper_of_line(paper_line(Paper("r1", "LoRA", "A."))) == Paper("r1", "LoRA", "A.")
+    True
+    """
     return Paper.from_dict(json.loads(line))
 
 

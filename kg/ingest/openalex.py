@@ -14,7 +14,7 @@ from kg.ingest.common import (
     LINE_SUFFIXES,
     BadRecord,
     json_head_keys,
-    keep,
+    non_empty,
     looks_like_json,
     make_paper,
     read_json_records,
@@ -104,7 +104,7 @@ def map_openalex_work(record: Mapping[str, Any]) -> Paper:
         doi=record.get("doi"),
         own_id=_short_id(record.get("id")),
         own_key="openalex",
-        meta=keep([
+        meta=non_empty([
             ("type", record.get("type")),
             ("venue", _venue(record)),
             ("concepts", _concepts(record)),
@@ -115,7 +115,17 @@ def map_openalex_work(record: Mapping[str, Any]) -> Paper:
 
 
 def read_openalex(path: Path) -> Iterator[Paper | Reject]:
-    """Read OpenAlex works JSON."""
+    """Read OpenAlex works JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "works.json"
+    >>> _ = path.write_text('{"results": [{"id": "https://openalex.org/W1", "title": "T", '
+    ...     '"abstract_inverted_index": {"Open": [0], "access": [1]}, "publication_year": 2018}]}')
+    >>> [(p.id, p.abstract, p.date) for p in read_openalex(path)]
+    [('W1', 'Open access', '2018')]
+    """
     return read_json_records(Path(path), map_openalex_work)
 
 

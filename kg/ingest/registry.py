@@ -52,6 +52,15 @@ def register_reader(reader: Reader, *, replace: bool = False) -> Reader:
     ------
     PluginError
         If the name or an alias is taken by another reader and ``replace`` is false.
+
+    Examples
+    --------
+    >>> csv = get_reader("csv")
+    >>> register_reader(csv, replace=True) is csv
+    True
+    >>> register_reader(Reader("my-csv", read=csv.read, aliases=("tsv",)))
+    Traceback (most recent call last):
+    kg.errors.PluginError: reader name 'tsv' is already used by reader 'tsv'
     """
     names = [_key(reader.name), *(_key(a) for a in reader.aliases)]
     if not replace:
@@ -141,6 +150,11 @@ def get_reader(name: str) -> Reader:
         If no reader has that name; the message lists the valid names.
     PluginError
         If the name belongs to a plugin that fails to load.
+
+    Examples
+    --------
+    >>> get_reader("JSON_Lines").name, get_reader("bib").name
+    ('jsonl', 'bibtex')
     """
     _load_builtins()
     key = _key(name)
@@ -154,13 +168,28 @@ def get_reader(name: str) -> Reader:
 
 
 def reader_aliases() -> dict[str, list[str]]:
-    """Loaded reader names mapped to their aliases (for ``kg formats``)."""
+    """Loaded reader names mapped to their aliases (for ``kg formats``).
+
+    Examples
+    --------
+    >>> reader_aliases()["jsonl"]
+    ['json-lines', 'jsonlines', 'ndjson']
+    """
     _load_builtins()
     return {name: [a for a, n in _ALIASES.items() if n == name] for name in _READERS}
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> str:
-    """The first ``size`` bytes of ``path`` decoded leniently (BOM dropped)."""
+    """The first ``size`` bytes of ``path`` decoded leniently (BOM dropped).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "refs.bib"
+    >>> _ = path.write_bytes(b"\\xef\\xbb\\xbf@article{a, title={T}}")
+    >>> read_head(path), read_head(path, size=12)
+    ('@article{a, title={T}}', '@article{')
+    """
     try:
         with open(path, "rb") as fh:
             data = fh.read(size)
@@ -172,7 +201,13 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> str:
 
 
 def file_suffix(path: Path) -> str:
-    """The lower-cased last suffix of ``path`` (``".jsonl"``), used for detection."""
+    """The lower-cased last suffix of ``path`` (``".jsonl"``), used for detection.
+
+    Examples
+    --------
+    >>> file_suffix(Path("refs.BIB")), file_suffix(Path("papers.jsonl.gz"))
+    ('.bib', '.gz')
+    """
     return path.suffix.lower()
 
 
@@ -198,6 +233,14 @@ def detect_format(path: str | Path) -> str:
     UnknownFormatError
         If no reader recognizes the file; the message names it, lists the formats and
         suggests ``--format``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "papers.txt"
+    >>> _ = path.write_text('{"id": "r1", "title": "LoRA", "abstract": "A."}\\n')
+    >>> detect_format(path)
+    'jsonl'
     """
     path = Path(path)
     if not path.is_file():

@@ -13,7 +13,7 @@ from kg.ingest.common import (
     LINE_SUFFIXES,
     BadRecord,
     json_head_keys,
-    keep,
+    non_empty,
     looks_like_json,
     make_paper,
     read_json_records,
@@ -57,7 +57,7 @@ def map_s2_paper(record: Mapping[str, Any]) -> Paper:
         doi=ext.get("DOI"),
         own_id=record.get("paperId"),
         own_key="s2",
-        meta=keep([
+        meta=non_empty([
             ("venue", record.get("venue") or _name(record.get("journal"))),
             ("year", record.get("year")),
             ("fields_of_study", record.get("fieldsOfStudy")),
@@ -70,7 +70,17 @@ def map_s2_paper(record: Mapping[str, Any]) -> Paper:
 
 
 def read_semantic_scholar(path: Path) -> Iterator[Paper | Reject]:
-    """Read Semantic Scholar Graph API JSON."""
+    """Read Semantic Scholar Graph API JSON.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "s2.json"
+    >>> _ = path.write_text('{"data": [{"paperId": "2d56", "title": "T", "abstract": "A.", '
+    ...                     '"year": 1950}, {"paperId": "9f1e", "title": "U"}]}')
+    >>> [r.id if isinstance(r, Paper) else r.reason for r in read_semantic_scholar(path)]
+    ['2d56', 'missing or empty abstract']
+    """
     return read_json_records(Path(path), map_s2_paper)
 
 

@@ -242,6 +242,16 @@ def summarize_record(record: Mapping[str, Any], max_evidence: int | None = None,
     ------
     GraphError
         If the record has no ``id`` or a concept has no ``iri``.
+
+    Examples
+    --------
+    >>> rec = {"id": "p1", "title": "T", "abstract": "We use LoRA. It helps.", "concepts": [
+    ...     {"iri": "x", "label": "LoRA", "type": "Method", "source": "ontology", "score": 0.9,
+    ...      "mentions": [{"field": "abstract", "start": 7, "end": 11,
+    ...                    "sentence": "We use LoRA."}]}]}
+    >>> summarize_record(rec, text=False)
+    ('p1', None, None,
+     [('x', 'LoRA', 'Method', 'ontology', (), 1, 0.9, ('abstract',), ((0, 0, 12),))])
     """
     max_ev = MAX_EVIDENCE if max_evidence is None else max_evidence
     if "id" not in record:
@@ -300,7 +310,13 @@ def summarize_extracted(record: Mapping[str, Any]) -> tuple:
 
 
 def summarize_jsonl(jsonl: str, *, text: bool = True) -> list[tuple]:
-    """:func:`summarize_record` of every record in a JSON Lines text (a worker's chunk)."""
+    """:func:`summarize_record` of every record in a JSON Lines text (a worker's chunk).
+
+    Examples
+    --------
+    >>> summarize_jsonl('{"id": "p1", "title": "T", "abstract": "A."}\\n{"id": "p2"}\\n')
+    [('p1', 'T', 'A.', []), ('p2', '', '', [])]
+    """
     return [summarize_record(json.loads(line), text=text) for line in jsonl.split("\n") if line]
 
 

@@ -49,7 +49,16 @@ def npmi_pairs(C, start: int, keep: np.ndarray, df: np.ndarray, n: int, min_supp
     """The pairs of a block of rows ``C`` (rows ``start``..., columns: all concepts of
     ``keep``) of the co-occurrence counts, upper triangle only (or, with ``upper=False``,
     every pair but the diagonal), with ``support >= min_support`` and ``npmi >=
-    min_npmi``: ``(ri, ci, support, npmi)``, concept indices."""
+    min_npmi``: ``(ri, ci, support, npmi)``, concept indices.
+
+    Examples
+    --------
+    >>> X = sp.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1]]))  # 4 papers
+    >>> df, C = np.asarray(X.sum(axis=0)).ravel(), (X.T @ X).tocsr().sorted_indices()
+    >>> ri, ci, support, npmi = npmi_pairs(C, 0, np.arange(3), df, 4, 1, -1.0)
+    >>> ri.tolist(), ci.tolist(), support.tolist(), npmi.round(3).tolist()
+    ([0, 0], [1, 2], [2.0, 1.0], [0.415, -0.292])
+    """
     C = C.tocoo()
     row = C.row.astype(np.int64) + start
     mask = ((C.col > row) if upper else (C.col != row)) & (C.data >= min_support)
@@ -156,6 +165,13 @@ def similar_candidates(W, WT, top_k: int, jobs: int = 1):
     With ``jobs`` > 1 a forked child does the second half of the blocks (it reads W and
     WT where they are: the fork shares them); the parts join in row order, so the result
     is the same.
+
+    Examples
+    --------
+    >>> W = sp.csr_matrix(np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]]))  # unit rows
+    >>> lo, hi, w = similar_candidates(W, W.T.tocsr(), top_k=1)
+    >>> lo.tolist(), hi.tolist(), w.tolist()
+    ([0, 1], [1, 2], [0.6, 0.8])
     """
     n = W.shape[0]
     blocks = -(-n // SIMILAR_BLOCK_ROWS)

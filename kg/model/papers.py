@@ -36,7 +36,18 @@ __all__ = ["PaperChunk", "PapersFile", "TextColumn", "read_jsonl", "write_jsonl"
 
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
     """Write rows as JSON Lines (gzip-compressed when the name ends in ``.gz``); return
-    how many were written."""
+    how many were written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "rows.jsonl.gz"
+    >>> write_jsonl(path, [{"id": "p1"}, {"id": "p2"}])
+    2
+    >>> with gzip.open(path, "rt") as fh:
+    ...     fh.read()
+    '{"id": "p1"}\\n{"id": "p2"}\\n'
+    """
     n = 0
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "wt", encoding="utf-8") as fh:
@@ -49,7 +60,16 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """Iterate the JSON objects of a JSON Lines file written by kg (gzip-compressed when
-    its name ends in ``.gz``)."""
+    its name ends in ``.gz``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "rows.jsonl"
+    >>> _ = path.write_text('{"id": "p1", "n": 1}\\n\\n{"id": "p2", "n": 2}\\n')
+    >>> list(read_jsonl(path))
+    [{'id': 'p1', 'n': 1}, {'id': 'p2', 'n': 2}]
+    """
     opener = gzip.open if str(path).endswith(".gz") else open
     number = 0
     try:

@@ -137,27 +137,75 @@ def _remove_stale_siblings(target: Path) -> None:
 
 
 def write_papers(directory: str | Path, papers: Iterable[Paper]) -> int:
+    """Write ``papers.jsonl`` of a build directory; return how many papers were written.
+
+    Examples
+    --------
+    >>> directory = tempfile.mkdtemp()
+    >>> write_papers(directory, [Paper("p1", "LoRA", "We adapt.")])
+    1
+    >>> (Path(directory) / "papers.jsonl").read_text()[:42]
+    '{"id": "p1", "title": "LoRA", "abstract": '
+    """
     return write_jsonl(Path(directory) / PAPERS_FILE, (p.to_dict() for p in papers))
 
 
 def load_papers(directory: str | Path) -> list[Paper]:
-    """Read ``papers.jsonl`` of a build directory."""
+    """Read ``papers.jsonl`` of a build directory.
+
+    Examples
+    --------
+    >>> directory = tempfile.mkdtemp()
+    >>> _ = write_papers(directory, [Paper("p1", "LoRA", "We adapt.")])
+    >>> load_papers(directory)
+    [Paper(id='p1', title='LoRA', abstract='We adapt.', authors=(), date=None, url=None, source='',
+           ids={}, meta={})]
+    """
     return list(iter_papers(directory))
 
 
 def papers_path(directory: str | Path) -> Path:
-    """``papers.jsonl`` of a build directory (GraphError naming the directory if absent)."""
+    """``papers.jsonl`` of a build directory (GraphError naming the directory if absent).
+
+    Examples
+    --------
+    >>> directory = tempfile.mkdtemp()
+    >>> _ = write_papers(directory, [Paper("p1", "LoRA", "We adapt.")])
+    >>> papers_path(directory).name
+    'papers.jsonl'
+    >>> papers_path(Path(directory) / "missing")
+    Traceback (most recent call last):
+    kg.errors.GraphError: .../missing does not exist: build a graph first with `kg build ...`
+    """
     return _require(directory, PAPERS_FILE)
 
 
 def iter_papers(directory: str | Path) -> Iterator[Paper]:
-    """Stream the papers of ``papers.jsonl`` of a build directory, one at a time."""
+    """Stream the papers of ``papers.jsonl`` of a build directory, one at a time.
+
+    Examples
+    --------
+    >>> directory = tempfile.mkdtemp()
+    >>> _ = write_papers(directory, [Paper("p1", "LoRA", "A."), Paper("p2", "QLoRA", "B.")])
+    >>> [p.title for p in iter_papers(directory)]
+    ['LoRA', 'QLoRA']
+    """
     return (Paper.from_dict(d) for d in read_jsonl(papers_path(directory)))
 
 
 def extractions_path(directory: str | Path) -> Path | None:
     """The extraction records file of a build directory (``extractions.jsonl.gz``, or
-    ``extractions.jsonl`` of an older build), or None."""
+    ``extractions.jsonl`` of an older build), or None.
+
+    Examples
+    --------
+    >>> directory = Path(tempfile.mkdtemp())
+    >>> extractions_path(directory) is None
+    True
+    >>> _ = write_jsonl(directory / "extractions.jsonl.gz", [{"id": "p1", "concepts": []}])
+    >>> extractions_path(directory).name
+    'extractions.jsonl.gz'
+    """
     for name in (EXTRACTIONS_FILE, LEGACY_EXTRACTIONS_FILE):
         path = Path(directory) / name
         if path.is_file():
@@ -166,11 +214,28 @@ def extractions_path(directory: str | Path) -> Path | None:
 
 
 def load_extractions(directory: str | Path) -> list[dict[str, Any]]:
-    """Read the extraction records of a build directory (see :func:`extractions_path`)."""
+    """Read the extraction records of a build directory (see :func:`extractions_path`).
+
+    Examples
+    --------
+    >>> directory = Path(tempfile.mkdtemp())
+    >>> _ = write_jsonl(directory / "extractions.jsonl", [{"id": "p1", "concepts": []}])
+    >>> load_extractions(directory)  # an older build's uncompressed file
+    [{'id': 'p1', 'concepts': []}]
+    """
     return list(read_jsonl(extractions_path(directory) or _require(directory, EXTRACTIONS_FILE)))
 
 
 def load_summary(directory: str | Path) -> dict[str, Any]:
+    """Read ``summary.json`` of a build directory (GraphError naming the directory if absent).
+
+    Examples
+    --------
+    >>> directory = Path(tempfile.mkdtemp())
+    >>> _ = (directory / "summary.json").write_text('{"papers": 2, "concepts": 5}')
+    >>> load_summary(directory)
+    {'papers': 2, 'concepts': 5}
+    """
     return json.loads(_require(directory, SUMMARY_FILE).read_text(encoding="utf-8"))
 
 
@@ -287,6 +352,15 @@ def load_model(directory: str | Path):
     GraphError
         If ``directory`` holds no model or it cannot be read, naming the command that
         makes one.
+
+    Examples
+    --------
+    >>> directory = tempfile.mkdtemp()
+    >>> _ = save_model(GraphModel.build([{"id": "p1", "title": "LoRA", "abstract": "A."}], []),
+    ...                directory)
+    >>> M = load_model(directory)
+    >>> M.paper_ids, M.titles
+    (['p1'], ['LoRA'])
     """
     if (Path(directory) / LEGACY_GRAPH_FILE).is_file() and not (Path(directory) / MODEL_FILE).is_file():
         raise GraphError(f"{directory} was built by an older kg ({LEGACY_GRAPH_FILE}, no "
@@ -339,6 +413,16 @@ def load_graph(directory: str | Path) -> nx.MultiDiGraph:
     ------
     GraphError
         If ``directory`` holds no kg graph, naming the command that makes one.
+
+    Examples
+    --------
+    >>> directory = tempfile.mkdtemp()
+    >>> rec = {"id": "p1", "concepts": [{"iri": "https://w3id.org/paper-kg/concept/lora",
+    ...        "label": "LoRA", "source": "ontology", "score": 1.0, "mentions": []}]}
+    >>> M = GraphModel.build([{"id": "p1", "title": "LoRA", "abstract": "We adapt."}], [rec])
+    >>> G = load_graph(save_model(M, directory).parent)
+    >>> G.number_of_nodes(), [k for _, _, k in G.edges(keys=True)]
+    (2, ['mentions'])
     """
     return load_model(directory).to_networkx()
 

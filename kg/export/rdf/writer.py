@@ -215,7 +215,7 @@ def as_graph(G: Any) -> Any:
 # language or None)``. Both writers (kg's own Turtle/N-Triples text writer, and pyoxigraph
 # terms for the other formats) consume the same statements, so they cannot disagree.
 _TYPE = _RDF + "type"
-_K = {t: VOCAB_NS + t for t in _KGV_TERMS}
+_KGV_IRI = {t: VOCAB_NS + t for t in _KGV_TERMS}
 _XSD_DOUBLE = _XSD + "double"
 _XSD_INTEGER = _XSD + "integer"
 
@@ -367,7 +367,7 @@ class _Anon:
 
 def _groups(G, detail: bool) -> Iterator[tuple[str, str, Any]]:
     """:func:`statements` as ``(subject, predicate, [objects])``: fewer Python steps."""
-    K = _K
+    K = _KGV_IRI
     TYPE = _TYPE
     node_data = G._node
     try:
@@ -756,7 +756,7 @@ def _write_model_turtle(m, fh) -> bool:
         return False
     w = _TextWriter(turtle=True)
     name, render, quote = w.name, w.render, w.quote
-    K = _K
+    K = _KGV_IRI
     sep = " ;\n\t"
 
     def pred(iri: str) -> str:
