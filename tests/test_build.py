@@ -445,3 +445,31 @@ def test_two_jobs_run_the_steps_in_place_above_the_fork_limit(tmp_path, seed_pat
                  "--jobs", "2")
     assert result.exit_code == 0, result.output
     assert forked == [] and (tmp_path / "out" / "graph.ttl").is_file()
+
+
+def test_default_jobs_use_the_cores_but_not_more_processes_than_chunks(tmp_path, monkeypatch):
+    """kg build without --jobs: one extraction process per usable core (at most 8), and
+    no more than one per chunk of papers; the summary records the number used."""
+    import os
+
+    import kg.build.pipeline as pipeline
+    from kg.types import Paper
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
+    assert pipeline.default_jobs() == pipeline.MAX_DEFAULT_JOBS == 8
+    assert pipeline.default_jobs(papers=1) == 1
+    assert pipeline.default_jobs(papers=1001) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert pipeline.default_jobs(papers=10_000) == 2
+
+    src = tmp_path / "papers.jsonl"
+    with open(src, "w", encoding="utf-8") as fh:
+        for k in range(501):  # two chunks
+            fh.write(json.dumps(Paper(id=f"p{k}", title=f"LoRA study {k}",
+                                      abstract="We fine-tune with LoRA.").to_dict()) + "\n")
+    assert run("build", str(src), "-o", str(tmp_path / "out"), "-q").exit_code == 0
+    assert load_summary(tmp_path / "out")["options"]["jobs"] == 2
+    assert run("build", str(src), "-o", str(tmp_path / "one"), "-q", "--jobs", "1").exit_code == 0
+    assert load_summary(tmp_path / "one")["options"]["jobs"] == 1
+    for name in ("graph.ttl", "graph.kg.npz", "papers.jsonl"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()

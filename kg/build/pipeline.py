@@ -11,12 +11,12 @@ import os
 import resource
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from kg import __version__
-from kg.build.engine import extract_jsonl
+from kg.build.engine import DEFAULT_CHUNK, extract_jsonl
 from kg.errors import ExportError
 from kg.export import export, write_html, write_rdf
 from kg.export.formats import FORMATS, canonical_format, names_of_kind
@@ -49,7 +49,11 @@ MAX_DEFAULT_JOBS = 8
 
 @dataclass
 class BuildOptions:
-    """Settings of one build; the CLI options map one to one onto these fields."""
+    """Settings of one build; the CLI options map one to one onto these fields.
+
+    ``jobs`` is the number of extraction processes; None picks :func:`default_jobs` for
+    the papers read (the CLI's default), and the summary records the number used.
+    """
 
     fmt: str | None = None
     strict: bool = False
@@ -57,7 +61,7 @@ class BuildOptions:
     discovery: bool = True
     acronym_min_papers: int = 2
     top_k: int = 10
-    jobs: int = 1
+    jobs: int | None = 1
     engine: str = "local"
     scheduler: str | None = None
     resume: bool = True
@@ -164,6 +168,8 @@ def build(
     with atomic_directory(out_dir) as tmp:
         with timer.stage("ingest"):
             counts, rejects = _ingest(inputs, options, out_dir, tmp, update)
+        if options.jobs is None:
+            options = replace(options, jobs=default_jobs(counts["papers"]))
         # from here on the papers are read from papers.jsonl, never held: the model reads
         # them one at a time (keeping its own columns), extraction cuts the file into
         # byte ranges that the workers read themselves
@@ -300,20 +306,27 @@ def export_format(fmt: str) -> str:
     return name
 
 
-def default_jobs() -> int:
+def default_jobs(papers: int | None = None) -> int:
     """Extraction processes of a build when none are asked for: one per usable core
-    (the cores this process may run on), at most :data:`MAX_DEFAULT_JOBS`.
+    (the cores this process may run on), at most :data:`MAX_DEFAULT_JOBS`, and no more
+    than the chunks of ``papers`` to extract (a process per chunk of
+    :data:`~kg.build.engine.DEFAULT_CHUNK` papers; a small list runs in this process).
 
     Examples
     --------
     >>> 1 <= default_jobs() <= MAX_DEFAULT_JOBS
     True
+    >>> default_jobs(papers=55)  # one chunk: nothing to share out
+    1
     """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_DEFAULT_JOBS))
+    jobs = min(cores, MAX_DEFAULT_JOBS)
+    if papers is not None:
+        jobs = min(jobs, -(-papers // DEFAULT_CHUNK))
+    return max(1, jobs)
 
 
 #: Papers up to which ``--jobs 2`` forks the statistics and the Turtle writer (see

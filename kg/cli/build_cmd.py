@@ -34,7 +34,8 @@ MAX_REJECTS_SHOWN = 50
                    "trig, rdfxml, jsonld. graph.ttl and graph.html are always written.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
               help="Extraction processes (output is identical for any N)  [default: one per "
-                   "usable core, at most 8; 1 runs in this process]")
+                   "usable core, at most 8, and at most one per 500 papers; 1 runs in this "
+                   "process]")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Run extraction locally or on a Dask cluster (needs paper-kg[dask]).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -61,7 +62,7 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
       kg build --update kg-out new-papers.jsonl
     """
     from kg.errors import KGError
-    from kg.build.pipeline import DEMO_CORPUS, BuildOptions, default_jobs, export_format
+    from kg.build.pipeline import DEMO_CORPUS, BuildOptions, export_format
     from kg.build.pipeline import build as run_build
     from kg.progress import ProgressBar
 
@@ -81,7 +82,6 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
     if not inputs:
         raise click.UsageError("give at least one INPUT file, or --demo.")
     target = update_dir or out_dir or Path("kg-out")
-    jobs = jobs or default_jobs()
 
     bar = ProgressBar() if not quiet else None
     options = BuildOptions(fmt=fmt, strict=strict, model=model, discovery=not no_discovery,
