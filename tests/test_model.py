@@ -50,9 +50,16 @@ def arxiv_sample(tmp_path_factory):
 
 
 
-def test_facade_streams_the_same_nodes_and_edges(arxiv_sample):
+@pytest.fixture(scope="module")
+def sample_model(arxiv_sample):
+    """The model of the arXiv sample at default options, built once (do not mutate it)."""
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    return GraphModel.build(papers, records, onto)
+
+
+def test_facade_streams_the_same_nodes_and_edges(arxiv_sample, sample_model):
+    papers, records, onto = arxiv_sample
+    M = sample_model
     G, V = M.to_networkx(), M.view()
     assert list(V.nodes(data=True)) == list(G.nodes(data=True))
     assert list(V.edges(keys=True, data=True)) == list(G.edges(keys=True, data=True))
@@ -64,9 +71,9 @@ def test_facade_streams_the_same_nodes_and_edges(arxiv_sample):
     assert "nope" not in V and next(iter(G)) in V
 
 
-def test_evidence_is_kept_by_reference_and_decoded_exactly(arxiv_sample):
+def test_evidence_is_kept_by_reference_and_decoded_exactly(arxiv_sample, sample_model):
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    M = sample_model
     # every sentence of a real build is found in its paper's text: no string is stored
     assert M.ev_where.size > 1000 and M.extra_sentences == []
     # a sentence that is in neither text (a record from another source) is kept as is
@@ -87,22 +94,22 @@ def test_one_shot_stream_with_a_repeated_id_is_refused_not_silently_merged():
     assert GraphModel.build([], [rec, dict(rec)]).counts()["nodes"] == {"paper": 1}
 
 
-def test_counts_match_the_networkx_view(arxiv_sample):
+def test_counts_match_the_networkx_view(arxiv_sample, sample_model):
     from collections import Counter
 
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    M = sample_model
     G = M.to_networkx()
     c = M.counts()
     assert c["nodes"] == dict(sorted(Counter(k for _, k in G.nodes(data="kind")).items()))
     assert c["edges"] == dict(sorted(Counter(k for _, _, k in G.edges(keys=True)).items()))
 
 
-def test_exports_from_the_facade_are_byte_identical(arxiv_sample, tmp_path):
+def test_exports_from_the_facade_are_byte_identical(arxiv_sample, sample_model, tmp_path):
     from kg.export import write_graphml
     from kg.export.rdf import write_rdf
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    M = sample_model
     G = M.to_networkx()
     for name, source in (("nx", G), ("model", M)):
         d = tmp_path / name
@@ -114,11 +121,11 @@ def test_exports_from_the_facade_are_byte_identical(arxiv_sample, tmp_path):
 
 
 @pytest.mark.parametrize("max_nodes", [40, 300, 100_000])
-def test_html_map_from_the_model_equals_the_one_from_networkx(arxiv_sample, max_nodes):
+def test_html_map_from_the_model_equals_the_one_from_networkx(arxiv_sample, sample_model, max_nodes):
     from kg.export.html import render_html, select_view
 
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    M = sample_model
     G = M.to_networkx()
     assert select_view(M, max_nodes) == select_view(G, max_nodes)
     if max_nodes < 1000:  # the full map of 800 papers is slow to lay out: selection only
@@ -187,11 +194,11 @@ def test_evidence_is_relocated_when_the_paper_text_differs_from_the_record():
         ("Grokking here.",)
 
 
-def test_saved_model_loads_back_identical(arxiv_sample, tmp_path):
+def test_saved_model_loads_back_identical(arxiv_sample, sample_model, tmp_path):
     from kg.model.store import MODEL_FILE, load_graph, load_model, save_model
 
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    M = sample_model
     path = save_model(M, tmp_path)
     assert path.name == MODEL_FILE
     again = load_model(tmp_path)
@@ -287,13 +294,13 @@ def _bounded_reference(G, k):
 
 
 @pytest.mark.parametrize("k", [40, 300])
-def test_communities_over_the_bound_are_those_of_the_most_frequent_concepts(arxiv_sample, k):
+def test_communities_over_the_bound_are_those_of_the_most_frequent_concepts(arxiv_sample, sample_model, k):
     """A graph with more cooccurs concepts than the bound: the communities are networkx
     Louvain's on the bounded subgraph."""
     from kg.query import concept_communities
 
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    M = sample_model
     G = M.to_networkx()
     n_concepts = len({n for u, v, key in G.edges(keys=True) if key == "cooccurs" for n in (u, v)})
     assert n_concepts > k
@@ -306,7 +313,7 @@ def test_communities_over_the_bound_are_those_of_the_most_frequent_concepts(arxi
     assert sum(map(len, concept_communities(M))) == n_concepts
 
 
-def test_build_statistics_run_louvain_on_the_bounded_graph_only(arxiv_sample, monkeypatch):
+def test_build_statistics_run_louvain_on_the_bounded_graph_only(arxiv_sample, sample_model, monkeypatch):
     """graph_stats (summary.json, kg stats) never hands Louvain more than
     COMMUNITY_MAX_CONCEPTS concepts."""
     import networkx as nx
@@ -314,7 +321,7 @@ def test_build_statistics_run_louvain_on_the_bounded_graph_only(arxiv_sample, mo
     import kg.query.stats as stats
 
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    M = sample_model
     G = M.to_networkx()
     louvain = nx.community.louvain_communities
     sizes = []
@@ -330,7 +337,7 @@ def test_build_statistics_run_louvain_on_the_bounded_graph_only(arxiv_sample, mo
     assert a["concept_communities"] == len(_bounded_reference(G, 50)[1])
 
 
-def test_model_file_is_streamed_yet_equals_the_one_shot_archive(arxiv_sample, tmp_path,
+def test_model_file_is_streamed_yet_equals_the_one_shot_archive(arxiv_sample, sample_model, tmp_path,
                                                                 monkeypatch):
     """save_model encodes and compresses the strings piece by piece (flat memory), and
     writes the bytes np.savez wrote with the whole document made in one piece."""
@@ -342,7 +349,7 @@ def test_model_file_is_streamed_yet_equals_the_one_shot_archive(arxiv_sample, tm
     import kg.model.store as store
 
     papers, records, onto = arxiv_sample
-    M = GraphModel.build(papers, records, onto)
+    M = sample_model
     strings = {name: getattr(M, name) for name in store._MODEL_STRINGS}
     strings["format"] = store.MODEL_FORMAT
     blob = gzip.compress(json.dumps(strings, ensure_ascii=False).encode("utf-8"),
