@@ -23,6 +23,7 @@ LAYERS = [
     ("model", ["kg.model"]),
     ("query", ["kg.query"]),
     ("export", ["kg.export"]),
+    ("sparql", ["kg.sparql"]),
     ("build", ["kg.build"]),
     ("cli", ["kg.cli", "kg.__main__"]),
 ]

@@ -6,8 +6,10 @@ same steps can be driven from a notebook.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import resource
 import shutil
 import time
@@ -17,7 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from kg import __version__
 from kg.build.engine import DEFAULT_CHUNK, extract_jsonl
-from kg.errors import ExportError
+from kg.errors import ExportError, KGError
 from kg.export import export, write_html, write_rdf
 from kg.export.formats import FORMATS, canonical_format, names_of_kind
 from kg.extract import ExtractSettings
@@ -30,8 +32,9 @@ from kg.model.store import (
     PAPERS_FILE,
     SUMMARY_FILE,
     atomic_directory,
+    check_papers,
+    file_record,
     iter_papers,
-    papers_path,
 )
 from kg.ontology import load_ontology
 from kg.progress import ProgressFn
@@ -162,6 +165,16 @@ def build(
     """
     options = options or BuildOptions()
     out_dir = Path(out_dir)
+    try:
+        return _build(inputs, out_dir, options, update, progress)
+    except OSError as exc:  # a full disk, a read-only file system: one line naming the file
+        raise _os_error(exc, out_dir) from exc
+    except KGError as exc:
+        raise _in_output(exc, out_dir)
+
+
+def _build(inputs, out_dir: Path, options: BuildOptions, update: bool,
+           progress: ProgressFn | None) -> BuildResult:
     timer = StageTimer()
     started = time.perf_counter()
 
@@ -180,16 +193,20 @@ def build(
         # and its compact rows (aggregated into the model's columns as they come); "link"
         # is what follows: ordering and the derived links
         extract_stats: dict[str, int] = {}
-        with open(tmp / EXTRACTIONS_FILE, "wb") as fh:
-            def rows():
-                with timer.stage("extract"):
-                    for data, chunk_rows in _extract(papers, options, shard_dir(out_dir),
-                                                     progress, extract_stats):
-                        fh.write(data)
-                        yield from chunk_rows
-                timer.start("link")
+        extraction = _extract(papers, options, shard_dir(out_dir), progress, extract_stats)
+        try:
+            with _naming(tmp / EXTRACTIONS_FILE), open(tmp / EXTRACTIONS_FILE, "wb") as fh:
+                def rows():
+                    with timer.stage("extract"):
+                        for data, chunk_rows in extraction:
+                            with _naming(tmp / EXTRACTIONS_FILE):
+                                fh.write(data)
+                            yield from chunk_rows
+                    timer.start("link")
 
-            graph = _link(papers, rows(), options, counts["papers"])
+                graph = _link(papers, rows(), options, counts["papers"])
+        finally:  # on any error (or SIGTERM) the extraction workers stop now
+            extraction.close()
         timer.stop("link")
         counts.update(extract_stats)
 
@@ -209,8 +226,57 @@ def build(
         result.timings = timer.timings
         result.wall_s = round(time.perf_counter() - started, 3)
         result.peak_rss_mb = timer.peak_rss_mb
-        _write_summary(tmp, result, inputs, options, update)
+        with _naming(tmp / SUMMARY_FILE):
+            _write_summary(tmp, result, inputs, options, update)
     return result
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Give an error of the file system in the block the file's name if it has none (a
+    write to a full disk names no file)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
+
+
+#: errors of the file system that mean "cannot write here"
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                 errno.EFBIG}
+
+
+def _os_error(exc: OSError, out_dir: Path) -> ExportError:
+    """One line for an error of the file system during a build: the file (its place in
+    ``out_dir`` rather than in the temporary directory) and the reason."""
+    where = _output_path(str(exc.filename), out_dir) if exc.filename else str(out_dir)
+    reason = exc.strerror or str(exc)
+    if exc.errno in _WRITE_ERRORS:
+        return ExportError(f"cannot write {where}: {reason}")
+    return ExportError(f"{where}: {reason}")
+
+
+def _output_path(text: str, out_dir: Path) -> str:
+    """``text`` with the build's temporary directory (``.NAME.tmp-XXXX``) named as
+    ``out_dir``, the place its files were to have."""
+    prefix = re.escape(str(out_dir.parent / f".{out_dir.name}.tmp-")) + r"[^/\s:]+"
+    return re.sub(prefix, lambda _: str(out_dir), text)
+
+
+def _in_output(exc: KGError, out_dir: Path) -> KGError:
+    """``exc``, or the same error naming ``out_dir`` instead of the temporary directory."""
+    message = str(exc)
+    renamed = _output_path(message, out_dir)
+    if renamed == message:
+        return exc
+    try:
+        new = type(exc)(renamed)
+    except TypeError:
+        return exc
+    new.__cause__ = exc
+    return new
 
 
 def _ingest(inputs, options: BuildOptions, out_dir: Path, tmp: Path,
@@ -223,7 +289,9 @@ def _ingest(inputs, options: BuildOptions, out_dir: Path, tmp: Path,
     """
     previous = None
     if update:
-        papers_path(out_dir)  # a GraphError naming out_dir if there is no build to update
+        # a GraphError naming out_dir if there is no build to update, or if its papers
+        # changed since it was built (a truncated file would silently lose papers)
+        check_papers(out_dir)
         previous = iter_papers(out_dir)
     ingest = write_inputs([Path(p) for p in inputs], tmp / PAPERS_FILE, fmt=options.fmt,
                           strict=options.strict, previous=previous)
@@ -387,5 +455,7 @@ def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions
         "timings_s": result.timings,
         "wall_s": result.wall_s,
         "peak_rss_mb_after": result.peak_rss_mb,
+        # checked by kg build --update before it reads the papers back
+        "papers_file": file_record(tmp / PAPERS_FILE),
     }
     (tmp / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")

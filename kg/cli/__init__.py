@@ -2,15 +2,34 @@
 
 Each command module defines click commands; this module gathers them into one group and
 turns :class:`kg.errors.KGError` into a one-line message and exit status 1.
+
+:func:`main` (the ``kg`` command) also handles SIGTERM like Ctrl-C: the command stops
+with :class:`Terminated` raised where it is, so that its temporary files are removed and
+its worker processes stopped on the way out, and ends with one line and exit status 143
+(128 + 15, what a process killed by SIGTERM reports; Ctrl-C stays click's "Aborted!",
+status 1). A second SIGTERM ends the process at once. Warnings of kg (a damaged
+extraction shard) are printed as one line each.
 """
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+import warnings
 
 import click
 
 from kg import __version__
 from kg.errors import KGError
+
+
+#: exit status after SIGTERM (128 + the signal's number, as the shell reports a kill)
+TERMINATED_STATUS = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when the process gets SIGTERM (see :func:`main`): it
+    unwinds like Ctrl-C, through every ``finally`` and ``except BaseException``."""
 
 
 class KGGroup(click.Group):
@@ -22,6 +41,10 @@ class KGGroup(click.Group):
         except KGError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
+        except Terminated:
+            click.echo("Error: terminated (SIGTERM); stopped, and removed its temporary "
+                       "files (a build's finished extraction chunks are kept)", err=True)
+            ctx.exit(TERMINATED_STATUS)
 
 
 @click.group(cls=KGGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,9 +58,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from kg.cli import build_cmd, extract_cmd, query_cmd
+    from kg.cli import build_cmd, extract_cmd, query_cmd, sparql_cmd
 
-    for module in (build_cmd, extract_cmd, query_cmd):
+    for module in (build_cmd, extract_cmd, query_cmd, sparql_cmd):
         for command in getattr(module, "COMMANDS", ()):
             cli.add_command(command)
 
@@ -60,7 +83,31 @@ def main() -> None:
     kg, version ...
     exit status 0
     """
-    cli(prog_name="kg")
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    showwarning, warnings.showwarning = warnings.showwarning, _show_warning
+    try:
+        cli(prog_name="kg")
+    finally:  # as they were (main may be called from Python)
+        warnings.showwarning = showwarning
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process
+    raise Terminated()
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """kg's warnings as one line (``Warning: ...``), others as Python shows them."""
+    if getattr(category, "__module__", "").split(".")[0] == "kg":
+        click.echo(f"Warning: {message}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,8 @@ MAX_REJECTS_SHOWN = 50
 @click.command("build")
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Output directory (default: kg-out). Replaced atomically.")
+              help="Output directory (default: kg-out). Replaced atomically; a symlink is "
+                   "followed (its target is replaced, the link kept).")
 @click.option("--demo", is_flag=True, help="Build the bundled demo corpus (a Daily Papers page).")
 @click.option("--update", "update_dir", type=click.Path(path_type=Path), default=None,
               help="Add INPUTS to the graph already built in this directory.")
@@ -64,6 +65,7 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
     from kg.errors import KGError
     from kg.build.pipeline import DEMO_CORPUS, BuildOptions, export_format
     from kg.build.pipeline import build as run_build
+    from kg.files import replaceable_directory
     from kg.progress import ProgressBar
 
     if demo and inputs:
@@ -82,13 +84,15 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
     if not inputs:
         raise click.UsageError("give at least one INPUT file, or --demo.")
     target = update_dir or out_dir or Path("kg-out")
+    # checked before any work; a symlink is followed: its target is replaced, the link kept
+    real = replaceable_directory(target)
 
     bar = ProgressBar() if not quiet else None
     options = BuildOptions(fmt=fmt, strict=strict, model=model, discovery=not no_discovery,
                            acronym_min_papers=acronym_min_papers, top_k=top_k, html_max_nodes=html_max_nodes, exports=exports, jobs=jobs,
                            engine=engine, scheduler=scheduler, resume=not fresh)
     try:
-        result = run_build(inputs, target, options, update=bool(update_dir), progress=bar)
+        result = run_build(inputs, real, options, update=bool(update_dir), progress=bar)
     finally:
         if bar:
             bar.close()
@@ -96,8 +100,9 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
         _report_rejects(result.rejects, target)
     click.echo(result.summary_line(), err=True)
     g = result.graph
+    shown = target if real == target else f"{target} -> {real}"
     click.echo(
-        f"wrote {target}/ : {result.counts['papers']} papers, "
+        f"wrote {shown}/ : {result.counts['papers']} papers, "
         f"{g.get('nodes', {}).get('concept', 0)} concepts, "
         f"{sum(g.get('edges', {}).values()) if g.get('edges') else 0} edges "
         f"({result.wall_s:.1f} s)"
@@ -146,7 +151,9 @@ def formats(as_json):
               help="graphml, gexf, csv, turtle (ttl), ntriples (nt), nquads, trig, rdfxml, "
                    "jsonld or html.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
-              help="The file to write (a directory for csv: nodes.csv and edges.csv).")
+              help="The file to write (a directory for csv: nodes.csv and edges.csv). A "
+                   "symlink is followed (its target is replaced, the link kept); a "
+                   "directory, FIFO or device is refused.")
 @click.option("--detail", is_flag=True,
               help="RDF only: add mention counts, scores, evidence and link weights.")
 def export_(graph_dir, fmt, output, detail):
@@ -159,7 +166,7 @@ def export_(graph_dir, fmt, output, detail):
       kg export --graph kg-out --to jsonld --detail -o kg.jsonld
     """
     from kg.errors import ExportError
-    from kg.export import export
+    from kg.export import check_output, export
     from kg.export.formats import FORMATS, canonical_format
     from kg.model.store import load_model
 
@@ -169,9 +176,8 @@ def export_(graph_dir, fmt, output, detail):
         raise click.BadParameter(str(exc), param_hint="--to") from None
     if detail and FORMATS[name].kind != "rdf":
         raise click.UsageError("--detail applies to RDF formats only.")
+    check_output(name, output)  # before the model is loaded: a bad -o costs nothing
     graph = load_model(graph_dir)  # writers stream from the compact model
-    if name == "csv":
-        output.mkdir(parents=True, exist_ok=True)
     options = {"detail": True} if detail else {}
     written = export(graph, name, output, **options)
     click.echo(f"wrote {written}")

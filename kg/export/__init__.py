@@ -24,12 +24,14 @@ from kg.errors import ExportError, KGError
 from kg.export.formats import ALIASES, FORMATS, canonical_format
 from kg.export.html import write_html
 from kg.export.rdf import write_rdf
-from kg.export.tables import flat_graph, write_csv, write_gexf, write_graphml
+from kg.export.tables import CSV_FILES, flat_graph, write_csv, write_gexf, write_graphml
+from kg.files import output_directory, output_file
 
 __all__ = [
     "ALIASES",
     "EXPORTERS",
     "FORMATS",
+    "check_output",
     "export",
     "exporter",
     "flat_graph",
@@ -83,6 +85,43 @@ def exporter(fmt: str) -> Callable[..., Path]:
     return EXPORTERS[canonical_format(fmt)]
 
 
+def check_output(fmt: str, path: str | os.PathLike[str]) -> Path:
+    """Check, before anything is computed, that format ``fmt`` can be written to ``path``.
+
+    A file format needs a regular file or a new name (a symlink is followed: its target
+    is replaced, the link kept); ``csv`` needs a directory, existing or not, whose
+    ``nodes.csv`` and ``edges.csv`` are regular files or new. Nothing is written.
+
+    Returns
+    -------
+    pathlib.Path
+        What will be replaced: ``path``, or the target of a symlink ``path``.
+
+    Raises
+    ------
+    ExportError
+        For an unknown format, or a ``path`` that is a directory (the current one
+        included), a FIFO, a device, a socket or a symlink loop (a file, for ``csv``);
+        the message names the path.
+
+    Examples
+    --------
+    >>> check_output("gexf", "graph.gexf").name
+    'graph.gexf'
+    >>> check_output("gexf", ".")
+    Traceback (most recent call last):
+    ...
+    kg.errors.ExportError: cannot write .: it is the current directory (or one above it), not a file; give a file name
+    """
+    name = canonical_format(fmt)
+    if not FORMATS[name].directory:
+        return output_file(path)
+    target = output_directory(path)
+    for file_name in CSV_FILES:
+        output_file(Path(path) / file_name)
+    return target
+
+
 def export(G, fmt: str, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write ``G`` in format ``fmt`` to ``path`` (a directory for ``csv``).
 
@@ -105,7 +144,9 @@ def export(G, fmt: str, path: str | os.PathLike[str], **options: Any) -> Path:
     Raises
     ------
     ExportError
-        For an unknown format (the message lists the valid ones) or a failed write.
+        For an unknown format (the message lists the valid ones), a ``path`` that cannot
+        be written (see :func:`check_output`; checked before anything is computed) or a
+        failed write.
 
     Examples
     --------
@@ -115,6 +156,7 @@ def export(G, fmt: str, path: str | os.PathLike[str], **options: Any) -> Path:
     '.gexf'
     """
     writer = exporter(fmt)
+    check_output(fmt, path)
     try:
         return writer(G, path, **options)
     except KGError:

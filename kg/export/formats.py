@@ -41,6 +41,8 @@ class OutputFormat:
         The writer family.
     oxigraph : str or None
         For RDF formats, the ``pyoxigraph.RdfFormat`` member that parses and writes it.
+    directory : bool
+        Whether it is written as a directory of files (``csv``) rather than one file.
     """
 
     name: str
@@ -48,6 +50,7 @@ class OutputFormat:
     file_name: str
     kind: str
     oxigraph: str | None = None
+    directory: bool = False
 
 
 #: Every output format, in the order help texts list them.
@@ -61,7 +64,7 @@ FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
     OutputFormat("jsonld", ("json-ld", "json"), "graph.jsonld", "rdf", "JSON_LD"),
     OutputFormat("graphml", (), "graph.graphml", "table"),
     OutputFormat("gexf", (), "graph.gexf", "table"),
-    OutputFormat("csv", (), "graph-csv", "table"),
+    OutputFormat("csv", (), "graph-csv", "table", directory=True),
     OutputFormat("html", ("htm",), "graph.html", "html"),
 )}
 

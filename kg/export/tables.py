@@ -17,6 +17,19 @@ Nodes and edges are written in sorted order, so the same graph gives the same fi
 Every writer goes through a temporary file in the target's directory and an atomic
 rename: an existing file is never left half-written.
 
+Text that could do harm downstream is made safe, and good text is written unchanged:
+
+* XML 1.0 cannot hold control characters other than tab, newline and carriage return
+  (nor U+FFFE, U+FFFF or a lone surrogate); GraphML and GEXF leave them out of every name
+  and value (:func:`strip_xml_invalid`), so the files stay valid XML;
+* a CSV text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+  gets a leading ``'``, as OWASP advises against spreadsheet formula injection
+  (:func:`csv_safe`). Numbers are written as numbers: a ``-0.5`` in a numeric column
+  stays ``-0.5``. Whether a cell is text is decided by its value, not its column: a text
+  value ``"-0.5"`` (say, a title) is written ``'-0.5``. Drop one leading ``'`` from a
+  text cell to get the original text back. A value holding a carriage return is quoted
+  (Python's writer quotes only ``\\n`` with ``\\n`` line ends), so no row splits in two.
+
 Examples
 --------
 >>> import networkx as nx, tempfile, pathlib
@@ -33,6 +46,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -44,24 +58,118 @@ from typing import Any
 import networkx as nx
 
 from kg.errors import ExportError
-from kg.files import atomic_output
+from kg.files import atomic_output, output_directory, output_file
 from kg.model import GraphModel
 
 __all__ = [
+    "csv_safe",
     "flat_graph",
+    "strip_xml_invalid",
     "write_csv",
     "write_gexf",
     "write_graphml",
+    "xml_safe_writer",
 ]
 
+#: The files :func:`write_csv` writes into its directory.
+CSV_FILES = ("nodes.csv", "edges.csv")
 #: Columns that always come first in ``nodes.csv`` and ``edges.csv``.
 NODE_KEY_COLUMNS = ("id", "kind")
 EDGE_KEY_COLUMNS = ("source", "target", "relation")
 
 
+#: What XML 1.0 cannot hold: C0 controls but tab, LF and CR; U+FFFE, U+FFFF; surrogates.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Their UTF-8 bytes that are single bytes (the C0 controls), for :func:`xml_safe_writer`.
+_XML_INVALID_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+#: UTF-8 of U+FFFE and U+FFFF (surrogates cannot be UTF-8 encoded).
+_XML_INVALID_UTF8 = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+#: First characters a spreadsheet reads as the start of a formula (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 # ---------------------------------------------------------------------------------------
-# atomic writes
+# safe text
 # ---------------------------------------------------------------------------------------
+def strip_xml_invalid(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (control characters other
+    than tab, newline and carriage return; U+FFFE, U+FFFF; lone surrogates).
+
+    Examples
+    --------
+    >>> strip_xml_invalid("a\\x00b\\x01c\\td")
+    'abc\\td'
+    """
+    return _XML_INVALID.sub("", text)
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` as a CSV cell a spreadsheet shows as text, never runs as a formula.
+
+    Text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'`` (OWASP's advice); other text, and every number, is returned unchanged.
+
+    Examples
+    --------
+    >>> csv_safe("=1+1"), csv_safe("-0.5"), csv_safe(-0.5), csv_safe("LoRA")
+    ("'=1+1", "'-0.5", -0.5, 'LoRA')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _XmlSafeWriter:
+    """A binary file wrapper that drops what XML 1.0 cannot hold from UTF-8 output."""
+
+    def __init__(self, fh) -> None:
+        self._fh = fh
+        self._held = b""  # the start of a 3-byte sequence split between two writes
+
+    def write(self, data) -> int:
+        n = len(data)
+        data = self._held + bytes(data)
+        cut = len(data) - 2 if data.endswith(b"\xef\xbf") else (
+            len(data) - 1 if data.endswith(b"\xef") else len(data))
+        data, self._held = data[:cut], data[cut:]
+        data = data.translate(None, _XML_INVALID_BYTES)
+        for seq in _XML_INVALID_UTF8:
+            if seq in data:
+                data = data.replace(seq, b"")
+        self._fh.write(data)
+        return n  # all of it was taken: a writer must not send any of it again
+
+    def flush(self) -> None:
+        if self._held:
+            self._fh.write(self._held)
+            self._held = b""
+        self._fh.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
+def xml_safe_writer(fh):
+    """Wrap binary file ``fh`` so that UTF-8 XML written to it stays valid XML 1.0.
+
+    Control characters other than tab, newline and carriage return, U+FFFE and U+FFFF are
+    dropped on the way (as :func:`strip_xml_invalid` does to text). Call ``flush()`` at
+    the end. For serializers that write XML text as is (pyoxigraph's RDF/XML).
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> out = xml_safe_writer(buf)
+    >>> out.write("<t>a\\x01b</t>".encode())
+    10
+    >>> out.flush()
+    >>> buf.getvalue()
+    b'<t>ab</t>'
+    """
+    return _XmlSafeWriter(fh)
+
+
 # ---------------------------------------------------------------------------------------
 # flattening
 # ---------------------------------------------------------------------------------------
@@ -205,9 +313,6 @@ def write_graphml(G, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 def _xml_text(value: Any) -> str:
     return xml_escape(_XML_INVALID.sub("", str(value)))
 
@@ -280,12 +385,34 @@ def _write_graphml_rows(fh, G, node_rows, edge_rows) -> None:
     fh.write("  </graph>\n</graphml>\n")
 
 
+def _xml_valid_attrs(data: dict) -> None:
+    """Strip what XML cannot hold from the names and text values of ``data``, in place."""
+    for k in [k for k in data if isinstance(k, str) and _XML_INVALID.search(k)]:
+        data[_XML_INVALID.sub("", k)] = data.pop(k)
+    for k, v in data.items():
+        if isinstance(v, str) and _XML_INVALID.search(v):
+            data[k] = _XML_INVALID.sub("", v)
+
+
+def _xml_valid_graph(F):
+    """Flat graph ``F`` with no character XML 1.0 cannot hold in a name, id or text value
+    (``F`` itself, changed in place, unless a node id needs it: then a relabelled copy in
+    the same order). Good text is left as it is."""
+    _xml_valid_attrs(F.graph)
+    for _, data in F.nodes(data=True):
+        _xml_valid_attrs(data)
+    for *_, data in F.edges(keys=True, data=True):
+        _xml_valid_attrs(data)
+    bad = {n: _XML_INVALID.sub("", n) for n in F if _XML_INVALID.search(n)}
+    return nx.relabel_nodes(F, bad, copy=True) if bad else F
+
+
 def write_gexf(G, path: str | os.PathLike[str]) -> Path:
     """Write ``G`` as GEXF 1.2 (Gephi's own format).
 
     The GEXF ``label`` of a node is its ``label`` (concepts), ``title`` (papers) or ``name``
     (authors); the similarity ``weight`` becomes the GEXF edge weight. Attributes are
-    flattened as described in the module notes.
+    flattened as described in the module notes; characters XML cannot hold are left out.
 
     Parameters
     ----------
@@ -315,6 +442,7 @@ def write_gexf(G, path: str | os.PathLike[str]) -> Path:
                 if data.get(attr):
                     data["label"] = data[attr]
                     break
+    F = _xml_valid_graph(F)
     with atomic_output(path, "wb") as fh:
         try:
             nx.write_gexf(F, fh, encoding="utf-8", prettyprint=True)
@@ -323,14 +451,27 @@ def write_gexf(G, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
+def _csv_line_with_cr(cells: list) -> str:
+    """One CSV line whose fields holding a carriage return are quoted: with ``"\\n"`` line
+    ends, Python's writer quotes fields holding ``\\n`` but not a bare ``\\r`` (so the row
+    would split in two when read); a ``"\\r\\n"`` writer quotes both."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow(cells)
+    return buf.getvalue()[:-2] + "\n"
+
+
 def _write_table(path: Path, head: tuple[str, ...], rows: list[dict]) -> None:
     extra = sorted({k for row in rows for k in row} - set(head))
     columns = list(head) + extra
     with atomic_output(path, "w") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n", restval="")
-        writer.writeheader()
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
         for row in rows:
-            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+            cells = ["" if (v := row.get(k)) is None else csv_safe(v) for k in columns]
+            if any(isinstance(c, str) and "\r" in c for c in cells):
+                fh.write(_csv_line_with_cr(cells))
+            else:
+                writer.writerow(cells)
 
 
 def write_csv(G, directory: str | os.PathLike[str]) -> Path:
@@ -340,6 +481,9 @@ def write_csv(G, directory: str | os.PathLike[str]) -> Path:
     attribute in alphabetical order; ``edges.csv`` has ``source``, ``target``,
     ``relation``, then every edge attribute. Cells a node or edge lacks are empty. Both
     files are UTF-8, comma-separated, quoted as needed (RFC 4180) and written atomically.
+    A text cell that begins with ``= + - @``, a tab or a carriage return gets a leading
+    ``'``, so that no spreadsheet runs it as a formula; numbers are written as they are
+    (see :func:`csv_safe` and the module notes).
 
     Parameters
     ----------
@@ -364,8 +508,11 @@ def write_csv(G, directory: str | os.PathLike[str]) -> Path:
     a,b,broader
     """
     directory = Path(directory)
+    real = output_directory(directory)
+    for name in CSV_FILES:
+        output_file(directory / name)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        real.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot create {directory}: {exc.strerror or exc}") from exc
     F = flat_graph(G.to_networkx() if isinstance(G, GraphModel) else G)
@@ -379,6 +526,7 @@ def write_csv(G, directory: str | os.PathLike[str]) -> Path:
         row = {"source": u, "target": v, "relation": data.get("relation", "")}
         row.update({k: val for k, val in data.items() if k not in row})
         edges.append(row)
-    _write_table(directory / "nodes.csv", NODE_KEY_COLUMNS, nodes)
-    _write_table(directory / "edges.csv", EDGE_KEY_COLUMNS, edges)
+    nodes_file, edges_file = CSV_FILES
+    _write_table(directory / nodes_file, NODE_KEY_COLUMNS, nodes)
+    _write_table(directory / edges_file, EDGE_KEY_COLUMNS, edges)
     return directory

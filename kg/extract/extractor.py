@@ -16,6 +16,14 @@ by abbreviation definitions, and discovered terms (with sub-terms evidenced the 
 They are ranked by score (termhood or 0.8 for ontology concepts, raised by repeated and
 title mentions) and capped at ``settings.max_concepts``.
 
+Long texts (choice documented here): spaCy refuses a text longer than ``nlp.max_length``
+(1,000,000 characters by default; error E088), which would lose the whole batch. kg's
+readers reject such papers at ingest (``kg.ingest.common.MAX_TEXT_CHARS``), but a paper
+given straight to :meth:`Extractor.extract` may be longer: then only its first
+``nlp.max_length`` characters (title first) are read for concepts, with a
+:class:`UserWarning` naming the paper, and its record is made as usual (the mentions'
+offsets are those of the full fields, which start with the part read).
+
 Corpus acronyms (choice documented here): when ``papers`` can be iterated twice (a list,
 a tuple, any iterable that is not its own iterator), :meth:`Extractor.extract` first makes
 a cheap regex pass over all texts to build an :class:`AcronymTable`, then streams the
@@ -41,6 +49,7 @@ from __future__ import annotations
 import bisect
 import functools
 import gc
+import warnings
 from collections.abc import Iterable, Iterator
 
 from kg.extract.abbreviations import AcronymTable
@@ -77,8 +86,19 @@ def _label_of(text: str) -> str:
                      for w in words])
 
 
+def _shortened(paper: Paper, text: str, limit: int) -> str:
+    """The first ``limit`` characters of a paper's text, with a warning naming the paper."""
+    warnings.warn(f"paper {paper.id!r}: its title and abstract are {len(text):,} characters, "
+                  f"more than the pipeline's nlp.max_length ({limit:,}); concepts are "
+                  f"extracted from the first {limit:,} only", UserWarning, stacklevel=2)
+    return text[:limit]
+
+
 class Extractor:
     """Extract concept records from papers.
+
+    A paper longer than the pipeline's ``nlp.max_length`` is read up to that length, with
+    a warning (see the module docs), instead of failing its batch.
 
     Parameters
     ----------
@@ -196,6 +216,10 @@ class Extractor:
         nlp = self.nlp
         self._foreign_pipes = any(not name.startswith("kg_") for name in nlp.pipe_names)
         texts = [p.title + SEPARATOR + p.abstract for p in batch]
+        limit = nlp.max_length
+        for k, t in enumerate(texts):
+            if len(t) > limit:
+                texts[k] = _shortened(batch[k], t, limit)
 
         def docs():
             for t in texts:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from kg.ingest.common import BadRecord, make_paper
+from kg.ingest.common import BadRecord, make_paper, read_source_text
 from kg.ingest.reader import Reader
 from kg.text import clean_title
 from kg.types import Paper, Reject
@@ -151,9 +151,7 @@ def read_daily_papers(path: Path) -> Iterator[Paper | Reject]:
     [('One Epoch Is All You Need', 't-2ec246798141af05')]
     """
     path = Path(path)
-    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = read_source_text(path)
     parser = _Parser(str(path))
     for lineno, lines in _blocks(text.replace("\r\n", "\n")):
         yield from parser.feed(lineno, lines)

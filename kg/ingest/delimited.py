@@ -5,16 +5,21 @@ abstract``) or any table with ``id``, ``title``, ``abstract`` (or ``summary``),
 ``paper_id`` / ``id`` is kept verbatim as the paper id (an arXiv id or DOI counts as one);
 with an ``openreview.net`` link it is the OpenReview id. ``keywords`` become a list in
 ``meta["keywords"]``; other non-empty columns go to ``meta`` as text.
+
+A file that ends inside a quoted field (cut short in the middle of an abstract) makes its
+last row a reject naming the line where the quote opened, not a paper with half an
+abstract.
 """
 from __future__ import annotations
 
 import csv
+import io
 import re
 import sys
 from pathlib import Path
 from typing import Iterator
 
-from kg.ingest.common import BadRecord, make_paper, split_list
+from kg.ingest.common import BadRecord, make_paper, open_source, split_list
 from kg.ingest.reader import Reader
 from kg.types import Paper, Reject
 
@@ -95,8 +100,10 @@ def read_delimited(path: Path, delimiter: str, source: str) -> Iterator[Paper | 
     """
     path = Path(path)
     where = str(path)
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+    with io.TextIOWrapper(open_source(path), encoding="utf-8-sig", errors="surrogateescape",
+                          newline="") as fh:
+        lines = _Lines(fh)
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
             header = [h.strip().lower() for h in next(reader)]
         except StopIteration:
@@ -108,12 +115,69 @@ def read_delimited(path: Path, delimiter: str, source: str) -> Iterator[Paper | 
             yield Reject(where, "line 1", f"no 'title' column in the header {header}; "
                          f"is this a {source.upper()} paper list?")
             return
-        yield from _rows(reader, header, where, source)
+        yield from _rows(reader, lines, header, where, source)
 
 
-def _rows(reader, header: list[str], where: str, source: str) -> Iterator[Paper | Reject]:
+class _Lines:
+    """The lines of a text file for :mod:`csv`, keeping those of the current row, and
+    noting when the reader asked for a line past the end: it does so only when the file
+    ends inside a quoted field."""
+
+    def __init__(self, fh) -> None:
+        self.fh = iter(fh)
+        self.row: list[str] = []
+        self.past_end = False
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self.fh)
+        except StopIteration:
+            self.past_end = True
+            raise
+        self.row.append(line)
+        return line
+
+
+def _open_quote(text: str, delimiter: str) -> int | None:
+    """Where the quoted field left open at the end of ``text`` starts (the csv module's
+    lenient states), or None when every quote is closed.
+
+    >>> _open_quote('r1,T,"cut in the mid', ","), _open_quote('r1,"T ""x"" y",A', ",")
+    (5, None)
+    """
+    state, opened = "start", None
+    for i, ch in enumerate(text):
+        if state == "quoted":
+            if ch == '"':
+                state = "quote"
+        elif state == "quote" and ch == '"':
+            state = "quoted"
+        elif ch == delimiter or ch in "\r\n":
+            state = "start"
+        elif state == "start" and ch == '"':
+            state, opened = "quoted", i
+        else:
+            state = "field"
+    return opened if state == "quoted" else None
+
+
+def _unterminated(raw: str, opened: int, start: int) -> str:
+    """The reason for a row whose quoted field (at ``raw[opened]``) the file ends in."""
+    line = start + raw.count("\n", 0, opened)
+    later = raw.count("\n", opened)
+    swallowed = f", {later:,} lines later" if later > 1 else ""
+    return (f"unterminated quote: the quoted field opened at line {line} is never closed "
+            f"(the file ends inside it{swallowed}: cut short, or a stray quote?)")
+
+
+def _rows(reader, lines: _Lines, header: list[str], where: str,
+          source: str) -> Iterator[Paper | Reject]:
     number, line = 0, reader.line_num
     while True:
+        lines.row = []
         try:
             values = next(reader)
         except StopIteration:
@@ -129,6 +193,11 @@ def _rows(reader, header: list[str], where: str, source: str) -> Iterator[Paper 
         number += 1
         loc = f"row {number} (line {start})"
         try:
+            if lines.past_end:
+                raw = "".join(lines.row)
+                opened = _open_quote(raw, reader.dialect.delimiter)
+                if opened is not None:
+                    raise BadRecord(_unterminated(raw, opened, start))
             bad = _bad_bytes(values, header)
             if bad:
                 raise BadRecord(bad)

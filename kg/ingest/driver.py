@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from kg.errors import InputError, NoValidRecordsError, RecordError
-from kg.ingest.merge import SpooledMerge, paper_of_line, merge_papers
+from kg.ingest.common import BadFile
+from kg.ingest.merge import MAX_CONFLICTS_LISTED, SpooledMerge, paper_of_line, merge_papers
 from kg.ingest.registry import available_readers, detect_format, file_suffix, get_reader
 from kg.types import Paper, Reject
 
@@ -23,6 +24,11 @@ class IngestResult:
     unique papers after merging, ``merged`` the records folded into another one, and
     ``rejected`` the bad records: ``read == kept + merged + rejected`` always holds.
     ``per_file`` maps each file to ``{"format", "read", "papers", "rejected"}``.
+
+    ``conflicts`` lists the first :data:`~kg.ingest.merge.MAX_CONFLICTS_LISTED` (100)
+    disagreements between records merged into one paper (different titles or authors,
+    each line naming the paper, both values and their files; see
+    :func:`~kg.ingest.merge.merge_conflicts`), and ``conflict_count`` counts them all.
     """
 
     papers: list[Paper]
@@ -36,6 +42,9 @@ class IngestResult:
     #: and how many previous papers there were
     written: int = 0
     previous: int = 0
+    #: disagreements between merged records (first 100 listed, all counted)
+    conflicts: list[str] = field(default_factory=list)
+    conflict_count: int = 0
 
     def summary_line(self) -> str:
         """``"read N, kept K, merged M, rejected R"``."""
@@ -125,6 +134,8 @@ def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[Paper | R
         raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
     try:
         yield from reader.read(path)
+    except BadFile as exc:  # e.g. an invalid UTF-16 sequence: the file is one reject
+        yield Reject(str(path), exc.location, exc.reason)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
@@ -154,11 +165,13 @@ class _Reading:
         self.rejects: list[Reject] = []
         self.per_file: dict[str, dict[str, object]] = {}
         self.papers = 0
+        self.current = ""  # the file being read (the origin of the papers yielded)
 
     def __iter__(self) -> Iterator[Paper]:
         for path in self.files:
             counts = {"format": self.readers[path].name, "read": 0, "papers": 0, "rejected": 0}
-            self.per_file[str(path)] = counts
+            self.current = str(path)
+            self.per_file[self.current] = counts
             for record in iter_records(path, self.readers[path].name):
                 counts["read"] += 1
                 if isinstance(record, Reject):
@@ -221,8 +234,15 @@ def read_inputs(
     ('read 3, kept 2, merged 1, rejected 0', ['2106.09685', 'r2'])
     """
     reading = _Reading(paths, fmt, strict)
-    result = merge_papers(list(reading))
-    return reading.result(result.papers, len(result.papers), result.merged)
+    papers: list[Paper] = []
+    origins: list[str] = []
+    for paper in reading:
+        papers.append(paper)
+        origins.append(reading.current)
+    merged = merge_papers(papers, origins)
+    result = reading.result(merged.papers, len(merged.papers), merged.merged)
+    result.conflicts, result.conflict_count = merged.conflicts, merged.conflict_count
+    return result
 
 
 def write_inputs(
@@ -259,7 +279,7 @@ def write_inputs(
     spool = SpooledMerge(dest.with_name(dest.name + ".spool"))
     try:
         for paper in reading:
-            spool.add(paper)
+            spool.add(paper, reading.current)
     except BaseException:
         spool.close()
         spool.spool.unlink(missing_ok=True)
@@ -268,6 +288,7 @@ def write_inputs(
     if previous is None:
         result.kept = result.written = spool.write_to(dest)
         result.merged = spool.merged
+        result.conflicts, result.conflict_count = spool.conflicts, spool.conflict_count
         return result
     # two merges, as kg build --update did: the inputs among themselves, then all
     new = dest.with_name(dest.name + ".new")
@@ -276,11 +297,11 @@ def write_inputs(
     everything = SpooledMerge(dest.with_name(dest.name + ".all"))
     try:
         for paper in previous:
-            everything.add(paper)
+            everything.add(paper, "the previous build")
             result.previous += 1
         with open(new, "rb") as fh:
             for line in fh:
-                everything.add(paper_of_line(line))
+                everything.add(paper_of_line(line), "the inputs")
     except BaseException:
         everything.close()
         everything.spool.unlink(missing_ok=True)
@@ -289,4 +310,6 @@ def write_inputs(
         new.unlink(missing_ok=True)
     result.written = everything.write_to(dest)
     result.merged += everything.merged
+    result.conflicts = (spool.conflicts + everything.conflicts)[:MAX_CONFLICTS_LISTED]
+    result.conflict_count = spool.conflict_count + everything.conflict_count
     return result

@@ -11,6 +11,9 @@ Rules
 * Merged fields: the first non-empty value in input order wins (title, abstract, date,
   url); authors come from the record with the most; ``ids`` and ``meta`` are united
   (first wins per key); ``source`` joins the distinct sources with ``+``.
+* Records of one paper that disagree on the title (as :func:`~kg.types.title_key`) or
+  on the authors (family names, neither list holding the other's) are still merged, and
+  reported: :func:`merge_conflicts`, ``MergeResult.conflicts``.
 
 Output keeps input order (a group sits where its first record was) and is deterministic.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 
 from dataclasses import dataclass, field
 from array import array
@@ -37,17 +41,25 @@ from typing import Iterable, Iterator, Sequence
 from kg.text import replace_surrogates
 from kg.types import Paper, title_hash_id, title_key
 
-__all__ = ["MergeResult", "SpooledMerge", "merge_papers", "paper_line"]
+__all__ = ["MAX_CONFLICTS_LISTED", "MergeResult", "SpooledMerge", "merge_conflicts",
+           "merge_papers", "paper_line"]
+
+#: Most merge conflicts a result lists (every one is counted).
+MAX_CONFLICTS_LISTED = 100
 
 
 @dataclass(frozen=True)
 class MergeResult:
     """Merged papers, how many input records were folded into others, and the groups
-    (input positions of the records behind each output paper, in output order)."""
+    (input positions of the records behind each output paper, in output order).
+    ``conflicts`` lists the first :data:`MAX_CONFLICTS_LISTED` disagreements between
+    merged records (:func:`merge_conflicts`); ``conflict_count`` counts them all."""
 
     papers: list[Paper]
     merged: int
     groups: list[tuple[int, ...]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    conflict_count: int = 0
 
 
 class _Groups:
@@ -191,18 +203,95 @@ def _merge_group(members: list[Paper]) -> Paper:
     )
 
 
-def merge_papers(papers: Iterable[Paper]) -> MergeResult:
+def _family(name: str) -> str:
+    """The family name of an author, folded: last word, no accents, case-folded."""
+    words = title_key(name).split()
+    last = words[-1] if words else ""
+    return "".join(c for c in unicodedata.normalize("NFKD", last) if not unicodedata.combining(c))
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+
+
+def _names(authors: Sequence[str]) -> str:
+    shown = ", ".join(authors[:3])
+    return shown + (f" (+{len(authors) - 3} more)" if len(authors) > 3 else "")
+
+
+def merge_conflicts(paper_id: str, members: Sequence[Paper],
+                    origins: Sequence[str] | None = None) -> list[str]:
+    """What the records merged into paper ``paper_id`` disagree on, one line a field.
+
+    Titles disagree when their :func:`~kg.types.title_key` differ (the first title is
+    kept); authors when a record's family names are not all among those of the longest
+    list (which is kept). ``origins`` names each record (its file); by default its
+    position.
+
+    Examples
+    --------
+    >>> merge_conflicts("2106.09685", [Paper("2106.09685", "LoRA", "A.", authors=("E. Hu",)),
+    ...     Paper("2106.09685", "LoRA!", "", authors=("Edward Hu", "Y. Shen"))])
+    []
+    >>> for line in merge_conflicts("2106.09685", [
+    ...         Paper("2106.09685", "LoRA", "A.", authors=("E. Hu", "Y. Shen")),
+    ...         Paper("2106.09685", "QLoRA", "", authors=("T. Dettmers",))], ["a.jsonl", "b.bib"]):
+    ...     print(line)
+    2106.09685: different titles: 'LoRA' (a.jsonl) and 'QLoRA' (b.bib); kept the first
+    2106.09685: different authors: E. Hu, Y. Shen (a.jsonl) and T. Dettmers (b.bib);
+      kept the longest list
+    """
+    names = list(origins) if origins is not None else [
+        f"record {i}" for i in range(1, len(members) + 1)]
+    out = []
+    titled = [(p.title, o) for p, o in zip(members, names) if p.title]
+    if titled:
+        key = title_key(titled[0][0])
+        other = next(((t, o) for t, o in titled[1:] if title_key(t) != key), None)
+        if other is not None:
+            out.append(f"{paper_id}: different titles: {_shown(titled[0][0])} ({titled[0][1]}) "
+                       f"and {_shown(other[0])} ({other[1]}); kept the first")
+    authored = [(p.authors, o) for p, o in zip(members, names) if p.authors]
+    if len(authored) > 1:
+        kept, kept_origin = max(authored, key=lambda a: len(a[0]))
+        families = {_family(n) for n in kept}
+        other = next(((a, o) for a, o in authored
+                      if not {_family(n) for n in a} <= families), None)
+        if other is not None:
+            out.append(f"{paper_id}: different authors: {_names(kept)} ({kept_origin}) and "
+                       f"{_names(other[0])} ({other[1]}); kept the longest list")
+    return out
+
+
+class _Conflicts:
+    """The conflicts of a merge: the first :data:`MAX_CONFLICTS_LISTED`, and a count."""
+
+    def __init__(self) -> None:
+        self.listed: list[str] = []
+        self.count = 0
+
+    def add(self, lines: list[str]) -> None:
+        self.count += len(lines)
+        room = MAX_CONFLICTS_LISTED - len(self.listed)
+        if room > 0:
+            self.listed.extend(lines[:room])
+
+
+def merge_papers(papers: Iterable[Paper], origins: Sequence[str] | None = None) -> MergeResult:
     """Fold records of the same paper together (see the module docs for the rules).
 
     Parameters
     ----------
     papers : iterable of Paper
         Records in input order.
+    origins : sequence of str, optional
+        Where each record comes from (e.g. its file), for the conflict messages.
 
     Returns
     -------
     MergeResult
-        ``papers`` (unique, input order), ``merged`` (= inputs − outputs) and ``groups``.
+        ``papers`` (unique, input order), ``merged`` (= inputs − outputs), ``groups``
+        and the ``conflicts`` between merged records.
 
     Examples
     --------
@@ -217,9 +306,18 @@ def merge_papers(papers: Iterable[Paper]) -> MergeResult:
     for i in range(len(papers)):
         members.setdefault(groups.find(i), []).append(i)
     ordered = sorted(members.values(), key=lambda g: g[0])
-    merged = [_merge_group([papers[i] for i in g]) for g in ordered]
+    merged = []
+    conflicts = _Conflicts()
+    for g in ordered:
+        group = [papers[i] for i in g]
+        paper = _merge_group(group)
+        merged.append(paper)
+        if len(group) > 1:
+            conflicts.add(merge_conflicts(paper.id, group, [
+                origins[i] if origins is not None else f"record {i + 1}" for i in g]))
     return MergeResult(papers=merged, merged=len(papers) - len(merged),
-                       groups=[tuple(g) for g in ordered])
+                       groups=[tuple(g) for g in ordered], conflicts=conflicts.listed,
+                       conflict_count=conflicts.count)
 
 
 def paper_line(paper: Paper) -> bytes:
@@ -261,7 +359,8 @@ class SpooledMerge:
     papers, in :func:`merge_papers` order, reading the spool back: records that merge
     with no other are copied as bytes; the members of a group are read by offset and
     merged. The result is byte for byte what ``write_papers(merge_papers(records))``
-    writes.
+    writes. After :meth:`write_to`, ``conflicts`` and ``conflict_count`` are those of
+    :func:`merge_papers` (records named by the ``origin`` given to :meth:`add`).
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -280,15 +379,21 @@ class SpooledMerge:
         self._fh = open(self.spool, "wb")
         self._groups = _Groups()
         self._offsets = array("q", [0])
+        self._origin_of = array("l")
+        self._origins: dict[str, int] = {}
         self.merged = 0
+        self.conflicts: list[str] = []
+        self.conflict_count = 0
 
     def __len__(self) -> int:
         return len(self._groups)
 
-    def add(self, paper: Paper) -> None:
-        """Add the next record (input order)."""
+    def add(self, paper: Paper, origin: str | None = None) -> None:
+        """Add the next record (input order); ``origin`` names where it comes from."""
         line = paper_line(paper)
         self._groups.add(paper)
+        self._origin_of.append(-1 if origin is None else
+                               self._origins.setdefault(origin, len(self._origins)))
         self._fh.write(line)
         self._offsets.append(self._offsets[-1] + len(line))
 
@@ -322,12 +427,22 @@ class SpooledMerge:
                 rand.seek(offsets[j])
                 return paper_of_line(rand.read(offsets[j + 1] - offsets[j]))
 
+            names = list(self._origins)
+            conflicts = _Conflicts()
             for i, line in enumerate(seq):
                 if i in skip:
                     continue
                 group = members.get(i)
-                out.write(line if group is None else
-                          paper_line(_merge_group([read(j) for j in group])))
+                if group is None:
+                    out.write(line)
+                    continue
+                records = [read(j) for j in group]
+                paper = _merge_group(records)
+                out.write(paper_line(paper))
+                conflicts.add(merge_conflicts(paper.id, records, [
+                    names[self._origin_of[j]] if self._origin_of[j] >= 0 else f"record {j + 1}"
+                    for j in group]))
+            self.conflicts, self.conflict_count = conflicts.listed, conflicts.count
         if dest == self.spool:
             os.replace(out_path, dest)
         else:

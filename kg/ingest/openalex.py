@@ -12,6 +12,7 @@ from typing import Any, Iterator, Mapping
 
 from kg.ingest.common import (
     LINE_SUFFIXES,
+    MAX_TEXT_CHARS,
     BadRecord,
     json_head_keys,
     non_empty,
@@ -24,13 +25,32 @@ from kg.types import Paper, Reject, arxiv_id
 
 NAME = "openalex"
 _PREFIX = "https://openalex.org/"
+#: Most words of an abstract rebuilt from ``abstract_inverted_index``: every position must
+#: be below it. Its text is also held to :data:`~kg.ingest.common.MAX_TEXT_CHARS`, checked
+#: before the text is built (a small file can otherwise ask for gigabytes: one long word
+#: at many positions).
+MAX_ABSTRACT_WORDS = 100_000
+
+
+def _shown(word: str) -> str:
+    return repr(word if len(word) <= 40 else word[:39] + "…")
 
 
 def rebuild_abstract(index: object) -> str:
     """The abstract text from an OpenAlex ``abstract_inverted_index``.
 
+    Raises
+    ------
+    BadRecord
+        If the index is not an object of position lists, a position is negative or not
+        below :data:`MAX_ABSTRACT_WORDS`, or the text would hold more than
+        :data:`~kg.ingest.common.MAX_TEXT_CHARS` characters.
+
     >>> rebuild_abstract({"Deep": [0], "nets": [1, 3], "fit": [2]})
     'Deep nets fit nets'
+    >>> rebuild_abstract({"Deep": [0], "nets": [10**12]})
+    Traceback (most recent call last):
+    kg.ingest.common.BadRecord: abstract_inverted_index: position 1,000,000,000,000 of 'nets' is...
     """
     if index is None:
         return ""
@@ -38,10 +58,24 @@ def rebuild_abstract(index: object) -> str:
         raise BadRecord(f"field 'abstract_inverted_index' must be an object, "
                         f"got {type(index).__name__}")
     slots: list[tuple[int, str]] = []
+    chars = 0
     for word, positions in index.items():
         if not isinstance(positions, list) or not all(isinstance(p, int) for p in positions):
-            raise BadRecord(f"abstract_inverted_index: positions of {word!r} are not a list "
-                            "of numbers")
+            raise BadRecord(f"abstract_inverted_index: positions of {_shown(word)} are not a "
+                            "list of numbers")
+        if not positions:
+            continue
+        for p in (min(positions), max(positions)):
+            if not 0 <= p < MAX_ABSTRACT_WORDS:
+                raise BadRecord(f"abstract_inverted_index: position {p:,} of {_shown(word)} is "
+                                f"not between 0 and {MAX_ABSTRACT_WORDS - 1:,} "
+                                "(kg.ingest.openalex.MAX_ABSTRACT_WORDS)")
+        chars += (len(word) + 1) * len(positions)
+        if len(slots) + len(positions) > MAX_ABSTRACT_WORDS or chars > MAX_TEXT_CHARS + 1:
+            raise BadRecord(f"abstract_inverted_index: the abstract would have more than "
+                            f"{MAX_ABSTRACT_WORDS:,} words or {MAX_TEXT_CHARS:,} characters "
+                            "(kg.ingest.openalex.MAX_ABSTRACT_WORDS, "
+                            "kg.ingest.common.MAX_TEXT_CHARS)")
         slots.extend((p, word) for p in positions)
     slots.sort()
     return " ".join(word for _, word in slots)

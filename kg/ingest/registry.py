@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from kg.errors import InputError, PluginError, UnknownFormatError
+from kg.ingest.common import sniff_encoding
 from kg.ingest.formats import BUILTIN_READERS
 from kg.ingest.reader import Reader
 
@@ -180,7 +181,9 @@ def reader_aliases() -> dict[str, list[str]]:
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> str:
-    """The first ``size`` bytes of ``path`` decoded leniently (BOM dropped).
+    """The first ``size`` bytes of ``path`` decoded leniently (BOM dropped), in the
+    encoding its start shows (:func:`~kg.ingest.common.sniff_encoding`: UTF-8, or UTF-16
+    or UTF-32 with a BOM).
 
     Examples
     --------
@@ -189,15 +192,17 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     >>> _ = path.write_bytes(b"\\xef\\xbb\\xbf@article{a, title={T}}")
     >>> read_head(path), read_head(path, size=12)
     ('@article{a, title={T}}', '@article{')
+    >>> _ = path.write_bytes("@article{a, title={T}}".encode("utf-16"))
+    >>> read_head(path)
+    '@article{a, title={T}}'
     """
     try:
         with open(path, "rb") as fh:
             data = fh.read(size)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", errors="replace")
+    codec, bom = sniff_encoding(data)
+    return data[bom:].decode(codec, errors="replace")
 
 
 def file_suffix(path: Path) -> str:

@@ -13,6 +13,12 @@ them: ``mentions`` (grey), ``similar`` (blue, dashed, thicker when more similar)
 coloured by type, papers are grey; node size grows with ``paper_count`` (concepts) or
 degree (papers). Hovering shows a plain-text tooltip (title or label, type, counts).
 
+Nothing on the page is a link, and no url of the data reaches it: a paper's ``url`` (which
+may be ``javascript:`` or ``data:``) is not drawn. Every text of the data (titles, labels,
+tooltips) reaches the page only as JSON inside the script, with ``<``, ``>``, ``&`` and
+``'`` escaped, and vis-network shows tooltips as plain text (never ``innerHTML``); the
+page title is HTML-escaped.
+
 Large graphs: when papers + concepts exceed ``max_nodes``, the map shows the concepts in
 most papers (a fifth of the budget) and, taking turns between those concepts, the papers
 that mention most of them, up to ``max_nodes`` nodes; a note on the page says how many

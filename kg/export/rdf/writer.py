@@ -102,6 +102,7 @@ import pyoxigraph as ox
 
 from kg.errors import ExportError
 from kg.export.formats import FORMATS, canonical_format
+from kg.export.tables import xml_safe_writer
 from kg.files import atomic_output
 from kg.iris import AUTHOR_NS, BASE, CONCEPT_NS, DISCOVERED_NS, ONTOLOGY_SCHEME, PAPER_NS, VOCAB_NS
 from kg.model import GraphModel, ModelView
@@ -1046,8 +1047,11 @@ def _serialize_to(G, fh, fmt: str, detail: bool) -> None:
         _write_text(G, fh, fmt, detail)
         return
     ox_format = getattr(ox.RdfFormat, FORMATS[fmt].oxigraph)
+    if fmt == "rdfxml":  # pyoxigraph writes control characters as they are: invalid XML
+        fh = xml_safe_writer(fh)
     try:
         ox.serialize(graph_to_triples(G, detail=detail), fh, ox_format, prefixes=PREFIXES)
+        fh.flush()
     except (ValueError, TypeError, SyntaxError) as exc:
         raise ExportError(f"cannot serialize the graph as {fmt}: {exc}") from exc
 

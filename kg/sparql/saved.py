@@ -1,0 +1,288 @@
+"""Saved SPARQL queries: the questions people ask a paper graph, ready to run.
+
+Each :class:`SavedQuery` has a name, one line of description, named parameters and a
+query template. :func:`render` fills the parameters in, so the text it returns is a plain
+SPARQL query: ``kg sparql NAME ARGS`` runs it on the build's store, and any SPARQL endpoint
+holding the same graph gives the same answers (``kg push``, ``kg serve``).
+
+A concept argument names a concept by its IRI, or by its preferred or alternative label
+ignoring case ("lora", "NTK", "neural tangent kernel"); :func:`render` looks it up in the
+graph's labels (:class:`ConceptLabels`) and writes the concepts' IRIs into the query, so
+the store answers from its indexes instead of comparing every label. A name that matches
+nothing is an error with close labels suggested.
+
+Examples
+--------
+>>> [q.name for q in SAVED_QUERIES][:2]
+['papers-about', 'cooccurring']
+>>> labels = ConceptLabels({"https://w3id.org/paper-kg/concept/lora": ["LoRA"]})
+>>> "VALUES ?c { <https://w3id.org/paper-kg/concept/lora> }" in render("papers-about", ["lora"], labels)
+True
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from kg.errors import KGError
+from kg.iris import VOCAB_NS
+
+__all__ = ["ConceptLabels", "SavedQuery", "SAVED_QUERIES", "PREFIXES", "get_saved_query",
+           "render", "sparql_literal"]
+
+#: Prefixes every saved query declares.
+PREFIXES = f"""PREFIX kgv: <{VOCAB_NS}>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+"""
+
+
+
+class ConceptLabels:
+    """The concepts of a graph by IRI and by label (any case), for concept arguments.
+
+    Parameters
+    ----------
+    labels : mapping
+        ``{concept IRI: [its labels]}`` (preferred and alternative).
+
+    Examples
+    --------
+    >>> labels = ConceptLabels({"urn:ntk": ["neural tangent kernel", "NTK"]})
+    >>> labels.resolve("ntk"), labels.resolve("urn:ntk")
+    (['urn:ntk'], ['urn:ntk'])
+    >>> labels.resolve("neural tangent kernal")
+    Traceback (most recent call last):
+    ...
+    kg.errors.KGError: no concept 'neural tangent kernal' in the graph; did you mean: neural tangent kernel?
+    """
+
+    def __init__(self, labels: Mapping[str, Sequence[str]]) -> None:
+        self.iris = set(labels)
+        self.by_key: dict[str, list[str]] = {}
+        self.shown: dict[str, str] = {}
+        for iri in sorted(labels):
+            for label in labels[iri]:
+                key = label.casefold()
+                found = self.by_key.setdefault(key, [])
+                if iri not in found:
+                    found.append(iri)
+                self.shown.setdefault(key, label)
+
+    def resolve(self, name: str) -> list[str]:
+        """The IRIs of the concepts ``name`` names (an IRI, or a label in any case)."""
+        name = str(name).strip()
+        if name in self.iris:
+            return [name]
+        found = self.by_key.get(name.casefold())
+        if found:
+            return found
+        close = difflib.get_close_matches(name.casefold(), list(self.by_key), n=5, cutoff=0.75)
+        hint = f"; did you mean: {', '.join(self.shown[k] for k in close)}?" if close else ""
+        raise KGError(f"no concept {name!r} in the graph{hint}")
+
+
+def _values(var: str, iris: Sequence[str]) -> str:
+    return f"VALUES ?{var} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """One saved query.
+
+    Attributes
+    ----------
+    name : str
+        What ``kg sparql NAME`` calls it.
+    description : str
+        One line for ``kg sparql --list``.
+    params : tuple of str
+        The names of its arguments, in order (``concept`` parameters name a concept).
+    template : str
+        The query, with ``{param}`` where each argument goes (as a SPARQL literal), or,
+        for a concept argument, ``{concept:param}`` / ``{concept2:param}`` where the
+        ``VALUES`` of ``?c`` / ``?c2`` go.
+    """
+
+    name: str
+    description: str
+    params: tuple[str, ...]
+    template: str
+
+    def usage(self) -> str:
+        """``NAME ARG...`` as the command line takes it.
+
+        Examples
+        --------
+        >>> get_saved_query("papers-linking").usage()
+        'papers-linking CONCEPT_A CONCEPT_B'
+        """
+        return " ".join([self.name, *(p.upper() for p in self.params)])
+
+
+SAVED_QUERIES: tuple[SavedQuery, ...] = (
+    SavedQuery(
+        "papers-about",
+        "papers about a concept, its narrower concepts included (via: the concept mentioned)",
+        ("concept",),
+        """SELECT ?paper ?title ?date ?via WHERE {
+  {concept:concept}
+  ?sub skos:broader* ?c .
+  ?paper kgv:mentions ?sub ; dcterms:title ?title .
+  ?sub skos:prefLabel ?via .
+  OPTIONAL { ?paper dcterms:date ?date }
+}
+ORDER BY DESC(?date) ?paper ?via""",
+    ),
+    SavedQuery(
+        "cooccurring",
+        "concepts co-occurring with a concept, with the papers that mention both",
+        ("concept",),
+        """SELECT ?other ?label (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
+  {concept:concept}
+  { ?c kgv:cooccursWith ?other } UNION { ?other kgv:cooccursWith ?c }
+  ?other skos:prefLabel ?label .
+  ?paper kgv:mentions ?c, ?other .
+}
+GROUP BY ?other ?label
+ORDER BY DESC(?papers) ?other""",
+    ),
+    SavedQuery(
+        "papers-linking",
+        "papers that mention two concepts (or narrower ones of each)",
+        ("concept_a", "concept_b"),
+        """SELECT ?paper ?title ?date WHERE {
+  {concept:concept_a}
+  {concept2:concept_b}
+  ?a skos:broader* ?c .
+  ?b skos:broader* ?c2 .
+  ?paper kgv:mentions ?a, ?b ; dcterms:title ?title .
+  OPTIONAL { ?paper dcterms:date ?date }
+}
+GROUP BY ?paper ?title ?date
+ORDER BY DESC(?date) ?paper""",
+    ),
+    SavedQuery(
+        "new-concepts-per-month",
+        "concepts first mentioned in each month (by the date of their first paper)",
+        (),
+        """SELECT ?month (COUNT(?concept) AS ?new) WHERE {
+  { SELECT ?concept (MIN(STR(?date)) AS ?first) WHERE {
+      ?paper kgv:mentions ?concept ; dcterms:date ?date .
+    } GROUP BY ?concept }
+  BIND(SUBSTR(?first, 1, 7) AS ?month)
+}
+GROUP BY ?month
+ORDER BY ?month""",
+    ),
+    SavedQuery(
+        "top-concepts",
+        "the concepts with the most papers",
+        (),
+        # the 25th largest count first (a numeric sort), so that the final sort, whose
+        # ties are broken by IRI (slow to compare), sees only the concepts that can be in
+        # the top 25
+        """SELECT ?concept ?label ?papers WHERE {
+  OPTIONAL { SELECT ?cut WHERE { ?any kgv:paperCount ?cut } ORDER BY DESC(?cut) OFFSET 24 LIMIT 1 }
+  ?concept kgv:paperCount ?papers . FILTER(!BOUND(?cut) || ?papers >= ?cut)
+  ?concept skos:prefLabel ?label .
+}
+ORDER BY DESC(?papers) ?concept
+LIMIT 25""",
+    ),
+    SavedQuery(
+        "concept",
+        "one concept: its labels, definition, broader concepts and paper count",
+        ("concept",),
+        """SELECT ?c ?label ?definition ?broader ?papers WHERE {
+  {concept:concept}
+  ?c skos:prefLabel ?label .
+  OPTIONAL { ?c skos:definition ?definition }
+  OPTIONAL { ?c skos:broader/skos:prefLabel ?broader }
+  OPTIONAL { ?c kgv:paperCount ?papers }
+}
+ORDER BY ?c ?broader""",
+    ),
+)
+
+_BY_NAME = {q.name: q for q in SAVED_QUERIES}
+
+
+def get_saved_query(name: str) -> SavedQuery:
+    """The saved query ``name``.
+
+    Raises
+    ------
+    KGError
+        If there is none; the message suggests close names and points to ``--list``.
+
+    Examples
+    --------
+    >>> get_saved_query("papers-about").params
+    ('concept',)
+    >>> get_saved_query("paper-about")
+    Traceback (most recent call last):
+    ...
+    kg.errors.KGError: no saved query 'paper-about'; did you mean: papers-about? (kg sparql --list shows them all)
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(_BY_NAME), n=3, cutoff=0.5)
+        hint = f"; did you mean: {', '.join(close)}?" if close else ""
+        raise KGError(f"no saved query {name!r}{hint} (kg sparql --list shows them all)") from None
+
+
+def sparql_literal(value: str) -> str:
+    """``value`` as a SPARQL string literal (quotes, backslashes and line breaks escaped).
+
+    Examples
+    --------
+    >>> print(sparql_literal('say "hi"\\n'))
+    "say \\"hi\\"\\n"
+    """
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r"))
+    return f'"{escaped}"'
+
+
+def render(name: str, args: Sequence[str], labels: ConceptLabels | None = None) -> str:
+    """The SPARQL text of saved query ``name`` with ``args`` filled in.
+
+    Parameters
+    ----------
+    labels : ConceptLabels, optional
+        The graph's concepts, to look concept arguments up in; needed when the query has
+        one.
+
+    Raises
+    ------
+    KGError
+        For an unknown query, the wrong number of arguments (the usage is shown), or a
+        concept argument the graph has no concept for (close labels suggested).
+
+    Examples
+    --------
+    >>> print(render("top-concepts", []).splitlines()[-1])
+    LIMIT 25
+    >>> render("papers-about", [])
+    Traceback (most recent call last):
+    ...
+    kg.errors.KGError: papers-about takes 1 argument (usage: kg sparql papers-about CONCEPT); got 0
+    """
+    query = get_saved_query(name)
+    if len(args) != len(query.params):
+        n = len(query.params)
+        raise KGError(f"{name} takes {n} argument{'s' if n != 1 else ''} "
+                      f"(usage: kg sparql {query.usage()}); got {len(args)}")
+    text = query.template
+    for param, value in zip(query.params, args):
+        for marker, var in ((f"{{concept:{param}}}", "c"), (f"{{concept2:{param}}}", "c2")):
+            if marker in text:
+                if labels is None:
+                    raise KGError(f"{name} needs the graph's concepts to look {value!r} up")
+                text = text.replace(marker, _values(var, labels.resolve(value)))
+        text = text.replace(f"{{{param}}}", sparql_literal(str(value)))
+    return PREFIXES + text

@@ -1,0 +1,219 @@
+"""The SPARQL store of a build: an Oxigraph database kept inside the build directory.
+
+The first SPARQL question to a build (``kg sparql``, ``kg serve``, :func:`open_store`)
+loads its ``graph.ttl`` into an Oxigraph store at ``DIR/graph.oxigraph/``; later ones
+reuse it. The store is made in a temporary sibling and renamed into place when complete,
+so a killed load leaves no half store, and it records what it was made from (the size and
+modification time of ``graph.ttl`` and the kg version): when the build changes
+(``kg build --update`` rewrites the directory), the store is made again.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from kg.export import write_rdf
+>>> from kg.query.examples import example_model
+>>> build = pathlib.Path(tempfile.mkdtemp())
+>>> _ = write_rdf(example_model(), build / "graph.ttl")
+>>> store = open_store(build)
+>>> len(store) > 10, (build / STORE_DIR).is_dir()
+(True, True)
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg import __version__
+from kg.errors import GraphError
+
+__all__ = ["STORE_DIR", "STAMP_FILE", "LABELS_FILE", "store_path", "store_is_current",
+           "make_store", "open_store", "concept_labels", "build_labels"]
+
+#: The store's directory inside a build directory.
+STORE_DIR = "graph.oxigraph"
+#: What the store was made from, beside it (JSON).
+STAMP_FILE = "graph.oxigraph.json"
+#: The concepts' labels, beside the store (JSON: ``{IRI: [labels]}``), for concept arguments.
+LABELS_FILE = "graph.oxigraph.labels.json"
+#: The RDF file of a build the store is made from.
+SOURCE_FILE = "graph.ttl"
+
+_LABELS_QUERY = """SELECT ?c ?label WHERE {
+  ?c a <http://www.w3.org/2004/02/skos/core#Concept> ;
+     <http://www.w3.org/2004/02/skos/core#prefLabel>|<http://www.w3.org/2004/02/skos/core#altLabel> ?label .
+}"""
+
+
+def store_path(directory: str | Path) -> Path:
+    """Where the store of build ``directory`` lives.
+
+    Examples
+    --------
+    >>> store_path("kg-out").as_posix()
+    'kg-out/graph.oxigraph'
+    """
+    return Path(directory) / STORE_DIR
+
+
+def _source(directory: Path) -> Path:
+    source = directory / SOURCE_FILE
+    if not source.is_file():
+        if not directory.is_dir():
+            raise GraphError(f"{directory} does not exist: build a graph first with "
+                             f"`kg build INPUT... -o {directory}`")
+        raise GraphError(f"{directory} has no {SOURCE_FILE}: build a graph first with "
+                         f"`kg build INPUT... -o {directory}`")
+    return source
+
+
+def _stamp(source: Path) -> dict[str, Any]:
+    info = source.stat()
+    return {"kg_version": __version__, "source": source.name, "size": info.st_size,
+            "mtime_ns": info.st_mtime_ns, "oxigraph": getattr(ox, "__version__", "")}
+
+
+def store_is_current(directory: str | Path) -> bool:
+    """Whether build ``directory`` has a store made from its current ``graph.ttl``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store_is_current(tempfile.mkdtemp())
+    False
+    """
+    directory = Path(directory)
+    stamp_file = directory / STAMP_FILE
+    if not (store_path(directory).is_dir() and stamp_file.is_file()
+            and (directory / SOURCE_FILE).is_file()):
+        return False
+    try:
+        recorded = json.loads(stamp_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return recorded == _stamp(directory / SOURCE_FILE)
+
+
+def make_store(directory: str | Path) -> Path:
+    """(Re)make the store of build ``directory`` from its ``graph.ttl``; return its path.
+
+    The store is loaded into a temporary directory beside the build's and renamed into
+    place, then its stamp is written: a store without a current stamp is never used.
+
+    Raises
+    ------
+    GraphError
+        If the build has no ``graph.ttl``, or it cannot be loaded (naming the file).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kg.export import write_rdf
+    >>> from kg.query.examples import example_model
+    >>> build = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = write_rdf(example_model(), build / "graph.ttl")
+    >>> make_store(build).name
+    'graph.oxigraph'
+    """
+    directory = Path(directory)
+    source = _source(directory)
+    stamp = _stamp(source)
+    target = store_path(directory)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{STORE_DIR}.tmp-", dir=directory))
+    try:
+        store = ox.Store(str(tmp))
+        try:
+            store.bulk_load(path=str(source), format=ox.RdfFormat.TURTLE)
+        except (SyntaxError, ValueError) as exc:
+            raise GraphError(f"{source}: cannot be loaded into the SPARQL store ({exc}); "
+                             "rebuild it with kg build") from exc
+        store.optimize()
+        store.flush()
+        labels = concept_labels(store)
+        del store  # closes the database before it is moved
+        (directory / STAMP_FILE).unlink(missing_ok=True)
+        (directory / LABELS_FILE).write_text(json.dumps(labels, ensure_ascii=False),
+                                             encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    (directory / STAMP_FILE).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
+    return target
+
+
+def open_store(directory: str | Path, *, refresh: bool = False) -> ox.Store:
+    """The SPARQL store of build ``directory``, read-only, made first if needed.
+
+    Parameters
+    ----------
+    directory : path-like
+        A directory written by ``kg build``.
+    refresh : bool
+        Make the store again even if it is current.
+
+    Raises
+    ------
+    GraphError
+        If ``directory`` is not a build, or its store cannot be made or opened.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> open_store(tempfile.mkdtemp() + "/missing")
+    Traceback (most recent call last):
+    ...
+    kg.errors.GraphError: .../missing does not exist: build a graph first with ...
+    """
+    directory = Path(directory)
+    _source(directory)
+    if refresh or not store_is_current(directory):
+        make_store(directory)
+    try:
+        return ox.Store.read_only(str(store_path(directory)))
+    except OSError as exc:
+        raise GraphError(f"{store_path(directory)}: cannot open the SPARQL store ({exc}); "
+                         "delete it and ask again") from exc
+
+
+def concept_labels(store: ox.Store) -> dict[str, list[str]]:
+    """``{concept IRI: [preferred and alternative labels]}`` of the concepts in ``store``.
+
+    Examples
+    --------
+    >>> from kg.export.rdf import to_store
+    >>> from kg.query.examples import example_model
+    >>> concept_labels(to_store(example_model()))["https://w3id.org/paper-kg/concept/lora"]
+    ['LoRA', 'low-rank adaptation']
+    """
+    labels: dict[str, list[str]] = {}
+    for row in store.query(_LABELS_QUERY):
+        labels.setdefault(row[0].value, []).append(row[1].value)
+    return {iri: sorted(found) for iri, found in sorted(labels.items())}
+
+
+def build_labels(directory: str | Path) -> dict[str, list[str]]:
+    """The concept labels of build ``directory`` (kept beside its store; the store is made
+    first if needed).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kg.export import write_rdf
+    >>> from kg.query.examples import example_model
+    >>> build = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = write_rdf(example_model(), build / "graph.ttl")
+    >>> sorted(build_labels(build))[0]
+    'https://w3id.org/paper-kg/concept/infinite-width'
+    """
+    directory = Path(directory)
+    if not store_is_current(directory) or not (directory / LABELS_FILE).is_file():
+        make_store(directory)
+    return json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
