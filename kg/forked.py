@@ -17,6 +17,7 @@ Examples
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -76,7 +77,14 @@ class Forked:
         if self._pid is not None:
             pid, self._pid = self._pid, None
             try:
-                _, status = os.waitpid(pid, 0)
+                try:
+                    _, status = os.waitpid(pid, 0)
+                except BaseException:  # interrupted (Ctrl-C, SIGTERM): the child goes too
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                    with contextlib.suppress(ChildProcessError):
+                        os.waitpid(pid, 0)
+                    raise
                 code = os.waitstatus_to_exitcode(status)
                 if code != 0:
                     raise ForkedStepError(

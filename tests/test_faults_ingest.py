@@ -645,3 +645,30 @@ def test_unsafe_urls_from_bibtex_and_csv(tmp_path):
     (q,) = split(csv)[0]
     assert (p.url, p.meta["unsafe_url"]) == (None, "javascript:alert(1)")
     assert (q.url, q.meta["unsafe_url"]) == (None, "data:text/html")
+
+
+def test_build_reports_merge_conflicts_in_summary_and_with_verbose(tmp_path):
+    """Two records of one paper with different titles: merged, and the conflict is in
+    summary.json and printed by kg build --verbose."""
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+    from kg.model.store import load_summary
+
+    (tmp_path / "a.jsonl").write_text(
+        '{"id": "2106.09685", "title": "LoRA", "abstract": "We adapt low-rank weights."}\n',
+        encoding="utf-8")
+    (tmp_path / "b.csv").write_text(
+        'id,title,abstract\n2106.09685,QLoRA quantized,"We adapt quantized weights."\n',
+        encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "a.jsonl"),
+                                      str(tmp_path / "b.csv"), "-o", str(out), "-v"])
+    assert result.exit_code == 0, result.output
+    assert "conflict: 2106.09685: different titles: 'LoRA'" in result.output
+    summary = load_summary(out)
+    assert summary["counts"]["conflicts"] == 1 and summary["counts"]["merged"] == 1
+    assert "QLoRA quantized" in summary["conflicts"][0]
+    both = CliRunner().invoke(cli, ["build", str(tmp_path / "a.jsonl"), "-o",
+                                    str(tmp_path / "x"), "-q", "-v"])
+    assert both.exit_code == 2 and "contradict" in both.output

@@ -85,3 +85,29 @@ def test_without_fork_the_step_runs_in_place(monkeypatch):
     assert (pid, value) == (os.getpid(), 2)
     with pytest.raises(GraphError):
         Forked(_fail, "x").result()
+
+
+def test_an_interrupted_wait_stops_the_child(monkeypatch):
+    """Ctrl-C or SIGTERM while the parent waits for a step: the child does not outlive it."""
+    import os
+    import time
+
+    from kg.forked import Forked
+
+    step = Forked(time.sleep, 30)
+    pid = step._pid
+    real_waitpid = os.waitpid
+    calls = []
+
+    def interrupted(p, flags):
+        calls.append(p)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real_waitpid(p, flags)
+
+    monkeypatch.setattr(os, "waitpid", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        step.result()
+    monkeypatch.setattr(os, "waitpid", real_waitpid)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # reaped: gone

@@ -264,10 +264,28 @@ def served(build):
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         _wait(port, process)
+        assert _servers_on(port), "kg serve did not start the Oxigraph server"
         yield f"http://127.0.0.1:{port}/query"
     finally:
         _stop(process)
     assert "Traceback" not in process.stderr.read()
+    deadline = time.monotonic() + 10
+    while _servers_on(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _servers_on(port), "the Oxigraph server outlived kg serve"
+
+
+def _servers_on(port: int) -> list[str]:
+    """Command lines of the Oxigraph servers bound to ``port`` (from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if "serve-read-only" in text and f"127.0.0.1:{port}" in text:
+            found.append(text)
+    return found
 
 
 def test_serve_answers_every_saved_query_as_kg_sparql(build, served):

@@ -128,7 +128,7 @@ def test_ingest_streams_papers_to_disk(tmp_path, monkeypatch):
                 most[0] = max(most[0], sum(r() is not None for r in alive))
 
     monkeypatch.setattr(driver, "iter_records", records)
-    counts, rejects = _ingest([src], BuildOptions(), tmp_path / "out", tmp_path, False)
+    counts, rejects, _ = _ingest([src], BuildOptions(), tmp_path / "out", tmp_path, False)
     assert counts["papers"] == counts["kept"] == 3000 and not rejects
     assert most[0] <= 2, f"{most[0]} papers alive at once during ingest"
     assert len((tmp_path / "papers.jsonl").read_text().splitlines()) == 3000

@@ -80,6 +80,7 @@ class BuildResult:
     out_dir: Path
     counts: dict[str, int]
     rejects: list[str]
+    conflicts: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: dict[str, int] = field(default_factory=dict)
     graph: dict[str, Any] = field(default_factory=dict)
@@ -180,7 +181,7 @@ def _build(inputs, out_dir: Path, options: BuildOptions, update: bool,
 
     with atomic_directory(out_dir) as tmp:
         with timer.stage("ingest"):
-            counts, rejects = _ingest(inputs, options, out_dir, tmp, update)
+            counts, rejects, conflicts = _ingest(inputs, options, out_dir, tmp, update)
         if options.jobs is None:
             options = replace(options, jobs=default_jobs(counts["papers"]))
         # from here on the papers are read from papers.jsonl, never held: the model reads
@@ -221,6 +222,7 @@ def _build(inputs, out_dir: Path, options: BuildOptions, update: bool,
             out_dir=out_dir,
             counts=counts,
             rejects=rejects,
+            conflicts=conflicts,
             graph=stats,
         )
         result.timings = timer.timings
@@ -280,12 +282,13 @@ def _in_output(exc: KGError, out_dir: Path) -> KGError:
 
 
 def _ingest(inputs, options: BuildOptions, out_dir: Path, tmp: Path,
-            update: bool) -> tuple[dict[str, int], list[str]]:
+            update: bool) -> tuple[dict[str, int], list[str], list[str]]:
     """Read (and with ``update`` merge) the papers straight into ``papers.jsonl``.
 
     The papers stream from the readers to the file; only their keys (for merging
     duplicates) are held meanwhile, so memory does not grow with the papers
-    (:func:`kg.ingest.write_inputs`). Returns the counts and the rejects as text.
+    (:func:`kg.ingest.write_inputs`). Returns the counts, the rejects as text, and the
+    merge conflicts (two records of one paper that disagree on the title or authors).
     """
     previous = None
     if update:
@@ -296,11 +299,11 @@ def _ingest(inputs, options: BuildOptions, out_dir: Path, tmp: Path,
     ingest = write_inputs([Path(p) for p in inputs], tmp / PAPERS_FILE, fmt=options.fmt,
                           strict=options.strict, previous=previous)
     counts = {"read": ingest.read, "kept": ingest.kept, "merged": ingest.merged,
-              "rejected": ingest.rejected}
+              "rejected": ingest.rejected, "conflicts": ingest.conflict_count}
     if update:
         counts["previous"] = ingest.previous
     counts["papers"] = ingest.written
-    return counts, [str(r) for r in ingest.rejects]
+    return counts, [str(r) for r in ingest.rejects], list(ingest.conflicts)
 
 
 def shard_dir(out_dir: Path) -> Path:
@@ -451,6 +454,7 @@ def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions
         "counts": result.counts,
         "summary": result.summary_line(),
         "rejects": result.rejects,
+        "conflicts": result.conflicts,
         "graph": result.graph,
         "timings_s": result.timings,
         "wall_s": result.wall_s,

@@ -44,9 +44,12 @@ MAX_REJECTS_SHOWN = 50
 @click.option("--fresh", is_flag=True,
               help="Ignore extraction shards kept from an earlier or interrupted build.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-record messages.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also list the papers whose records disagreed (title or authors) when "
+                   "they were merged; summary.json lists them too.")
 def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
           acronym_min_papers, top_k, html_max_nodes, exports, jobs, engine, scheduler, fresh,
-          quiet):
+          quiet, verbose):
     """Build a knowledge graph from paper lists INPUTS into a directory.
 
     INPUTS are files in any supported format (Daily Papers page text, arXiv Atom/JSONL,
@@ -68,6 +71,8 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
     from kg.files import replaceable_directory
     from kg.progress import ProgressBar
 
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose contradict each other; give one.")
     if demo and inputs:
         raise click.UsageError("--demo builds the bundled corpus; do not also give INPUTS.")
     if update_dir and out_dir and Path(out_dir) != Path(update_dir):
@@ -98,6 +103,13 @@ def build(inputs, out_dir, demo, update_dir, fmt, strict, model, no_discovery,
             bar.close()
     if not quiet:
         _report_rejects(result.rejects, target)
+    if result.counts.get("conflicts"):
+        click.echo(f"{result.counts['conflicts']} merged papers had records that disagree "
+                   f"(the first was kept){': see --verbose or' if not verbose else '; all in'} "
+                   f"{target}/summary.json", err=True)
+        if verbose:
+            for line in result.conflicts:
+                click.echo(f"conflict: {line}", err=True)
     click.echo(result.summary_line(), err=True)
     g = result.graph
     shown = target if real == target else f"{target} -> {real}"

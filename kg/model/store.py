@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import gzip
 import hashlib
 import json
@@ -56,6 +55,11 @@ import numpy as np
 import orjson
 
 from kg.errors import ExportError, GraphError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: builds are not locked
+    fcntl = None
 from kg.files import atomic_output
 from kg.model.core import GraphModel
 from kg.model.papers import TextColumn, read_jsonl, write_jsonl
@@ -141,9 +145,10 @@ _HELD: set[str] = set()
 def _locked(path: Path, target: Path) -> int:
     """An open, locked descriptor of the lock file ``path`` holding this process's pid."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         try:
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno not in (errno.EACCES, errno.EAGAIN):
                 os.close(fd)
