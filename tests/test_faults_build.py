@@ -493,3 +493,16 @@ def test_an_untouched_model_file_still_loads(demo_build, tmp_path):
     shutil.copytree(demo_build, graph)
     _tamper(graph / "graph.kg.npz", lambda a: None)  # rewritten, same arrays
     assert load_model(graph).paper_ids == load_model(demo_build).paper_ids
+
+
+def test_a_library_build_through_a_symlink_replaces_the_target_and_keeps_the_link(tmp_path):
+    from kg.build import DEMO_CORPUS, build
+
+    real = tmp_path / "build-1"
+    real.mkdir()
+    link = tmp_path / "kg-out"
+    link.symlink_to("build-1")
+    build([DEMO_CORPUS], link)
+    assert link.is_symlink() and (real / "graph.ttl").is_file()
+    build([DEMO_CORPUS], link)  # again: still the link, still the same target
+    assert link.is_symlink() and link.resolve() == real.resolve()

@@ -23,6 +23,7 @@ from kg.errors import ExportError, KGError
 from kg.export import export, write_html, write_rdf
 from kg.export.formats import FORMATS, canonical_format, names_of_kind
 from kg.extract import ExtractSettings
+from kg.files import replaceable_directory
 from kg.forked import Forked
 from kg.ingest import write_inputs
 from kg.model import GraphModel, save_model
@@ -165,7 +166,8 @@ def build(
      'summary.json']
     """
     options = options or BuildOptions()
-    out_dir = Path(out_dir)
+    # checked before any work; a symlink is followed: its target is replaced, the link kept
+    out_dir = replaceable_directory(Path(out_dir))
     try:
         return _build(inputs, out_dir, options, update, progress)
     except OSError as exc:  # a full disk, a read-only file system: one line naming the file
