@@ -40,7 +40,6 @@ import multiprocessing as mp
 import os
 import signal
 import sys
-import tempfile
 import time
 import warnings
 import zlib
@@ -67,6 +66,7 @@ from kg.errors import ExportError, ExtractionError
 from kg.extract import ExtractSettings, Extractor
 from kg.extract.abbreviations import AcronymTable
 from kg.extract.extractor import SEPARATOR
+from kg.files import atomic_output
 from kg.model import summarize_jsonl
 from kg.model.papers import PapersFile
 from kg.ontology import ontology_files
@@ -143,16 +143,6 @@ class WorkerDiedError(ExtractionError):
     def __init__(self, message: str, finished: dict[int, Any] | None = None):
         super().__init__(message)
         self.finished = finished or {}
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-#: the permissions of a new shard: those ``open`` gives (``mkstemp`` gives 0600)
-_FILE_MODE = 0o666 & ~_umask()
 
 
 class ShardCache:
@@ -240,24 +230,8 @@ class ShardCache:
         naming the shard, and leaves no temporary file."""
         if isinstance(data, str):
             data = compress_text(data)
-        path = self._path(key)
-        tmp = None
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp",
-                                       dir=self.directory)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, _FILE_MODE)
-            os.replace(tmp, path)
-        except BaseException as exc:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-            if isinstance(exc, OSError):
-                raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-            raise
+        with atomic_output(self._path(key), "wb") as fh:
+            fh.write(data)
 
     def prune(self, keep: set[str]) -> None:
         """Remove shards that the current build did not use, temporary files that a
