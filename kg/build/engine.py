@@ -19,7 +19,7 @@ finished, and a rebuild with unchanged inputs re-extracts nothing. Workers compr
 chunk, :data:`GZIP_LEVEL`), so the parent only copies bytes: into the shard and, in
 ``kg build``, into ``extractions.jsonl.gz`` (members concatenated make one gzip file).
 
-Faults (issue #16). A shard counts only once it is whole: it is written to a temporary
+Faults. A shard counts only once it is whole: it is written to a temporary
 file, flushed to the disk (``fsync``) and renamed. A shard is checked when it is read (its
 gzip CRC and length, and one record per paper of its chunk); a damaged one is extracted
 again, with a :class:`ShardWarning`. The local pool is a

@@ -210,7 +210,7 @@ class PapersFile:
     """The papers of a ``papers.jsonl`` file without holding them: iterating streams them
     (slim, as :class:`PaperChunk` reads them), and :meth:`chunks` cuts the file into
     :class:`PaperChunk` byte ranges. What ``kg build`` hands to extraction and to the
-    graph model, so that its process never holds the corpus (issue #5)."""
+    graph model, so that its process never holds the corpus."""
 
     #: bytes read at a time while streaming
     BLOCK = 1 << 20

@@ -26,7 +26,7 @@ Directories are replaced atomically: a build writes into a temporary sibling and
 in only when every file is complete, so a failed or killed build leaves the previous
 contents intact.
 
-Faults (issue #16): a build holds the lock of its output directory (:func:`output_lock`,
+Faults: a build holds the lock of its output directory (:func:`output_lock`,
 a ``.NAME.lock`` file beside it), so a second build into the same directory fails at once
 instead of removing the first one's temporary directory. ``summary.json`` records the size
 and SHA-256 of ``papers.jsonl`` (``papers_file``), which ``kg build --update`` checks

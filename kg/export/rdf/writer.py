@@ -58,8 +58,8 @@ whose escapes are all valid Turtle), because building pyoxigraph terms from Pyth
 N-Triples in Rust (``benchmarks/bench_rdf.py`` compares with rdflib). The Turtle (and TriG)
 of a :class:`kg.model.GraphModel` or its view -- what ``kg build`` writes -- comes straight
 from the model's columns (one joined string per node, each IRI rendered once, no attribute
-dicts): the same bytes as the networkx-shaped path, at about 1.3 M triples/s on the 75 k
-paper build (5.05 M triples in 3.7 s CPU; rdflib: 20 k triples/s, so some 65x).
+dicts): the same bytes as the networkx-shaped path, several times faster (the figures,
+beside rdflib's, are in ``docs/benchmarks.md``; ``benchmarks/bench_rdf.py`` measures them).
 
 Examples
 --------
@@ -1086,9 +1086,8 @@ def write_rdf(
     """Write the RDF view of ``G`` to ``path``, fast and atomically.
 
     Turtle, TriG, N-Triples and N-Quads are written by kg's streaming text writer (every
-    IRI checked by pyoxigraph; some 0.3-0.5 M triples/s, 15-25x rdflib; Turtle of a
-    :class:`kg.model.GraphModel` or its view about 1.3 M triples/s, some 65x rdflib);
-    RDF/XML and JSON-LD by pyoxigraph.
+    IRI checked by pyoxigraph; the Turtle of a :class:`kg.model.GraphModel` straight from
+    its columns); RDF/XML and JSON-LD by pyoxigraph.
 
     Parameters
     ----------
