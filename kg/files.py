@@ -106,12 +106,7 @@ def output_file(path: str | os.PathLike[str]) -> Path:
     if _is_cwd_or_above(path):
         raise ExportError(f"cannot write {path}: it is the current directory (or one above "
                           f"it), not a file; give a file name")
-    target = _follow(path)
-    st = _stat(path)
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise ExportError(f"cannot write {path}: "
-                          f"{_what(path, target, _kind(st.st_mode))}, not a regular file")
-    return target
+    return _followed_of_kind(path, stat.S_ISREG, "cannot write", "a regular file")
 
 
 def output_directory(path: str | os.PathLike[str]) -> Path:
@@ -139,13 +134,7 @@ def output_directory(path: str | os.PathLike[str]) -> Path:
     ...
     kg.errors.ExportError: cannot write into .../f.txt: it is a regular file, not a directory
     """
-    path = Path(path)
-    target = _follow(path)
-    st = _stat(path)
-    if st is not None and not stat.S_ISDIR(st.st_mode):
-        raise ExportError(f"cannot write into {path}: "
-                          f"{_what(path, target, _kind(st.st_mode))}, not a directory")
-    return target
+    return _followed_of_kind(Path(path), stat.S_ISDIR, "cannot write into", "a directory")
 
 
 def replaceable_directory(path: str | os.PathLike[str]) -> Path:
@@ -177,11 +166,17 @@ def replaceable_directory(path: str | os.PathLike[str]) -> Path:
     if _is_cwd_or_above(path):
         raise ExportError(f"cannot replace {path}: it is the current directory (or one "
                           f"above it); give another -o directory")
+    return _followed_of_kind(path, stat.S_ISDIR, "cannot replace", "a directory")
+
+
+def _followed_of_kind(path: Path, is_kind, action: str, noun: str) -> Path:
+    """``path`` with a symlink followed, refused (``action``) when something other than
+    ``noun`` already stands there."""
     target = _follow(path)
     st = _stat(path)
-    if st is not None and not stat.S_ISDIR(st.st_mode):
-        raise ExportError(f"cannot replace {path}: "
-                          f"{_what(path, target, _kind(st.st_mode))}, not a directory")
+    if st is not None and not is_kind(st.st_mode):
+        raise ExportError(f"{action} {path}: {_what(path, target, _kind(st.st_mode))}, "
+                          f"not {noun}")
     return target
 
 

@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from kg.model.arrays import csr_pointers
 from kg.types import title_key
 
-__all__ = ["ModelIndex", "model_index", "csr_pointers", "fold_spaces", "squash"]
+__all__ = ["ModelIndex", "model_index", "fold_spaces", "squash"]
 
 
 class ModelIndex:
@@ -158,17 +159,6 @@ def model_index(M) -> ModelIndex:
     if ix is None:
         ix = _INDEXES[M] = ModelIndex(M)
     return ix
-
-
-def csr_pointers(rows: np.ndarray, n: int) -> np.ndarray:
-    """Row pointers of a CSR layout whose entries, sorted, belong to ``rows`` (of ``n``).
-
-    Examples
-    --------
-    >>> csr_pointers(np.array([0, 0, 2]), 3).tolist()
-    [0, 2, 2, 3]
-    """
-    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int64)
 
 
 def fold_spaces(text: str) -> str:
