@@ -203,6 +203,7 @@ def test_the_list_names_every_saved_query():
 @pytest.mark.parametrize("args, message", [
     (["SELEC ?x WHERE { ?x ?y ?z }"], "SPARQL syntax error at line 1, column"),
     (["SELECT ?x\nWHERE { ?x ?y }"], "SPARQL syntax error at line 2, column"),
+    (["SELECT ?x WHERE {"], "SPARQL syntax error at line 1, column 18: expected one of"),
     (["INSERT DATA { <urn:a> <urn:b> <urn:c> }"], "updates"),
     (["paper-about", "LoRA"], "did you mean: papers-about"),
     (["papers-linking", "LoRA"], "takes 2 arguments"),

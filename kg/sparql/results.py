@@ -111,7 +111,10 @@ def _syntax_message(raw: str) -> str:
     if not match:
         return f"SPARQL syntax error: {raw}"
     line, column, what = match.groups()
-    return f"SPARQL syntax error at line {line}, column {column}: {what.strip()}"
+    what = " ".join(what.split())
+    if len(what) > 120:  # Oxigraph lists every token it could take: keep the start
+        what = what[:117].rsplit(" ", 1)[0] + " ..."
+    return f"SPARQL syntax error at line {line}, column {column}: {what}"
 
 
 def term_text(term: Any) -> str:
