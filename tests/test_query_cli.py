@@ -12,7 +12,7 @@ from tests.conftest import FIXTURES, load_module
 
 
 fx = load_module(FIXTURES / "graph" / "loader.py", "kg_graph_fixture_loader")
-COMMANDS = ["stats", "concept", "related", "path", "suggest"]
+COMMANDS = ["stats", "concept", "related", "path", "communities", "suggest"]
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,10 @@
 
 ``tests/fixtures/graph/cli_answers.json`` holds what ``kg concept / related / path /
 suggest / stats`` print (text and ``--json``) over the fixture model saved as ``kg build``
-saves it; the exit code is part of each answer.
+saves it; the exit code is part of each answer. After a deliberate change of an answer,
+regenerate the file and review its diff::
+
+    python -m tests.test_query_cli_answers     # from the repository root
 """
 from __future__ import annotations
 
@@ -18,7 +21,38 @@ from kg.query import node_attrs, node_label
 from tests.conftest import FIXTURES, load_module
 
 fx = load_module(FIXTURES / "graph" / "loader.py", "graph_fixture_loader_cli_answers")
-ANSWERS = json.loads((FIXTURES / "graph" / "cli_answers.json").read_text(encoding="utf-8"))
+ANSWERS_FILE = FIXTURES / "graph" / "cli_answers.json"
+ANSWERS = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))
+
+#: The pinned questions (what the generator below asks).
+QUESTIONS = [
+    ["concept", "NTK"],
+    ["concept", "ntk", "--json"],
+    ["concept", "LoRA", "--freq", "week"],
+    ["concept", "learning theory", "--json", "--limit", "2"],
+    ["concept", "parameter-efficient fine-tuning"],
+    ["concept", "PEFT", "--no-include-narrower"],
+    ["concept", "QLoRA"],
+    ["concept", "QLoRA", "--json"],
+    ["concept", "neural tangent kernal"],
+    ["related", "2501.00018"],
+    ["related", "arXiv:2501.00018v2", "--json", "--top", "1"],
+    ["related", "2501.00023"],
+    ["related", "2501.00099"],
+    ["path", "2501.00018", "grokking", "--json"],
+    ["path", "NTK", "LoRA", "--json"],
+    ["path", "NTK", "scaling law"],
+    ["path", "2501.00023", "LoRA"],
+    ["path", "NTK", "NTK"],
+    ["path", "nope", "LoRA"],
+    ["path", "QLoRA", "LoRA"],
+    ["communities"],
+    ["communities", "--json", "--top", "1", "--papers", "1"],
+    ["suggest", "--min-papers", "2"],
+    ["suggest", "--json", "--min-papers", "1"],
+    ["stats", "--json"],
+    ["stats"],
+]
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +108,35 @@ def test_an_old_build_directory_says_rebuild(tmp_path):
     assert result.exit_code != 0
     assert "older kg" in result.output and "rebuild" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_pinned_questions_are_those_the_generator_asks():
+    assert [a["args"] for a in ANSWERS] == QUESTIONS
+
+
+def write_answers() -> None:
+    """Ask :data:`QUESTIONS` of the fixture model (fixture ontology) and write the answers."""
+    import tempfile
+    from pathlib import Path
+
+    import kg.ontology
+
+    saved, kg.ontology.load_ontology = kg.ontology.load_ontology, fx.ontology
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            save_model(GraphModel.build(fx.papers(), fx.records(), fx.ontology(),
+                                        **fx.BUILD_OPTIONS), Path(tmp))
+            answers = []
+            for args in QUESTIONS:
+                result = CliRunner().invoke(cli, [*args, "--graph", tmp])
+                answers.append({"args": args, "exit_code": result.exit_code,
+                                "output": result.output.replace(tmp, "DIR")})
+    finally:
+        kg.ontology.load_ontology = saved
+    ANSWERS_FILE.write_text(json.dumps(answers, indent=1, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+    print(f"wrote {len(answers)} answers to {ANSWERS_FILE}")
+
+
+if __name__ == "__main__":
+    write_answers()

@@ -1,4 +1,5 @@
-"""Query commands over a built graph: ``kg stats``, ``concept``, ``related``, ``path``, ``suggest``.
+"""Query commands over a built graph: ``kg stats``, ``concept``, ``related``, ``path``,
+``communities``, ``suggest``.
 
 Each reads the graph that ``kg build -o DIR`` wrote (``--graph DIR``, default ``kg-out``)
 and prints a plain-text table, or JSON with ``--json`` for scripts. Unknown papers or
@@ -135,41 +136,132 @@ def _built_communities(graph_dir: Path, stats: dict[str, Any]) -> int | None:
               help="Most papers and neighbours listed.")
 @click.option("--freq", type=click.Choice(["month", "week"]), default="month",
               show_default=True, help="Period of the trend.")
-def concept(name: str, graph_dir: Path, as_json: bool, limit: int, freq: str) -> None:
-    """Show a concept: its papers, co-occurring concepts, hierarchy and trend.
+@click.option("--include-narrower/--no-include-narrower", default=True, show_default=True,
+              help="Count and list the papers of the narrower concepts too (QLoRA's "
+                   "papers under LoRA), with the split shown.")
+def concept(name: str, graph_dir: Path, as_json: bool, limit: int, freq: str,
+            include_narrower: bool) -> None:
+    """Show a concept: definition, papers with their evidence, neighbours, hierarchy, trend.
 
-    NAME is a label, an alternative label or acronym (any case), or the concept IRI.
+    NAME is a label, an alternative label or acronym (any case), or the concept IRI. Each
+    paper is shown with its link and the sentence that names the concept. A concept of the
+    ontology that no paper of this graph mentions is shown as such.
 
     \b
     Example:
       kg concept NTK --graph kg-out
       kg concept "low-rank adaptation" --json
+      kg concept PEFT --no-include-narrower
     """
+    from kg.errors import NotFoundError
+    from kg.ontology import load_ontology
     from kg.query import concept_summary
 
-    s = concept_summary(_load(graph_dir), name, papers=limit, neighbours=limit, freq=freq)
+    M = _load(graph_dir)
+    try:
+        s = concept_summary(M, name, papers=limit, neighbours=limit, freq=freq,
+                            include_narrower=include_narrower, ontology=load_ontology())
+    except NotFoundError as exc:
+        raise _with_paper_hint(M, name, exc) from None
     if as_json:
         _echo_json(s)
         return
     click.echo(f"{s['label']}  [{s['type'] or 'concept'}, {s['source']}]")
-    click.echo(f"  {s['iri']}")
-    if s["alt_labels"]:
-        click.echo("  also: " + ", ".join(s["alt_labels"]))
     if s["definition"]:
         click.echo("  " + s["definition"])
-    click.echo(f"\nPapers ({s['paper_count']}, {min(limit, s['paper_count'])} shown):")
-    click.echo(_table(["id", "date", "mentions", "title"],
-                      ([p["id"], p["date"] or "", p["count"], p["title"]] for p in s["papers"])))
-    click.echo("\nCo-occurring concepts:")
-    click.echo(_table(["npmi", "papers", "concept"],
-                      ([f"{c['npmi']:.2f}", c["support"], c["label"]] for c in s["cooccurs"])))
+    click.echo("  " + _paper_count_line(s))
+    if s["alt_labels"]:
+        more = len(s["alt_labels"]) - _SPELLINGS
+        click.echo("  also: " + ", ".join(s["alt_labels"][:_SPELLINGS])
+                   + (f" (+{more} more with --json)" if more > 0 else ""))
+    click.echo(f"  {s['iri']}")
+    total = s["rollup"]["total"] if s["rollup"] else s["paper_count"]
+    if s["papers"]:
+        click.echo(f"\nPapers ({total}, {len(s['papers'])} shown):")
+        for p in s["papers"]:
+            via = f"  [via {p['via']}]" if p["via"] else ""
+            click.echo(f"  {p['id']}  {p['date'] or '-'}  {_cut(p['title'], _width() - 40)}{via}")
+            if p["link"]:
+                click.echo(f"      {p['link']}")
+            if p["evidence"]:
+                click.echo(f"      \"{_cut(p['evidence'], _width() - 8)}\"")
+    if s["in_graph"]:
+        click.echo("\nCo-occurring concepts:")
+        click.echo(_table(["npmi", "papers", "concept"],
+                          ([f"{c['npmi']:.2f}", c["support"], c["label"]] for c in s["cooccurs"])))
     click.echo("\nBroader:  " + (", ".join(b["label"] for b in s["broader"]) or "-"))
     click.echo("Narrower:  " + (", ".join(n["label"] for n in s["narrower"]) or "-"))
-    click.echo(f"\nTrend ({freq}):")
+    if not s["trend"]:
+        return
+    click.echo(f"\nTrend ({freq}, {s['label']} itself):")
     peak = max((n for _, n in s["trend"]), default=0) or 1
     for period, n in s["trend"]:
         bar = "#" * max(0, round(30 * n / peak))
         click.echo(f"  {period or 'undated':>8}  {n:>5}  {bar}")
+
+
+#: spellings ``kg concept`` shows (``--json`` has them all)
+_SPELLINGS = 3
+#: narrower concepts named in the paper-count line
+_SPLIT_SHOWN = 5
+
+
+def _paper_count_line(s: dict[str, Any]) -> str:
+    """"198 papers: 75 LoRA itself, 123 via narrower concepts: QLoRA 12, ..." (or less)."""
+    if not s["in_graph"]:
+        line = "known concept, 0 papers in this graph"
+        r = s["rollup"]
+        if r and r["total"]:
+            line += f"; {_papers(r['total'])} via narrower concepts: " + _split(r)
+        return line
+    r = s["rollup"]
+    if not r or not r["via_narrower"]:
+        return _papers(s["paper_count"])
+    return (f"{_papers(r['total'])}: {r['own']} {s['label']} itself, {r['via_narrower']} via "
+            f"narrower concepts: " + _split(r))
+
+
+def _split(rollup: dict[str, Any]) -> str:
+    """The narrower concepts that bring papers, with how many each adds (they sum up)."""
+    adding = [n for n in rollup["narrower"] if n["added"]]
+    adding.sort(key=lambda n: -n["added"])  # stable: ties keep the papers order
+    named = [f"{n['label']} {n['added']}" for n in adding[:_SPLIT_SHOWN]]
+    return ", ".join(named) + (", …" if len(adding) > _SPLIT_SHOWN else "")
+
+
+def _papers(n: int) -> str:
+    return f"{n} paper" if n == 1 else f"{n} papers"
+
+
+def _with_known_concept_hint(name: str, exc):
+    """``exc``, saying so when NAME is an ontology concept no paper of the graph mentions."""
+    from kg.errors import NotFoundError
+    from kg.ontology import load_ontology
+
+    ontology = load_ontology()
+    known = ontology.find(name) or ([ontology.get(name)] if ontology.get(name) else [])
+    if not known:
+        return exc
+    named = "" if known[0].label == name else f" ({known[0].label})"
+    hint = NotFoundError(f"{name!r} is a known concept{named}, 0 papers in this graph")
+    hint.suggestions = getattr(exc, "suggestions", [])
+    return hint
+
+
+def _with_paper_hint(M, name: str, exc):
+    """``exc``, saying so when NAME is a word of a paper title (a method a paper names)."""
+    from kg.errors import NotFoundError
+    from kg.query import resolve_paper
+
+    try:
+        iri = resolve_paper(M, name)
+    except NotFoundError:
+        return exc
+    k = M.paper_iris.index(iri)
+    hint = NotFoundError(f"{exc}; {name!r} names the paper {M.paper_ids[k]} "
+                         f"({M.titles[k]!r}): see `kg related {M.paper_ids[k]}`")
+    hint.suggestions = getattr(exc, "suggestions", [])
+    return hint
 
 
 # ----------------------------------------------------------------------------- related
@@ -185,29 +277,39 @@ def related(paper: str, graph_dir: Path, as_json: bool, top: int) -> None:
     """Papers most similar to PAPER, with the shared concepts that explain each link.
 
     PAPER is a paper id (arXiv id with or without version, DOI, ...), its IRI or its title.
+    For each shared concept the sentences of both papers that name it are shown.
 
     \b
     Example:
       kg related 2509.04664 --top 5 --graph kg-out
     """
-    from kg.query import related_papers, resolve_paper
-    from kg.query import node_attrs
+    from kg.query import node_attrs, paper_link, related_papers, resolve_paper
 
     G = _load(graph_dir)
     iri = resolve_paper(G, paper)
     rows = related_papers(G, iri, top=top)
     attrs = node_attrs(G, iri)
     if as_json:
-        _echo_json({"paper": {"id": attrs.get("id"), "iri": iri,
-                              "title": attrs.get("title")}, "related": rows})
+        _echo_json({"paper": {"id": attrs.get("id"), "iri": iri, "title": attrs.get("title"),
+                              "link": paper_link(G, G.paper_iris.index(iri))},
+                    "related": rows})
         return
     click.echo(f"{attrs.get('id')}  {attrs.get('title')}")
     if not rows:
         click.echo("  no similar papers (it shares no specific concept with another paper)")
         return
-    click.echo(_table(["weight", "id", "shared concepts", "title"],
-                      ([f"{r['weight']:.3f}", r["id"], _cut(", ".join(r["shared"][:3]), 60),
-                        r["title"]] for r in rows), flex=3))
+    for i, r in enumerate(rows, 1):
+        click.echo(f"\n{i}. {r['weight']:.3f}  {r['id']}  {_cut(r['title'], _width() - 30)}")
+        if r["link"]:
+            click.echo(f"   {r['link']}")
+        for e in r["evidence"][:_SHARED_SHOWN]:
+            click.echo(f"   shared {e['label']}:")
+            click.echo(f"     this:  \"{_cut(e['paper'] or '-', _width() - 14)}\"")
+            click.echo(f"     that:  \"{_cut(e['other'] or '-', _width() - 14)}\"")
+
+
+#: shared concepts ``kg related`` shows per paper, each with its two sentences
+_SHARED_SHOWN = 3
 
 
 # ----------------------------------------------------------------------------- path
@@ -229,9 +331,16 @@ def path(a: str, b: str, graph_dir: Path, as_json: bool) -> None:
       kg path NTK LoRA --graph kg-out
       kg path 2509.04664 "scaling law"
     """
-    from kg.query import shortest_path
+    from kg.errors import NotFoundError
+    from kg.query import resolve_node, shortest_path
 
-    steps = shortest_path(_load(graph_dir), a, b)
+    M = _load(graph_dir)
+    for name in (a, b):
+        try:
+            resolve_node(M, name)
+        except NotFoundError as exc:
+            raise _with_known_concept_hint(name, exc) from None
+    steps = shortest_path(M, a, b)
     if as_json:
         _echo_json({"steps": steps})
         return
@@ -241,6 +350,44 @@ def path(a: str, b: str, graph_dir: Path, as_json: bool) -> None:
     click.echo(f"{steps[0]['from_label']}  →  {steps[-1]['to_label']}  ({len(steps)} steps)")
     for i, s in enumerate(steps, 1):
         click.echo(f"  {i}. [{s['relation']}] {s['explanation']}")
+
+
+# ----------------------------------------------------------------------------- communities
+
+
+@click.command("communities")
+@graph_option
+@json_option
+@click.option("--top", type=click.IntRange(1, 100000), default=20, show_default=True,
+              help="Most communities listed (largest first).")
+@click.option("--papers", "n_papers", type=click.IntRange(0, 1000), default=3,
+              show_default=True, help="Top papers listed per community.")
+def communities(graph_dir: Path, as_json: bool, top: int, n_papers: int) -> None:
+    """Communities of co-occurring concepts, each with a name, its size and top papers.
+
+    A community is a Louvain community of the concepts' co-occurrence graph; it is named by
+    its three concepts with the most papers. Community 0 is the largest (most concepts),
+    ties by name; the numbers are those exports give each concept node.
+
+    \b
+    Example:
+      kg communities --graph kg-out --top 5
+      kg communities --json | jq '.[0].name'
+    """
+    from kg.query import community_table
+
+    rows = community_table(_load(graph_dir), top_papers=n_papers)
+    if as_json:
+        _echo_json(rows[:top])
+        return
+    click.echo(f"{len(rows)} concept communities in {graph_dir}/"
+               + (f" ({top} largest shown)" if len(rows) > top else ""))
+    for r in rows[:top]:
+        click.echo(f"\n#{r['id']}  {r['name']}  ({r['concepts']} concepts, {r['papers']} papers)")
+        click.echo("  concepts: " + _cut(", ".join(f"{c['label']} {c['paper_count']}"
+                                                    for c in r["top_concepts"]), _width() - 12))
+        for p in r["top_papers"]:
+            click.echo(f"  {p['id']}  {_cut(p['title'], _width() - 24)}")
 
 
 # ----------------------------------------------------------------------------- suggest
@@ -327,4 +474,4 @@ def _suggestions(graph_dir: Path, min_papers: int) -> list[dict[str, Any]]:
             for r in rows if not ontology.find(r["label"])]
 
 
-COMMANDS = [stats, concept, related, path, suggest]
+COMMANDS = [stats, concept, related, path, communities, suggest]

@@ -8,7 +8,9 @@ return plain data (what the query commands print, and their ``--json``):
   discovered concepts;
 - :mod:`kg.query.related`: papers like a paper;
 - :mod:`kg.query.paths`: how two nodes connect, every step explained;
-- :mod:`kg.query.stats`: counts, communities, centrality.
+- :mod:`kg.query.stats`: counts, communities, centrality;
+- :mod:`kg.query.communities`: concept communities numbered and named;
+- :mod:`kg.query.evidence`: paper links and evidence sentences.
 
 Examples
 --------
@@ -21,6 +23,7 @@ Examples
 >>> [step["relation"] for step in shortest_path(M, "p1", "LoRA")]
 ['similar', 'mentions']
 """
+from kg.query.communities import community_ids, community_names, community_table
 from kg.query.concepts import (
     concept_summary,
     concept_trend,
@@ -28,6 +31,7 @@ from kg.query.concepts import (
     emerging_concepts,
     period_of,
 )
+from kg.query.evidence import link_of, mention_evidence, paper_link, paper_record
 from kg.query.paths import PATH_RELATIONS, shortest_path
 from kg.query.related import related_papers
 from kg.query.resolve import node_attrs, node_label, resolve_concept, resolve_node, resolve_paper
@@ -43,12 +47,19 @@ __all__ = [
     "COMMUNITY_MAX_CONCEPTS",
     "PATH_RELATIONS",
     "centrality",
+    "community_ids",
+    "community_names",
+    "community_table",
     "concept_communities",
     "concept_summary",
     "concept_trend",
     "discovered_concepts",
     "emerging_concepts",
     "graph_stats",
+    "link_of",
+    "mention_evidence",
+    "paper_link",
+    "paper_record",
     "node_attrs",
     "node_label",
     "paper_communities",

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from kg.errors import GraphError
+from kg.errors import GraphError, NotFoundError
+from kg.query.evidence import paper_record
 from kg.query.examples import example_model  # noqa: F401  (the examples' model)
-from kg.query.index import model_index
+from kg.query.index import fold_spaces, model_index
 from kg.query.resolve import concept_label, resolve_concept
 
 __all__ = [
@@ -142,37 +143,63 @@ def concept_trend(M, concept_iri: str, freq: str = "month") -> list[tuple[str | 
 
 
 def concept_summary(M, name: str, *, papers: int = 20, neighbours: int = 15,
-                    freq: str = "month") -> dict[str, Any]:
+                    freq: str = "month", include_narrower: bool = False,
+                    ontology=None) -> dict[str, Any]:
     """Everything ``kg concept`` shows about one concept, as plain data.
 
-    Keys: ``iri, label, alt_labels, type, source, definition, paper_count``, ``papers``
-    (``{id, title, date, count, score}``, most mentions first), ``cooccurs``
-    (``{iri, label, npmi, support}``, strongest first), ``broader`` and ``narrower``
-    (``{iri, label}``), and ``trend`` (``[[period, count], ...]``, see :func:`concept_trend`).
+    Keys: ``iri, label, alt_labels, type, source, definition, in_graph, paper_count``
+    (papers mentioning the concept itself), ``papers`` (``{id, iri, title, date, link,
+    count, score, evidence, via}``: own papers first, most mentions first; ``evidence`` is
+    the paper's first sentence naming the concept, ``via`` the narrower concept a rolled-up
+    paper comes from, else None), ``rollup`` (with ``include_narrower``: ``{total, own,
+    via_narrower, narrower}``, ``narrower`` listing ``{iri, label, paper_count, added}`` of
+    every concept below with papers, most papers first, ``added`` counting the papers it
+    brings in (those of no concept before it in this order, nor of the concept itself),
+    so that they sum to ``via_narrower``; else None), ``cooccurs`` (``{iri, label, npmi,
+    support}``, strongest first), ``broader`` and ``narrower`` (``{iri, label}``), and
+    ``trend`` (``[[period, count], ...]`` of the concept itself, see :func:`concept_trend`).
+
+    Parameters
+    ----------
+    include_narrower : bool
+        Roll the papers of the narrower concepts (transitively, over the model's
+        ``broader`` links) up into this one.
+    ontology : kg.ontology.Ontology, optional
+        When ``name`` is no concept of the graph but a concept of this ontology, the answer
+        is that concept with ``in_graph`` False and no papers of its own (its narrower
+        concepts in the graph still roll up).
+
+    Raises
+    ------
+    NotFoundError
+        If neither the graph nor ``ontology`` knows the concept.
 
     Examples
     --------
-    >>> s = concept_summary(example_model(), "NTK")
+    >>> M = example_model()
+    >>> s = concept_summary(M, "NTK")
     >>> s["label"], [p["id"] for p in s["papers"]], [c["label"] for c in s["cooccurs"]]
     ('neural tangent kernel', ['p1', 'p2'], ['infinite width'])
+    >>> s["papers"][0]["evidence"]
+    'About neural tangent kernel.'
     """
-    iri = resolve_concept(M, name)
     ix = model_index(M)
+    try:
+        iri = resolve_concept(M, name)
+    except NotFoundError:
+        known = _ontology_concept(ontology, name)
+        if known is None:
+            raise
+        return _absent_summary(M, known, ontology, papers, include_narrower)
     c = ix.concept_index(iri)
     attrs = M.concept_attrs[c]
-    plist = []
-    pidx, pos = ix.papers_of(c)
-    for p, t in zip(pidx.tolist(), pos.tolist()):
-        score = float(M.m_score[t])
-        plist.append({"id": M.paper_ids[p], "title": M.titles[p], "date": M.dates[p],
-                      "count": int(M.m_count[t]), "score": None if score != score else score})
-    plist.sort(key=lambda r: (-(r["count"] or 0), -(r["score"] or 0), str(r["id"])))
+    own, rollup, plist = _rolled_papers(M, [c], include_narrower, papers)
     co = []
     for o, t in zip(*(a.tolist() for a in ix.cooccurs_of(c))):
         co.append({"iri": M.concept_iris[o], "label": concept_label(M, o),
                    "npmi": float(M.c_npmi[t]), "support": int(M.c_support[t])})
     co.sort(key=lambda r: (-r["npmi"], -r["support"], r["iri"]))
-    parents, children, _ = ix.broader()
+    parents, children = ix.broader()
     broader = sorted(({"iri": M.concept_iris[o], "label": concept_label(M, o)}
                       for o in parents.get(c, ())), key=lambda r: r["iri"])
     narrower = sorted(({"iri": M.concept_iris[o], "label": concept_label(M, o)}
@@ -180,10 +207,86 @@ def concept_summary(M, name: str, *, papers: int = 20, neighbours: int = 15,
     return {
         "iri": iri, "label": attrs.get("label"), "alt_labels": list(attrs.get("alt_labels") or ()),
         "type": attrs.get("type"), "source": attrs.get("source"),
-        "definition": attrs.get("definition"), "paper_count": attrs.get("paper_count") or 0,
-        "papers": plist[:papers], "cooccurs": co[:neighbours], "broader": broader,
+        "definition": attrs.get("definition"), "in_graph": True,
+        "paper_count": attrs.get("paper_count") or 0, "rollup": rollup,
+        "papers": plist, "cooccurs": co[:neighbours], "broader": broader,
         "narrower": narrower, "trend": [list(t) for t in concept_trend(M, iri, freq)],
     }
+
+
+def _ontology_concept(ontology, name: str):
+    if ontology is None:
+        return None
+    name = str(name).strip()
+    found = ontology.get(name) or next(iter(ontology.find(name)), None)
+    if found is None:
+        key = fold_spaces(name)
+        found = next((k for k in ontology if any(fold_spaces(lab) == key for lab in k.labels)),
+                     None)
+    return found
+
+
+def _absent_summary(M, known, ontology, papers: int, include_narrower: bool) -> dict[str, Any]:
+    """The summary of an ontology concept that is not in the graph."""
+    ix = model_index(M)
+    below = [k for k in (ix.concept_index(i) for i in ontology.descendants(known.iri))
+             if k is not None]
+
+    def labelled(iris):
+        return sorted(({"iri": i, "label": ontology.get(i).label} for i in iris
+                       if ontology.get(i) is not None), key=lambda r: r["iri"])
+
+    _, rollup, plist = _rolled_papers(M, below, include_narrower, papers, own_count=0)
+    return {
+        "iri": known.iri, "label": known.label, "alt_labels": list(known.alt_labels),
+        "type": known.type, "source": "ontology", "definition": known.definition or None,
+        "in_graph": False, "paper_count": 0, "rollup": rollup,
+        "papers": plist if include_narrower else [], "cooccurs": [],
+        "broader": labelled(known.broader), "narrower": labelled(ontology.narrower(known.iri)),
+        "trend": [],
+    }
+
+
+def _rolled_papers(M, roots: list[int], include_narrower: bool, top: int,
+                   own_count: int | None = None):
+    """(own paper set, rollup dict or None, paper rows) for the concept(s) ``roots``;
+    with ``own_count`` 0 the roots are narrower concepts of an absent concept."""
+    ix = model_index(M)
+    own: dict[int, int] = {}  # paper -> mention position
+    if own_count is None:
+        for root in roots:
+            for p, t in zip(*(a.tolist() for a in ix.papers_of(root))):
+                own.setdefault(p, t)
+        below = [d for root in roots for d in ix.descendants(root)] if include_narrower else []
+    else:
+        below = [d for root in roots for d in (root, *ix.descendants(root))]
+        below = list(dict.fromkeys(below)) if include_narrower else []
+    pc = ix.paper_count()
+    rows = [_paper_row(M, p, t, roots[0], None) for p, t in own.items()]
+    rows.sort(key=lambda r: (-(r["count"] or 0), -(r["score"] or 0), str(r["id"])))
+    if not include_narrower:
+        return own, None, rows[:top]
+    ranked = sorted(set(below), key=lambda d: (-int(pc[d]), M.concept_iris[d]))
+    via: dict[int, tuple[int, int]] = {}  # paper -> (concept it comes from, position)
+    for d in ranked:
+        for p, t in zip(*(a.tolist() for a in ix.papers_of(d))):
+            if p not in own and p not in via:
+                via[p] = (d, t)
+    extra = [_paper_row(M, p, t, d, concept_label(M, d)) for p, (d, t) in via.items()]
+    extra.sort(key=lambda r: (-(r["count"] or 0), -(r["score"] or 0), str(r["id"])))
+    added = Counter(d for d, _ in via.values())
+    rollup = {"total": len(own) + len(via), "own": len(own), "via_narrower": len(via),
+              "narrower": [{"iri": M.concept_iris[d], "label": concept_label(M, d),
+                            "paper_count": int(pc[d]), "added": added.get(d, 0)}
+                           for d in ranked if pc[d] > 0]}
+    return own, rollup, (rows + extra)[:top]
+
+
+def _paper_row(M, p: int, t: int, c: int, via: str | None) -> dict[str, Any]:
+    score = float(M.m_score[t])
+    row = paper_record(M, p, c)
+    row.update(count=int(M.m_count[t]), score=None if score != score else score, via=via)
+    return row
 
 
 def discovered_concepts(M, min_papers: int = 2, top: int | None = 50) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ Examples
 """
 from __future__ import annotations
 
-import math
 import re
 import weakref
 from typing import Any
@@ -42,7 +41,7 @@ class ModelIndex:
         self._cooccurs = None
         self._broader = None
         self._paper_count = None
-        self._mention_cost = None
+        self._generality = None
 
     # papers ----------------------------------------------------------------
     def paper_index(self, iri: str) -> int | None:
@@ -121,25 +120,55 @@ class ModelIndex:
             self._cooccurs = self._pairs(M.c_u, M.c_v, len(M.concept_iris))
         return self._cooccurs
 
-    def broader(self) -> tuple:
-        """(parents of each concept, children of each concept, cost of a step to a parent)."""
+    def broader(self) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """(parents of each concept, children of each concept), from the model's
+        ``broader`` links, whatever concepts they join."""
         if self._broader is None:
             parents: dict[int, list[int]] = {}
             children: dict[int, list[int]] = {}
             for c, p in self.M.broader:
                 parents.setdefault(c, []).append(p)
                 children.setdefault(p, []).append(c)
-            pc = self.paper_count()
-            cost = {p: 1.0 + math.log2(1 + int(pc[p]) + len(cs)) for p, cs in children.items()}
-            self._broader = (parents, children, cost)
+            self._broader = (parents, children)
         return self._broader
 
-    def mention_cost(self) -> np.ndarray:
-        """Cost of a ``mentions`` step through each concept (see :mod:`kg.query.paths`)."""
-        if self._mention_cost is None:
-            self._mention_cost = np.array(
-                [1.0 + math.log2(1 + pc) for pc in self.paper_count().tolist()], np.float64)
-        return self._mention_cost
+    def descendants(self, c: int) -> list[int]:
+        """Concepts below ``c`` by the model's ``broader`` links (transitively), nearest
+        first, each once: whatever concepts the links join (ontology or discovered)."""
+        _, children = self.broader()
+        seen, order, frontier = {c}, [], [c]
+        while frontier:
+            following = []
+            for node in frontier:
+                for ch in sorted(children.get(node, ())):
+                    if ch not in seen:
+                        seen.add(ch)
+                        order.append(ch)
+                        following.append(ch)
+            frontier = following
+        return order
+
+    def generality(self) -> np.ndarray:
+        """How generic each concept is, from ``n``, its papers plus those of its direct
+        narrower concepts, and ``share = n / papers of the graph`` (at most 0.99):
+        ``log2(1 + n) / (1 - share)``, plus ``log2(1 + papers of the graph)`` for a hub, a
+        concept that more than the build's ``max_df`` share of papers mention (the share
+        above which similarity ignores a concept too). A specific concept costs a path
+        about the bits of its paper count; a hub costs many times more (see
+        :mod:`kg.query.paths`)."""
+        if self._generality is None:
+            pc = self.paper_count()
+            total = pc.astype(np.float64).copy()
+            for c, p in self.M.broader:
+                total[p] += pc[c]
+            n = max(1, self.n_papers)
+            share = np.minimum(total / n, 0.99)
+            g = np.log2(1.0 + total) / (1.0 - share)
+            max_df = self.M.params.get("max_df")
+            if isinstance(max_df, (int, float)) and max_df < 1:
+                g += np.where(pc / n > max_df, np.log2(1.0 + n), 0.0)
+            self._generality = g
+        return self._generality
 
 
 _INDEXES: "weakref.WeakKeyDictionary[Any, ModelIndex]" = weakref.WeakKeyDictionary()

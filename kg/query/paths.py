@@ -32,8 +32,9 @@ class PathGraph:
     """The undirected path graph of a model (``mentions``, ``similar``, ``cooccurs``,
     ``broader``; no authors) over node numbers: papers ``0..P-1``, concepts ``P...``.
 
-    A step costs 1 plus a penalty (see :func:`shortest_path`); :meth:`neighbours` lists a
-    node's neighbours with those costs, straight from the model's arrays.
+    A step costs 1, plus a penalty for a weak link, plus half the generality of each
+    concept it joins (see :func:`shortest_path`); :meth:`neighbours` lists a node's
+    neighbours with those costs, straight from the model's arrays.
 
     Examples
     --------
@@ -50,10 +51,21 @@ class PathGraph:
         ix.concept_papers()
         self.similar = ix.similar()
         self.cooccurs = ix.cooccurs()
-        self.parents, self.children, self.broader_cost = ix.broader()
-        self.mcost = ix.mention_cost()
-        self.s_cost = 1.0 + (1.0 - M.s_weight.astype(np.float64))
+        self.parents, self.children = ix.broader()
+        self.half = ix.generality() / 2.0
+        self.mcost = 1.0 + self.half  # paper <-> concept
+        self.s_cost = 1.0 + (1.0 - M.s_weight.astype(np.float64)) + self._rarest_shared(ix)
         self.c_cost = 1.0 + (1.0 - M.c_npmi.astype(np.float64))
+        self.c_cost += self.half[M.c_u] + self.half[M.c_v]
+
+    def _rarest_shared(self, ix) -> np.ndarray:
+        """Generality of the most specific concept each ``similar`` pair shares (0 if none):
+        a ``similar`` step goes through what the papers share."""
+        shared = self.M.s_shared
+        if shared.size == 0:
+            return np.zeros(len(self.M.s_weight), np.float64)
+        g = np.where(shared >= 0, ix.generality()[np.clip(shared, 0, None)], np.inf).min(axis=1)
+        return np.where(np.isfinite(g), g, 0.0)
 
     def iri(self, n: int) -> str:
         return self.M.paper_iris[n] if n < self.P else self.M.concept_iris[n - self.P]
@@ -81,15 +93,15 @@ class PathGraph:
         nodes = [*papers[cptr[c]:cptr[c + 1]].tolist(), *(others[a:b] + P).tolist()]
         costs = [float(self.mcost[c])] * int(cptr[c + 1] - cptr[c])
         costs += self.c_cost[pair[a:b]].tolist()
-        for p in self.parents.get(c, ()):
-            nodes.append(p + P)
-            costs.append(self.broader_cost[p])
-        if c in self.children:
-            own = self.broader_cost[c]
-            for ch in self.children[c]:
-                nodes.append(ch + P)
-                costs.append(own)
+        for o in (*self.parents.get(c, ()), *self.children.get(c, ())):
+            nodes.append(o + P)
+            costs.append(self.broader_cost(c, o))
         return nodes, costs
+
+    def broader_cost(self, a: int, b: int) -> float:
+        """Cost of a ``broader`` step between concepts ``a`` and ``b``: no penalty for the
+        link itself, so two concepts under a specific shared broader one are close."""
+        return 1.0 + float(self.half[a] + self.half[b])
 
     def bidirectional_dijkstra(self, source: int, target: int) -> list[int] | None:
         """The nodes of a cheapest path (networkx's bidirectional Dijkstra: the same
@@ -156,9 +168,9 @@ class PathGraph:
             if t is not None:
                 options.append((float(self.c_cost[t]), "cooccurs", t))
             if cv in self.parents.get(cu, ()):
-                options.append((self.broader_cost[cv], "broader", cv))
+                options.append((self.broader_cost(cu, cv), "broader", cv))
             elif cu in self.parents.get(cv, ()):
-                options.append((self.broader_cost[cu], "broader", cu))
+                options.append((self.broader_cost(cu, cv), "broader", cu))
         else:
             c = (v if v >= P else u) - P
             options.append((float(self.mcost[c]), "mentions", None))
@@ -181,9 +193,9 @@ class PathGraph:
             if both.size:
                 text += f", e.g. {M.titles[int(both[0])]!r}"
         elif t == v - P:
-            text = f"{lu} is a kind of {lv} (ontology)"
+            text = f"{lu} is a kind of {lv}"
         else:
-            text = f"{lv} is a kind of {lu} (ontology)"
+            text = f"{lv} is a kind of {lu}"
         return {"from": self.iri(u), "to": self.iri(v), "from_label": lu, "to_label": lv,
                 "relation": key, "explanation": text}
 
@@ -222,10 +234,13 @@ def shortest_path(M, a: str, b: str) -> list[dict[str, Any]]:
     """The most informative path between two papers or concepts, every step explained.
 
     The graph is walked as undirected over ``mentions``, ``similar``, ``cooccurs`` and
-    ``broader`` edges (not authors). An edge costs 1 plus a penalty: weakly similar papers
-    and weakly co-occurring concepts cost more, going through a concept costs more the
-    more papers mention it, and a ``broader`` step costs more the more general the broader
-    concept is (papers and narrower concepts), so paths prefer specific links over hubs.
+    ``broader`` edges (not authors). An edge costs 1, plus ``1 - weight`` and the
+    generality of the most specific shared concept for a ``similar`` link, ``1 - NPMI``
+    for a ``cooccurs`` link, plus half the *generality* of each concept it joins: ``log2(1 + papers)``, the papers of its direct narrower concepts
+    counted in (:meth:`~kg.query.index.ModelIndex.generality`). Going through a concept
+    thus costs its whole generality whatever the relations in and out, so a path prefers a
+    shared paper, a specific co-occurring concept or a specific shared broader concept to a
+    hub that many papers mention.
 
     Parameters
     ----------
