@@ -10,6 +10,11 @@ from kg.cli import cli
 from kg.model.store import load_graph, save_model
 from tests.conftest import FIXTURES, load_module
 
+# modules that bind kg.ontology.load_ontology when first imported: import them before a
+# test patches it, so that the session's demo build (conftest) gets the real ontology
+import kg.build.pipeline  # noqa: E402,F401
+import kg.extract.components  # noqa: E402,F401
+
 
 fx = load_module(FIXTURES / "graph" / "loader.py", "kg_graph_fixture_loader")
 COMMANDS = ["stats", "concept", "related", "path", "communities", "suggest"]

@@ -20,6 +20,11 @@ from kg.model.store import load_model, save_model
 from kg.query import node_attrs, node_label
 from tests.conftest import FIXTURES, load_module
 
+# modules that bind kg.ontology.load_ontology when first imported: import them before a
+# test patches it, so that the session's demo build (conftest) gets the real ontology
+import kg.build.pipeline  # noqa: E402,F401
+import kg.extract.components  # noqa: E402,F401
+
 fx = load_module(FIXTURES / "graph" / "loader.py", "graph_fixture_loader_cli_answers")
 ANSWERS_FILE = FIXTURES / "graph" / "cli_answers.json"
 ANSWERS = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))

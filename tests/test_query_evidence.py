@@ -25,6 +25,11 @@ from kg.query import (
 from kg.query.index import model_index
 from tests.conftest import FIXTURES, load_module
 
+# modules that bind kg.ontology.load_ontology when first imported: import them before a
+# test patches it, so that the session's demo build (conftest) gets the real ontology
+import kg.build.pipeline  # noqa: E402,F401
+import kg.extract.components  # noqa: E402,F401
+
 fx = load_module(FIXTURES / "graph" / "loader.py", "kg_graph_fixture_loader")
 C, P = fx.C, fx.P
 

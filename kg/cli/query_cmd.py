@@ -97,7 +97,8 @@ def stats(graph_dir: Path, as_json: bool, top: int) -> None:
     click.echo("Concepts by source:  " + ", ".join(f"{v} {k}" for k, v in s["concepts"].items()))
     d = s["dates"]
     click.echo(f"Dates:  {d['first'] or '-'} to {d['last'] or '-'} ({d['undated']} undated)")
-    click.echo(f"Concept communities:  {s['concept_communities']}")
+    click.echo(f"Concept communities:  {s['concept_communities']}  (`kg communities` lists "
+               "them)")
     click.echo(f"Papers without concepts:  {s['papers_without_concepts']}")
     click.echo("\nTop concepts:")
     click.echo(_table(["papers", "concept", "iri"],
@@ -324,7 +325,8 @@ def path(a: str, b: str, graph_dir: Path, as_json: bool) -> None:
     """How A and B are connected, every step explained.
 
     A and B are paper ids or concept names (labels, acronyms, IRIs). The path prefers
-    specific links: it avoids concepts that nearly every paper mentions.
+    specific links: a shared paper, a specific co-occurring or shared broader concept;
+    going through a concept costs more the more papers mention it.
 
     \b
     Example:
