@@ -295,3 +295,20 @@ def test_kg_communities_lists_names_sizes_and_papers(graph_dir, M):
     assert text.startswith(f"{len(data)} concept communities in ")
     assert f"#0  {data[0]['name']}  ({data[0]['concepts']} concepts, {data[0]['papers']} papers)" in text
     assert "#1 " not in text
+
+
+def test_the_roll_up_follows_any_broader_link_of_the_model():
+    """A discovered concept linked under an ontology concept rolls up like any other."""
+    M = GraphModel.build(fx.papers(), fx.records(), fx.ontology(), **fx.BUILD_OPTIONS)
+    G = M.to_networkx()
+    child = M.concept_iris.index(C + "x/spectral-bias")
+    parent = M.concept_iris.index(C + "lora")
+    M.broader = sorted([*M.broader, (child, parent)],
+                       key=lambda cp: (M.concept_iris[cp[0]], M.concept_iris[cp[1]]))
+    s = concept_summary(M, "LoRA", include_narrower=True, papers=100)
+    own = _papers_of(G, C + "lora")
+    added = _papers_of(G, C + "x/spectral-bias") - own
+    assert added
+    assert s["rollup"]["own"] == len(own) and s["rollup"]["via_narrower"] == len(added)
+    assert [n["label"] for n in s["rollup"]["narrower"]] == ["spectral bias"]
+    assert {p["iri"] for p in s["papers"] if p["via"] == "spectral bias"} == added
