@@ -60,7 +60,11 @@ def _narrower_closure(G, c):
 
 
 def _evidence_of(G, paper, concept):
-    return G.get_edge_data(paper, concept, "mentions")["evidence"]
+    """The sentence an answer shows: the first evidence sentence that is not the title
+    (the answer shows the title anyway), else the title."""
+    evidence = G.get_edge_data(paper, concept, "mentions")["evidence"]
+    title = G.nodes[paper]["title"]
+    return next((e for e in evidence if e != title), evidence[0])
 
 
 # ----------------------------------------------------------------------------- links
@@ -85,10 +89,21 @@ def test_each_paper_of_a_concept_carries_its_link_and_evidence_sentence(M, G):
     s = concept_summary(M, "NTK")
     assert {p["iri"] for p in s["papers"]} == _papers_of(G, C + "neural-tangent-kernel")
     for p in s["papers"]:
-        assert p["evidence"] == _evidence_of(G, p["iri"], C + "neural-tangent-kernel")[0]
+        assert p["evidence"] == _evidence_of(G, p["iri"], C + "neural-tangent-kernel")
         assert p["link"] == link_of(p["id"])
         assert p["via"] is None
     assert s["papers"][0]["link"] == "https://arxiv.org/abs/" + s["papers"][0]["id"]
+
+
+def test_the_evidence_shown_is_a_sentence_beyond_the_title_when_there_is_one(M, G):
+    s = concept_summary(M, "generalization", papers=100)
+    both = [p for p in s["papers"]
+            if len(G.get_edge_data(p["iri"], C + "generalization", "mentions")["evidence"]) > 1]
+    assert both
+    for p in both:
+        assert p["evidence"] != p["title"]
+        assert p["evidence"] in G.get_edge_data(p["iri"], C + "generalization",
+                                                "mentions")["evidence"]
 
 
 def test_papers_roll_up_the_broader_hierarchy_with_the_split(M, G):
@@ -107,7 +122,7 @@ def test_papers_roll_up_the_broader_hierarchy_with_the_split(M, G):
         assert p["via"] in labels
         via = next(n["iri"] for n in r["narrower"] if n["label"] == p["via"])
         assert p["iri"] in _papers_of(G, via)
-        assert p["evidence"] == _evidence_of(G, p["iri"], via)[0]
+        assert p["evidence"] == _evidence_of(G, p["iri"], via)
     # without the roll-up: the concept's own papers only
     plain = concept_summary(M, "learning theory")
     assert plain["rollup"] is None and plain["papers"] == []
@@ -154,8 +169,8 @@ def test_related_papers_show_both_sentences_of_each_shared_concept(M, G):
         assert r["link"] == link_of(r["id"])
         assert [e["label"] for e in r["evidence"]] == r["shared"]
         for e in r["evidence"]:
-            assert e["paper"] == _evidence_of(G, P + "2501.00018", e["iri"])[0]
-            assert e["other"] == _evidence_of(G, r["iri"], e["iri"])[0]
+            assert e["paper"] == _evidence_of(G, P + "2501.00018", e["iri"])
+            assert e["other"] == _evidence_of(G, r["iri"], e["iri"])
 
 
 # ----------------------------------------------------------------------------- communities

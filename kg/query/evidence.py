@@ -53,8 +53,9 @@ def paper_link(M, p: int) -> str | None:
 
 
 def mention_evidence(M, p: int, c: int) -> str | None:
-    """The first evidence sentence of paper ``p`` for concept ``c`` (numbers in the model),
-    or None if the paper does not mention the concept.
+    """The evidence sentence of paper ``p`` for concept ``c`` (numbers in the model): the
+    first one other than the title when there is one (answers show the title anyway),
+    else the title; None if the paper does not mention the concept.
 
     Examples
     --------
@@ -67,7 +68,8 @@ def mention_evidence(M, p: int, c: int) -> str | None:
     if not hit.size:
         return None
     evidence = M.mention_attrs(p, lo + int(hit[0]))["evidence"]
-    return evidence[0] if evidence else None
+    title = (M.titles[p] or "").strip()
+    return next((e for e in evidence if e.strip() != title), evidence[0] if evidence else None)
 
 
 def paper_record(M, p: int, c: int | None = None) -> dict[str, Any]:
