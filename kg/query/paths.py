@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from kg.errors import GraphError
+from kg.query.evidence import mention_evidence
 from kg.query.examples import example_model  # noqa: F401  (the examples' model)
 from kg.query.index import model_index
 from kg.query.resolve import concept_label, node_label, paper_label, resolve_node
@@ -179,7 +180,7 @@ class PathGraph:
         if key == "mentions":
             paper, c = (u, v - P) if u < P else (v, u - P)
             text = f"{paper_label(M, paper)!r} mentions {concept_label(M, c)}"
-            evidence = self._evidence(paper, c)
+            evidence = mention_evidence(M, paper, c)
             if evidence:
                 text += f': "{evidence}"'
         elif key == "similar":
@@ -219,15 +220,6 @@ class PathGraph:
                                 M.m_concept[M.m_ptr[v]:M.m_ptr[v + 1]])
         pc = self.ix.paper_count()
         return sorted(common.tolist(), key=lambda c: (int(pc[c]), c))
-
-    def _evidence(self, paper: int, c: int) -> str | None:
-        M = self.M
-        lo = int(M.m_ptr[paper])
-        hit = np.flatnonzero(M.m_concept[lo:M.m_ptr[paper + 1]] == c)
-        if not hit.size:
-            return None
-        evidence = M.mention_attrs(paper, lo + int(hit[0]))["evidence"]
-        return evidence[0] if evidence else None
 
 
 def shortest_path(M, a: str, b: str) -> list[dict[str, Any]]:
