@@ -431,6 +431,31 @@ def test_markup_in_the_data_stays_text(concept_page):
 
 
 @pytest.mark.browser
+def test_a_big_map_draws_points_and_shows_links_when_zoomed_in(model, browser, tmp_path):
+    """A map of more than BIG_MAP concepts takes another path in the page (GL points, links
+    only once zoomed in, search when typing pauses): the same checks on the fixture."""
+    data = concept_map(model)
+    data["big"] = True
+    p = Opened(browser, write_page(data, tmp_path / "big.html"))
+    try:
+        visible = ("kgMap.graph.edges().filter(e => !kgMap.renderer.getEdgeDisplayData(e).hidden)"
+                   ".length")
+        assert p.js("kgMap.graph.size") > 0 and p.js(visible) == 0
+        p.js("kgMap.renderer.getCamera().setState({ratio: 0.1})")
+        p.page.wait_for_function(f"{visible} === kgMap.graph.size")
+        p.js("kgMap.renderer.getCamera().setState({ratio: 1, x: 0.5, y: 0.5})")
+        p.page.fill("#kg-search", "NTK")
+        p.page.wait_for_selector("#kg-results li")
+        p.page.press("#kg-search", "Enter")
+        p.page.wait_for_selector("#kg-panel.open")
+        assert p.page.locator("#kg-panel h2").inner_text() == "neural tangent kernel"
+        assert p.errors == [] and p.blocked == []
+        assert _not_blank(p.page.locator("#kg-map").screenshot()) > 20
+    finally:
+        p.close()
+
+
+@pytest.mark.browser
 def test_kg_view_png_pictures_the_map(demo_build, tmp_path):
     if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed (apt-get install chromium)")

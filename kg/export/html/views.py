@@ -68,7 +68,7 @@ BIG_MAP = 5000
 DEFAULT_MAX_PAPERS = 30_000
 _LINKS_PER_NODE = 3  # links drawn per node (its strongest); the layout uses all of them
 _FORCED_LABELS = 24  # labels always drawn, whatever the zoom
-_EVIDENCE_CHARS = 240
+_EVIDENCE_CHARS = 200
 
 
 def safe_url(url: Any) -> str | None:
@@ -182,12 +182,14 @@ def _base(view: str, title: str | None, note: str) -> dict[str, Any]:
     return {"view": view, "title": title or "kg knowledge graph", "note": note,
             "nodes": {k: [] for k in ("k", "l", "x", "y", "s", "g", "t", "n", "tr", "r")},
             "info": [], "edges": {"s": [], "t": [], "w": []}, "groups": [], "types": [],
-            "colorBy": "community"}
+            "colorBy": "community", "big": False}
 
 
 def _put_positions(data: dict, pos: np.ndarray) -> None:
-    data["nodes"]["x"] = np.round(pos[:, 0], 2).tolist()
-    data["nodes"]["y"] = np.round(pos[:, 1], 2).tolist()
+    # a map spans about 2 sqrt(n) units: a tenth of a unit is under a pixel with the whole
+    # map in view and a few pixels at the deepest zoom (keeps the page small)
+    data["nodes"]["x"] = np.round(pos[:, 0], 1).tolist()
+    data["nodes"]["y"] = np.round(pos[:, 1], 1).tolist()
 
 
 def _groups_of(labels: list[str], counts: np.ndarray, groups: np.ndarray) -> list[dict]:
@@ -305,6 +307,7 @@ def concept_map(M, filters: ViewFilters | None = None, *, min_papers: int | None
     data["types"] = type_names
     data["papers"] = table.data()
     data["forced"] = forced.tolist()
+    data["big"] = n > BIG_MAP
     data["total"] = {"concepts": len(M.concept_iris), "papers": int(papers.sum())}
     return data
 
@@ -399,6 +402,7 @@ def paper_map(M, filters: ViewFilters | None = None, *, color: str = "community"
             members[g].append(int(chosen[i]))
     data["groups"] = _paper_groups(M, members, shown_concept)
     data["types"] = ["Paper"]
+    data["big"] = n > BIG_MAP
     data["papers"] = table.data(authors=True)
     data["forced"] = []
     data["total"] = {"concepts": len(M.concept_iris), "papers": int(papers.sum())}
