@@ -180,37 +180,50 @@ def spring_positions(n: int, u, v, w, *, center: int | None = None, seed: int = 
     return pos
 
 
-def spread_labels(pos: np.ndarray, nodes, *, gap: float = 0.035, aspect: float = 3.0,
-                  iterations: int = 300) -> np.ndarray:
-    """Move ``nodes`` (those whose labels are always drawn) apart until their labels do not
-    overlap: two such nodes end at least ``gap`` of the map's extent apart vertically or
-    ``gap * aspect`` horizontally (labels are wider than tall). Other nodes stay put.
+def spread_labels(pos: np.ndarray, nodes, chars, *, view_px: float = 800.0,
+                  char_px: float = 7.5, line_px: float = 18.0,
+                  iterations: int = 400) -> np.ndarray:
+    """Move ``nodes`` (those whose labels are always drawn) until their labels' boxes do
+    not overlap when the whole map spans ``view_px`` pixels; other nodes stay put.
+
+    A label is drawn to the right of its node, ``chars[i]`` characters of ``char_px``
+    pixels wide and ``line_px`` high. Overlapping pairs move apart along the axis that
+    needs the shorter move (usually up and down).
 
     Examples
     --------
     >>> import numpy as np
-    >>> pos = np.array([[0.0, 0.0], [0.01, 0.0], [10.0, 10.0]])
-    >>> out = spread_labels(pos, [0, 1])
-    >>> bool(abs(out[0, 0] - out[1, 0]) > 0.9), out[2].tolist()
-    (True, [10.0, 10.0])
+    >>> pos = np.array([[0.0, 0.0], [1.0, 0.0], [100.0, 100.0]])
+    >>> out = spread_labels(pos, [0, 1], [10, 10])
+    >>> bool(abs(out[0, 1] - out[1, 1]) >= 18 * 100 / 800 - 1e-6), out[2].tolist()
+    (True, [100.0, 100.0])
     """
     out = pos.copy()
     nodes = np.asarray(nodes, np.int64)
     if nodes.size < 2:
         return out
-    extent = float(np.ptp(pos, axis=0).max()) or 1.0
-    p = out[nodes] / np.array([aspect, 1.0])
-    want = gap * extent
+    unit = (float(np.ptp(pos, axis=0).max()) or 1.0) / view_px  # graph units per pixel
+    width = np.asarray(chars, float) * char_px * unit
+    height = line_px * unit
+    p = out[nodes].copy()
+    centre = p + np.c_[width / 2, np.zeros(len(p))]  # the box's centre, right of the node
     for _ in range(iterations):
-        d = p[:, None, :] - p[None, :, :]
-        dist = np.sqrt((d ** 2).sum(axis=2))
-        np.fill_diagonal(dist, 1e18)
-        overlap = want - dist
-        if (overlap <= 0).all():
+        d = centre[:, None, :] - centre[None, :, :]
+        need_x = (width[:, None] + width[None, :]) / 2 - np.abs(d[:, :, 0])
+        need_y = height - np.abs(d[:, :, 1])
+        clash = (need_x > 0) & (need_y > 0)
+        np.fill_diagonal(clash, False)
+        if not clash.any():
             break
-        same = dist < 1e-12
-        d[same] = np.array([0.0, 1.0])
-        push = np.where(overlap > 0, overlap / np.maximum(dist, 1e-12), 0.0)
-        p = p + 0.5 * (push[:, :, None] * d).sum(axis=1)
-    out[nodes] = p * np.array([aspect, 1.0])
+        move_y = clash & (need_y <= need_x)
+        move_x = clash & ~move_y
+        # ties (same place) part by index, so the result does not depend on noise
+        sign_y = np.where(d[:, :, 1] != 0, np.sign(d[:, :, 1]),
+                          np.sign(np.subtract.outer(np.arange(len(p)), np.arange(len(p)))))
+        sign_x = np.where(d[:, :, 0] != 0, np.sign(d[:, :, 0]), sign_y)
+        step = np.zeros_like(p)
+        step[:, 1] = 0.5 * (np.where(move_y, need_y * sign_y, 0.0)).sum(axis=1)
+        step[:, 0] = 0.5 * (np.where(move_x, need_x * sign_x, 0.0)).sum(axis=1)
+        centre += 0.5 * step
+    out[nodes] = centre - np.c_[width / 2, np.zeros(len(p))]
     return out

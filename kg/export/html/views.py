@@ -68,6 +68,7 @@ BIG_MAP = 5000
 DEFAULT_MAX_PAPERS = 30_000
 _LINKS_PER_NODE = 3  # links drawn per node (its strongest); the layout uses all of them
 _FORCED_LABELS = 24  # labels always drawn, whatever the zoom
+_ALL_LABELS = 150  # maps up to this many concepts draw every label
 _EVIDENCE_CHARS = 200
 
 
@@ -278,11 +279,12 @@ def concept_map(M, filters: ViewFilters | None = None, *, min_papers: int | None
     cnt = counts[chosen]
     groups = node_groups(n, u, v, w, weight=cnt)
     pos = group_layout(n, u, v, w, groups, cnt)
-    forced = np.lexsort((np.arange(n), -cnt))[:_FORCED_LABELS]
-    pos = spread_labels(pos, forced)
+    labels = [M.concept_attrs[c].get("label") or M.concept_iris[c] for c in chosen.tolist()]
+    # a small map labels every concept; a large one its biggest, and the rest by zoom
+    forced = np.lexsort((np.arange(n), -cnt))[:n if n <= _ALL_LABELS else _FORCED_LABELS]
+    pos = spread_labels(pos, forced, [len(labels[i]) for i in forced.tolist()])
     if papers_per_concept is None:
         papers_per_concept = PAPERS_PER_CONCEPT if n <= BIG_MAP else PAPERS_PER_CONCEPT_BIG
-    labels = [M.concept_attrs[c].get("label") or M.concept_iris[c] for c in chosen.tolist()]
     types_all = concept_types(M)
     type_names = sorted({types_all[c] for c in chosen.tolist()})
     type_ix = {t: i for i, t in enumerate(type_names)}

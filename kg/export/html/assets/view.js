@@ -135,7 +135,7 @@
         defaultEdgeColor: "#e2e2e2", defaultNodeColor: OTHER,
         labelFont: "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
         labelSize: 13, labelWeight: "500", labelColor: {color: "#222"},
-        labelDensity: big ? 0.35 : 0.8, labelGridCellSize: big ? 70 : 60,
+        labelDensity: big ? 0.25 : 0.8, labelGridCellSize: big ? 110 : 60,
         labelRenderedSizeThreshold: big ? 5 : 3,
         hideEdgesOnMove: big, minCameraRatio: big ? 0.02 : 0.05, maxCameraRatio: 3,
         enableEdgeEvents: false
@@ -200,7 +200,7 @@
         return;
       }
       legend.appendChild(el("h3", null, D.view === "focus" ? "Nodes" :
-        "Communities (named by their top concepts; click to filter)"));
+        "Communities (by their top concepts; click to filter)"));
       var ul = el("ul");
       D.groups.slice(0, 20).forEach(function (grp, g) {
         var li = el("li", S.group >= 0 && S.group !== g ? "off" : null);
@@ -216,7 +216,7 @@
         ul.appendChild(li);
       });
       if (D.groups.length > 20) {
-        var more = el("li", null, (D.groups.length - 20) + " smaller communities in grey");
+        var more = el("li", null, (D.groups.length - 20) + " smaller communities, in grey (Community menu)");
         ul.appendChild(more);
       }
       legend.appendChild(ul);
