@@ -25,9 +25,14 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["group_layout", "spread_labels", "spring_positions"]
+__all__ = ["MAX_DISCS", "group_layout", "spread_labels", "spring_positions"]
 
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+
+
+#: Communities that get a disc of their own; smaller ones share one (the overlap removal
+#: compares every pair of discs).
+MAX_DISCS = 60
 
 
 def group_layout(n: int, u, v, w, groups: np.ndarray, importance, *, rounds: int = 4,
@@ -40,7 +45,8 @@ def group_layout(n: int, u, v, w, groups: np.ndarray, importance, *, rounds: int
     u, v, w : array-like
         Edges (index arrays) and their positive weights.
     groups : numpy.ndarray of int
-        Community of each node; nodes of community -1 share one disc.
+        Community of each node, numbered by size (0: largest); nodes of community -1 and
+        of communities from :data:`MAX_DISCS` on share one disc.
     importance : array-like
         Nodes with more importance start nearer the middle of their disc.
     rounds : int
@@ -59,7 +65,7 @@ def group_layout(n: int, u, v, w, groups: np.ndarray, importance, *, rounds: int
         return np.zeros((0, 2))
     u, v, w = np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(w, float)
     g = np.asarray(groups, np.int64).copy()
-    g[g < 0] = g.max() + 1
+    g[(g < 0) | (g >= MAX_DISCS)] = min(int(g.max()) + 1, MAX_DISCS)
     k = int(g.max()) + 1
     sizes = np.bincount(g, minlength=k)
     radius = np.sqrt(np.maximum(sizes, 1))

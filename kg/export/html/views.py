@@ -26,6 +26,7 @@ import math
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from kg.errors import ExportError
 from kg.export.html.filters import (
@@ -210,6 +211,27 @@ def _groups_of(labels: list[str], counts: np.ndarray, groups: np.ndarray) -> lis
     return out
 
 
+def _links_among(M, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``cooccurs`` links among the concepts ``chosen`` (sorted indices), as positions
+    in ``chosen``, with their NPMI as a positive weight."""
+    index = np.full(len(M.concept_iris), -1, np.int64)
+    index[chosen] = np.arange(chosen.size)
+    u, v = M.c_u.astype(np.int64), M.c_v.astype(np.int64)
+    inside = (index[u] >= 0) & (index[v] >= 0)
+    return index[u[inside]], index[v[inside]], np.maximum(M.c_npmi[inside].astype(float), 1e-3)
+
+
+def _linked_concepts(M, eligible: np.ndarray):
+    """The eligible concepts that co-occur with another eligible one (sorted indices), the
+    links among them, and the mask of those concepts."""
+    u, v = M.c_u.astype(np.int64), M.c_v.astype(np.int64)
+    both = eligible[u] & eligible[v]
+    linked = np.zeros(len(M.concept_iris), bool)
+    linked[u[both]] = linked[v[both]] = True
+    chosen = np.flatnonzero(linked)
+    return chosen, _links_among(M, chosen), linked
+
+
 def concept_map(M, filters: ViewFilters | None = None, *, min_papers: int | None = None,
                 title: str | None = None, max_concepts: int | None = None,
                 papers_per_concept: int | None = None) -> dict[str, Any]:
@@ -249,20 +271,12 @@ def concept_map(M, filters: ViewFilters | None = None, *, min_papers: int | None
     papers = kept_papers(M, filters)
     counts = concept_counts(M, filters, papers)
     eligible = counts >= filters.min_papers
-    u, v, w = M.c_u.astype(np.int64), M.c_v.astype(np.int64), M.c_npmi.astype(float)
-    both = eligible[u] & eligible[v]
-    u, v, w = u[both], v[both], w[both]
-    linked = np.zeros(len(M.concept_iris), bool)
-    linked[u] = linked[v] = True
-    chosen = np.flatnonzero(linked)
+    chosen, (u, v, w), linked = _linked_concepts(M, eligible)
     dropped_cap = 0
     if max_concepts is not None and chosen.size > max_concepts:
         dropped_cap = chosen.size - max_concepts
         chosen = np.sort(chosen[np.lexsort((chosen, -counts[chosen]))[:max_concepts]])
-    index = np.full(len(M.concept_iris), -1, np.int64)
-    index[chosen] = np.arange(chosen.size)
-    inside = (index[u] >= 0) & (index[v] >= 0)
-    u, v, w = index[u[inside]], index[v[inside]], np.maximum(w[inside], 1e-3)
+        u, v, w = _links_among(M, chosen)
     n = chosen.size
     word = "paper" if filters.min_papers == 1 else "papers"
     note = (f"{n:,} of {len(M.concept_iris):,} concepts: those in ≥ {filters.min_papers} "
@@ -380,7 +394,7 @@ def paper_map(M, filters: ViewFilters | None = None, *, color: str = "community"
         note += f"; {capped:,} with the fewest concepts are left out (--max-nodes {n:,})"
     data = _base("papers", title, note + ".")
     data["colorBy"] = color
-    groups = node_groups(n, u, v, w, weight=nconc[chosen])
+    groups, names = _paper_communities(M, chosen, counts, filters.min_papers)
     pos = group_layout(n, u, v, w, groups, nconc[chosen])
     years = paper_years(M)
     table = _PaperTable(M)
@@ -397,12 +411,10 @@ def paper_map(M, filters: ViewFilters | None = None, *, color: str = "community"
     shown = _strongest_links(u, v, w, n, _LINKS_PER_NODE)
     data["edges"] = {"s": u[shown].tolist(), "t": v[shown].tolist(),
                      "w": np.round(w[shown], 3).tolist()}
-    # a community of papers is named by the concepts most of its papers mention
-    members: list[list[int]] = [[] for _ in range(int(groups.max()) + 1 if n else 0)]
-    for i, g in enumerate(groups.tolist()):
-        if g >= 0:
-            members[g].append(int(chosen[i]))
-    data["groups"] = _paper_groups(M, members, shown_concept)
+    sizes = np.bincount(groups[groups >= 0], minlength=len(names))
+    data["groups"] = [{"name": name, "size": int(sizes[g]),
+                       "color": GROUP_COLORS[g] if g < len(GROUP_COLORS) else OTHER_COLOR,
+                       "top": -1} for g, name in enumerate(names)]
     data["types"] = ["Paper"]
     data["big"] = n > BIG_MAP
     data["papers"] = table.data(authors=True)
@@ -411,19 +423,46 @@ def paper_map(M, filters: ViewFilters | None = None, *, color: str = "community"
     return data
 
 
-def _paper_groups(M, members: list[list[int]], shown_concept: np.ndarray) -> list[dict]:
-    tops = []
-    for ps in members:
-        cs = np.concatenate([M.m_concept[M.m_ptr[p]:M.m_ptr[p + 1]] for p in ps]) if ps else \
-            np.zeros(0, np.int64)
-        cs = cs[shown_concept[cs]]
-        ids, freq = np.unique(cs, return_counts=True)
-        best = ids[np.lexsort((ids, -freq))][:3].tolist()
-        tops.append([M.concept_attrs[c].get("label") or M.concept_iris[c] for c in best])
-    names = group_names(tops)
-    return [{"name": names[g], "size": len(ps),
-             "color": GROUP_COLORS[g] if g < len(GROUP_COLORS) else OTHER_COLOR, "top": -1}
-            for g, ps in enumerate(members)]
+def _paper_communities(M, chosen: np.ndarray, counts: np.ndarray,
+                       min_papers: int) -> tuple[np.ndarray, list[str]]:
+    """Each chosen paper's community, and the communities' names: the communities of the
+    concept map (so both maps speak of the same topics), a paper joining the one its
+    concepts weigh most in (a concept weighs less the more papers it is in). Numbered by
+    papers, largest first; -1 for a paper with no concept on the concept map."""
+    eligible = counts >= max(min_papers, 2)
+    concepts, (u, v, w), _ = _linked_concepts(M, eligible)
+    cgroups = node_groups(concepts.size, u, v, w, weight=counts[concepts])
+    group_of = np.full(len(M.concept_iris), -1, np.int64)
+    group_of[concepts] = cgroups
+    n = chosen.size
+    if n == 0 or cgroups.size == 0 or cgroups.max() < 0:
+        return np.full(n, -1, np.int64), []
+    lens = np.diff(M.m_ptr)[chosen]
+    starts = M.m_ptr[chosen]
+    rows = np.repeat(np.arange(n), lens)
+    cs = M.m_concept[np.repeat(starts - np.r_[0, np.cumsum(lens)[:-1]], lens)
+                     + np.arange(int(lens.sum()))]
+    g = group_of[cs]
+    ok = g >= 0
+    k = int(cgroups.max()) + 1
+    W = sp.coo_matrix((1.0 / np.log(2.0 + counts[cs[ok]]), (rows[ok], g[ok])),
+                      shape=(n, k)).tocsr()
+    has = np.diff(W.indptr) > 0
+    paper_group = np.full(n, -1, np.int64)
+    paper_group[has] = np.asarray(W[has].argmax(axis=1)).ravel()
+    sizes = np.bincount(paper_group[has], minlength=k)
+    order = np.lexsort((np.arange(k), -sizes))
+    order = order[sizes[order] > 0]
+    new = np.full(k, -1, np.int64)
+    new[order] = np.arange(order.size)
+    paper_group[has] = new[paper_group[has]]
+    labels = [M.concept_attrs[c].get("label") or M.concept_iris[c] for c in concepts.tolist()]
+    members: list[list[str]] = [[] for _ in range(k)]
+    for i in np.lexsort((np.arange(concepts.size), -counts[concepts])).tolist():
+        if cgroups[i] >= 0:
+            members[cgroups[i]].append(labels[i])
+    names = group_names(members)
+    return paper_group, [names[g] for g in order.tolist()]
 
 
 def focus_map(M, name: str, *, depth: int = 1, filters: ViewFilters | None = None,
