@@ -165,6 +165,18 @@ def test_paper_map_and_focus_map(model):
     assert 0 in papers["nodes"]["tr"] and 2025 in papers["nodes"]["tr"]
     refs = papers["nodes"]["r"]
     assert sorted(papers["papers"]["t"][r] for r in refs) == sorted(papers["nodes"]["l"])
+    # papers fall in the concept map's communities: one that some concept of theirs is in
+    concepts = concept_map(model)
+    community_of = dict(zip(concepts["nodes"]["l"], concepts["nodes"]["g"]))
+    names = [g["name"] for g in concepts["groups"]]
+    by_community = paper_map(model)
+    assert {g["name"] for g in by_community["groups"]} <= set(names)
+    for i, g in enumerate(by_community["nodes"]["g"]):
+        if g < 0:  # none of its concepts is on the concept map
+            continue
+        name = by_community["groups"][g]["name"]
+        assert name in {names[community_of[c]] for c in by_community["info"][i]["c"]
+                        if c in community_of}
     focus = focus_map(model, "NTK")
     ntk = model.concept_iris.index("https://w3id.org/paper-kg/concept/neural-tangent-kernel")
     partners = {int(b if a == ntk else a) for a, b in zip(model.c_u.tolist(), model.c_v.tolist())
