@@ -94,7 +94,7 @@ def build_view(M, view: str = "concepts", *, filters: ViewFilters | None = None,
         Colour of the paper map.
     title : str, optional
     max_nodes : int, optional
-        Most nodes drawn (default: all concepts; 30,000 papers; 300 focus nodes).
+        Most nodes drawn (default: all concepts; 30,000 papers; 200 focus nodes).
 
     Examples
     --------

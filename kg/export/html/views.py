@@ -70,6 +70,8 @@ DEFAULT_MAX_PAPERS = 30_000
 _LINKS_PER_NODE = 3  # links drawn per node (its strongest); the layout uses all of them
 _FORCED_LABELS = 24  # labels always drawn, whatever the zoom
 _ALL_LABELS = 150  # maps up to this many concepts draw every label
+_FOCUS_PARTNERS = 30  # a focus view follows a concept's strongest co-occurring concepts
+_FOCUS_PAPERS = 20  # and its papers with the most mentions (newest first)
 _EVIDENCE_CHARS = 200
 
 
@@ -466,10 +468,11 @@ def _paper_communities(M, chosen: np.ndarray, counts: np.ndarray,
 
 
 def focus_map(M, name: str, *, depth: int = 1, filters: ViewFilters | None = None,
-              title: str | None = None, max_nodes: int = 300,
+              title: str | None = None, max_nodes: int = 200,
               papers_per_concept: int = PAPERS_PER_CONCEPT) -> dict[str, Any]:
     """One concept or paper and its neighbourhood: ``depth`` links out over mentions,
-    ``cooccurs`` and ``similar`` links, the strongest first, at most ``max_nodes`` nodes.
+    ``cooccurs`` and ``similar`` links, the strongest first, at most ``max_nodes`` nodes
+    (from a concept: its 30 strongest co-occurring concepts and 20 papers).
 
     Parameters
     ----------
@@ -511,15 +514,19 @@ def focus_map(M, name: str, *, depth: int = 1, filters: ViewFilters | None = Non
     def neighbours(kind: str, k: int) -> list[tuple[str, int, float]]:
         out: list[tuple[str, int, float]] = []
         if kind == "concept":
+            partners = []
             for t in list(range(c_ptr[k], c_ptr[k + 1])) + s_list(c_in, c_in_ptr, k):
                 other = int(M.c_v[t] if M.c_u[t] == k else M.c_u[t])
                 if counts[other] >= filters.min_papers:
-                    out.append(("concept", other, float(M.c_npmi[t])))
+                    partners.append(("concept", other, float(M.c_npmi[t])))
+            partners.sort(key=lambda x: (-x[2], x[1]))
+            out.extend(partners[:_FOCUS_PARTNERS])
             ts = mentions.of(k)
             ps = mentions.paper_of[ts]
             keep = papers[ps]
             ts, ps = ts[keep], ps[keep]
-            for i in np.lexsort((ps, -years[ps], -M.m_count[ts]))[:25].tolist():
+            best = np.lexsort((ps, -years[ps], -M.m_count[ts]))[:_FOCUS_PAPERS]
+            for i in best.tolist():
                 out.append(("paper", int(ps[i]), 0.5))
         else:
             for c in M.m_concept[M.m_ptr[k]:M.m_ptr[k + 1]].tolist():
@@ -606,7 +613,10 @@ def focus_map(M, name: str, *, depth: int = 1, filters: ViewFilters | None = Non
                                        for c in sorted(cs, key=lambda c: -counts[c])[:15]]})
     nodes["s"][0] = max(nodes["s"][0], 12.0)
     nodes["g"] = [0 if kind == "concept" else 1 for kind, _ in order]
-    _put_positions(data, spring_positions(n, eu, ev, ew, center=0))
+    forced = [0] + [i for i in range(1, n) if nodes["k"][i] == "c"][:20]
+    pos = spring_positions(n, eu, ev, ew, center=0)
+    pos = spread_labels(pos, forced, [len(nodes["l"][i]) for i in forced])
+    _put_positions(data, pos - pos[0])
     data["edges"] = {"s": eu.tolist(), "t": ev.tolist(), "w": np.round(ew, 3).tolist()}
     data["groups"] = [{"name": "concepts", "size": nodes["g"].count(0),
                        "color": GROUP_COLORS[0], "top": 0},
@@ -614,7 +624,7 @@ def focus_map(M, name: str, *, depth: int = 1, filters: ViewFilters | None = Non
                        "color": GROUP_COLORS[1], "top": -1}]
     data["types"] = type_names
     data["papers"] = table.data(authors=True)
-    data["forced"] = [0] + [i for i in range(1, n) if nodes["k"][i] == "c"][:20]
+    data["forced"] = forced
     data["focus"] = 0
     data["total"] = {"concepts": len(M.concept_iris), "papers": int(papers.sum())}
     return data

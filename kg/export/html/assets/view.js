@@ -103,7 +103,10 @@
       var i = +node, res = Object.assign({}, data);
       if (hidden[i]) { res.hidden = true; return res; }
       var focus = S.near || S.matches;
-      if (focus) {
+      if (i === S.selected && !focus) {
+        res.highlighted = true; res.forceLabel = true; res.zIndex = 2;
+        res.size = Math.max(data.size * 1.6, 8);
+      } else if (focus) {
         if (focus.has(i)) {
           res.forceLabel = true; res.zIndex = 2;
           if (i === S.selected) { res.highlighted = true; res.size = Math.max(data.size * 1.6, 8); }
