@@ -286,6 +286,13 @@ def test_kg_view_bad_input_is_one_clear_line(demo_build, tmp_path, args, message
     assert not (tmp_path / "m.html").exists()
 
 
+def test_kg_view_refuses_an_output_that_is_not_a_file(demo_build, tmp_path):
+    for args in (["-o", str(tmp_path)], ["--png", str(tmp_path)]):
+        result = CliRunner().invoke(cli, ["view", "--graph", str(demo_build), *args])
+        assert result.exit_code == 1 and f"cannot write {tmp_path}" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
 def test_kg_view_png_without_chromium_says_so(demo_build, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("KG_CHROMIUM", raising=False)

@@ -52,6 +52,7 @@ def view(graph_dir, out, view, focus, depth, since, until, types, min_papers, co
     import tempfile
 
     from kg.export.html import ViewFilters, screenshot, write_view
+    from kg.files import output_file
     from kg.model.store import load_model
 
     if view is None:
@@ -66,6 +67,9 @@ def view(graph_dir, out, view, focus, depth, since, until, types, min_papers, co
         raise click.UsageError("--depth goes with --focus")
     if out is None and png is None:
         out = Path("map.html")
+    for target in (out, png):  # refused before any work: a directory, a FIFO, a device
+        if target is not None:
+            output_file(target)
     filters = ViewFilters(since=since, until=until, types=tuple(types),
                           min_papers=min_papers or (2 if view == "concepts" else 1))
     M = load_model(graph_dir)
