@@ -343,7 +343,8 @@ def _paper_nodes(M, data: dict, chosen: np.ndarray, table: _PaperTable, years: n
         nodes["tr"].append(int(years[p]))
         nodes["t"].append(0)
         data["info"].append({"c": labels_of(cs)})
-    nodes["s"].extend(np.round(2.0 + 1.2 * np.sqrt(nconc), 1).tolist())
+    small, step = (2.0, 1.2) if len(chosen) <= BIG_MAP else (1.2, 0.6)  # dense when big
+    nodes["s"].extend(np.round(small + step * np.sqrt(nconc), 1).tolist())
 
 
 def paper_map(M, filters: ViewFilters | None = None, *, color: str = "community",

@@ -138,7 +138,9 @@
         defaultEdgeColor: "#e2e2e2", defaultNodeColor: OTHER,
         labelFont: "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
         labelSize: 13, labelWeight: "500", labelColor: {color: "#222"},
-        labelDensity: big ? 0.25 : 0.8, labelGridCellSize: big ? 110 : 60,
+        // paper titles are long: fewer of them at a time
+        labelDensity: big ? (D.view === "papers" ? 0.1 : 0.25) : 0.8,
+        labelGridCellSize: big ? (D.view === "papers" ? 160 : 110) : 60,
         labelRenderedSizeThreshold: big ? 5 : 3,
         hideEdgesOnMove: big, minCameraRatio: big ? 0.02 : 0.05, maxCameraRatio: 3,
         enableEdgeEvents: false
