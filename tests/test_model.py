@@ -129,7 +129,7 @@ def test_html_map_from_the_model_equals_the_one_from_networkx(arxiv_sample, samp
     G = M.to_networkx()
     assert select_view(M, max_nodes) == select_view(G, max_nodes)
     if max_nodes < 1000:  # the full map of 800 papers is slow to lay out: selection only
-        assert render_html(M, max_nodes=max_nodes) == render_html(G, max_nodes=max_nodes)
+        assert render_html(M, view="network", max_nodes=max_nodes) == render_html(G, max_nodes=max_nodes)
 
 
 

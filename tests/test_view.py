@@ -1,4 +1,5 @@
-"""The HTML map (kg.export.html): self-contained, capped, plain-text tooltips, renders in Chromium."""
+"""The network map (kg.export.html.map, vis-network): self-contained, capped, plain-text
+tooltips, renders in Chromium."""
 from __future__ import annotations
 
 import html.parser
@@ -8,6 +9,8 @@ import shutil
 import subprocess
 
 import pytest
+
+import kg.export.html
 
 from kg.export.html import map as view
 from kg.errors import ExportError
@@ -132,7 +135,7 @@ def test_failed_write_leaves_the_existing_file_intact(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ExportError("template missing")
 
-    monkeypatch.setattr(view, "render_html", broken)
+    monkeypatch.setattr(kg.export.html, "render_html", broken)
     with pytest.raises(ExportError):
         write_html(graphs.small_graph(), target)
     assert target.read_text(encoding="utf-8") == "old map"

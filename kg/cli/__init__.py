@@ -58,9 +58,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from kg.cli import build_cmd, extract_cmd, query_cmd, sparql_cmd
+    from kg.cli import build_cmd, extract_cmd, query_cmd, sparql_cmd, view_cmd
 
-    for module in (build_cmd, extract_cmd, query_cmd, sparql_cmd):
+    for module in (build_cmd, extract_cmd, query_cmd, sparql_cmd, view_cmd):
         for command in getattr(module, "COMMANDS", ()):
             cli.add_command(command)
 

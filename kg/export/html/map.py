@@ -1,4 +1,7 @@
-"""The interactive HTML map of the graph: pyvis, self-contained, usable offline.
+"""The network map: papers and concepts together, drawn by vis-network (pyvis); offline.
+
+``write_html(G, path, view="network")`` (and any networkx graph) draws this map; the
+default map of a model is the WebGL concept map (:mod:`kg.export.html.views`).
 
 The page inlines vis-network's JavaScript and CSS (pyvis ``cdn_resources="in_line"``) and
 drops the Bootstrap links pyvis's template adds, so it opens from a file with no network
