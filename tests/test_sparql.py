@@ -492,3 +492,13 @@ def test_push_to_nothing_and_conflicting_options(build):
     result = run("push", "--graph", build, "--endpoint", "http://x/store", "--token", "t",
                  "--user", "u")
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_the_example_queries_of_the_ontology_page_answer(build):
+    from kg.ontology import ontology_files
+
+    page = (Path(ontology_files()[0]).parent / "README.md").read_text(encoding="utf-8")
+    examples = [block.split("```", 1)[0] for block in page.split("```sparql\n")[1:]]
+    assert len(examples) == 3
+    for text in examples:
+        assert query(build, text), text
