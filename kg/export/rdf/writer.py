@@ -1000,7 +1000,8 @@ def _symmetric(u: np.ndarray, v: np.ndarray, n: int) -> tuple[list[int], list[in
     rows = np.concatenate([u, v]).astype(np.int64)
     cols = np.concatenate([v, u]).astype(np.int64)
     if rows.size:
-        keys = np.unique(rows * max(n, 1) + cols)
+        keys = np.sort(rows * max(n, 1) + cols)
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
         rows, cols = keys // max(n, 1), keys % max(n, 1)
     return csr_pointers(rows, n).tolist(), cols.tolist()
 
@@ -1254,13 +1255,56 @@ def _write_model_turtle(m, fh, fmt: str = "turtle") -> bool:
     return True
 
 
+#: A paper's local name that may start a prefixed name whose rest is kg's evidence suffix
+#: (``_`` and unreserved characters, ending with a letter or digit): then the whole is a
+#: valid local name (see :data:`_PN_LOCAL`) without checking each IRI.
+_PN_HEAD = re.compile(r"(?:[A-Za-z0-9_:]|%[0-9A-Fa-f]{2})(?:[A-Za-z0-9_\-:.]|%[0-9A-Fa-f]{2})*")
+_PN_TAIL = re.compile(r"(?:[A-Za-z0-9_\-:.]|%[0-9A-Fa-f]{2})*(?:[A-Za-z0-9_\-:]|%[0-9A-Fa-f]{2})")
+
+
+def _evidence_targets(m) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                   list[str]]:
+    """The targets of the model's evidence: each distinct (paper, where, start, length) once,
+    in the order :func:`_evidence_groups` writes them; returns the target of each evidence
+    row, and per target its paper, where, start and length (an extra sentence: its index in
+    ``m.extra_sentences``, and its hash in the list returned last)."""
+    n_ev = m.ev_where.size
+    mention_paper = np.repeat(np.arange(len(m.paper_iris), dtype=np.int64), np.diff(m.m_ptr))
+    ev_paper = np.repeat(mention_paper, np.diff(m.ev_ptr))
+    where = m.ev_where.astype(np.int64)
+    start = m.ev_start.astype(np.int64)
+    length = m.ev_len.astype(np.int64)
+    extra = np.flatnonzero(where == 2)
+    hashes: list[str] = []
+    if extra.size:  # ordered by the hash of the sentence, as the generic writer orders them
+        index = sorted({int(start[e]) for e in extra})
+        hashes_of = {i: _locate(m.extra_sentences[i], "", "")[3] for i in index}
+        rank = {h: r for r, h in enumerate(sorted(set(hashes_of.values())))}
+        start = start.copy()
+        length = length.copy()
+        length[extra] = start[extra]  # keep the sentence's index beside its hash rank
+        start[extra] = [rank[hashes_of[int(start[e])]] for e in extra]
+        hashes = sorted(rank, key=rank.get)
+    if n_ev == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty, empty, empty, hashes
+    order = np.lexsort((length, start, where, ev_paper))
+    key = (ev_paper[order], where[order], start[order], length[order])
+    new = np.ones(n_ev, bool)
+    new[1:] = ((key[0][1:] != key[0][:-1]) | (key[1][1:] != key[1][:-1])
+               | (key[2][1:] != key[2][:-1]) | (key[3][1:] != key[3][:-1]))
+    tid_sorted = np.cumsum(new) - 1
+    tid = np.empty(n_ev, np.int64)
+    tid[order] = tid_sorted
+    first = np.flatnonzero(new)
+    return tid, key[0][first], key[1][first], key[2][first], key[3][first], hashes
+
+
 def _write_model_evidence(m, w, p_text, c_text, append, flush, open_graph) -> None:
     """The evidence graph of the model writer (see :func:`_evidence_groups`)."""
     name, quote = w.name, w.quote
     K = _KGV_IRI
     sep = " ;\n\t"
-    local = _PN_LOCAL.fullmatch
-    ev_ns = EVIDENCE_NS
     annotation_head = f" {name(_TYPE)} {name(_OA + 'Annotation')}{sep}{name(_OA + 'hasBody')} "
     p_target = sep + name(_OA + "hasTarget") + " "
     p_count = sep + name(K["mentionCount"]) + " "
@@ -1273,62 +1317,59 @@ def _write_model_evidence(m, w, p_text, c_text, append, flush, open_graph) -> No
                 f"{name(_OA + 'start')} ")
     pos_end = f" ; {name(_OA + 'end')} "
     c_suffix = [_annotation_suffix(c) for c in m.concept_iris]
+    c_safe = [_PN_TAIL.fullmatch(x) is not None for x in c_suffix]
+    c_middle = [annotation_head + text + p_target for text in c_text]
+    ev_ns = EVIDENCE_NS
+
+    tid, t_paper, t_where, t_start, t_len, hashes = _evidence_targets(m)
+    t_ptr = np.searchsorted(t_paper, np.arange(len(m.paper_iris) + 1)).tolist()
+    tid = tid.tolist()
+    t_where, t_start, t_len = t_where.tolist(), t_start.tolist(), t_len.tolist()
     m_ptr, ev_ptr = m.m_ptr.tolist(), m.ev_ptr.tolist()
     paper_iris = m.paper_iris
-
-    def iri_text(iri: str) -> str:
-        rest = iri[len(ev_ns):]
-        return "ev:" + rest if local(rest) is not None else name(iri)
-
-    extra_hash: dict[int, str] = {}
     for k in range(len(paper_iris)):
         lo, hi = m_ptr[k], m_ptr[k + 1]
         if hi == lo:
             continue
         open_graph(EVIDENCE_GRAPH)
-        e_lo, e_hi = ev_ptr[lo], ev_ptr[hi]
-        where = m.ev_where[e_lo:e_hi].tolist()
-        start = m.ev_start[e_lo:e_hi].tolist()
-        length = m.ev_len[e_lo:e_hi].tolist()
+        prefix = _evidence_prefix(paper_iris[k])
+        local = prefix[len(ev_ns):]
+        head = "ev:" + local if _PN_HEAD.fullmatch(local) is not None else None
+        paper = p_text[k]
+        # the targets' names (a target suffix is always a valid local name's tail)
+        t0 = t_ptr[k]
+        names = []
+        for t in range(t0, t_ptr[k + 1]):
+            x = t_where[t]
+            if x == 2:
+                suffix = "_e_" + hashes[t_start[t]]
+            else:
+                suffix = f"_{'at'[x]}_{t_start[t]}_{t_start[t] + t_len[t]}"
+            names.append(head + suffix if head is not None else name(prefix + suffix))
         concepts = m.m_concept[lo:hi].tolist()
         counts = m.m_count[lo:hi].tolist()
-        prefix = _evidence_prefix(paper_iris[k])
-        paper = p_text[k]
-        title, abstract = str(m.titles[k] or ""), str(m.abstracts[k] or "")
-        targets: dict[tuple, str] = {}
         for j in range(hi - lo):
-            keys = set()
-            for e in range(ev_ptr[lo + j] - e_lo, ev_ptr[lo + j + 1] - e_lo):
-                x = where[e]
-                if x == 2:
-                    h = extra_hash.get(start[e])
-                    if h is None:
-                        h = extra_hash[start[e]] = _locate(
-                            m.extra_sentences[start[e]], "", "")[3]
-                    keys.add((2, 0, 0, h))
-                else:
-                    keys.add((x, start[e], length[e], ""))
-            names = []
-            for key in sorted(keys):
-                t = targets.get(key)
-                if t is None:
-                    t = targets[key] = iri_text(prefix + _target_suffix(key))
-                names.append(t)
-            append(iri_text(prefix + c_suffix[concepts[j]]) + annotation_head + c_text[concepts[j]]
-                   + p_target + (" , ".join(names) if names else paper)
-                   + p_count + str(counts[j]) + " .\n")
-        for key in sorted(targets):
-            x, s0, n = key[0], key[1], key[2]
+            e_lo, e_hi = ev_ptr[lo + j], ev_ptr[lo + j + 1]
+            if e_hi - e_lo == 1:
+                targets = names[tid[e_lo] - t0]
+            elif e_hi == e_lo:
+                targets = paper
+            else:
+                targets = " , ".join([names[t - t0] for t in sorted(set(tid[e_lo:e_hi]))])
+            c = concepts[j]
+            a = (head + c_suffix[c] if head is not None and c_safe[c]
+                 else name(prefix + c_suffix[c]))
+            append("".join((a, c_middle[c], targets, p_count, str(counts[j]), " .\n")))
+        title, abstract = str(m.titles[k] or ""), str(m.abstracts[k] or "")
+        for t in range(t0, t_ptr[k + 1]):
+            x, s0, n = t_where[t], t_start[t], t_len[t]
             if x == 2:
-                sentence = m.extra_sentences[next(start[e] for e in range(len(where))
-                                                  if where[e] == 2 and extra_hash[start[e]] == key[3])]
-                append(targets[key] + p_source + paper + p_selector + quote_head
-                       + quote(sentence) + " ] .\n")
+                append(names[t - t0] + p_source + paper + p_selector + quote_head
+                       + quote(m.extra_sentences[n]) + " ] .\n")
                 continue
-            sentence = (abstract if x == 0 else title)[s0:s0 + n]
-            append(targets[key] + p_source + paper + field_text[x] + p_selector + quote_head
-                   + quote(sentence) + " ]" + pos_head + str(s0) + pos_end + str(s0 + n)
-                   + " ] .\n")
+            append("".join((names[t - t0], p_source, paper, field_text[x], p_selector, quote_head,
+                            quote((abstract if x == 0 else title)[s0:s0 + n]), " ]", pos_head,
+                            str(s0), pos_end, str(s0 + n), " ] .\n")))
         if not k % _CHUNK_NODES:
             flush()
     flush()
