@@ -147,6 +147,11 @@ def test_cooccurring_concepts_are_found_in_either_direction(build):
     iris = [r["other"] for r in rows]
     ntk = "https://w3id.org/paper-kg/concept/neural-tangent-kernel"
     assert any(i < ntk for i in iris) and any(i > ntk for i in iris), labels
+    # the same counts as the plain join of the links with the papers of both concepts
+    plain = query(build, f"""SELECT ?other (COUNT(DISTINCT ?paper) AS ?papers) WHERE {{
+        <{ntk}> <https://w3id.org/paper-kg/vocab#cooccursWith> ?other .
+        ?paper <http://purl.org/dc/terms/subject> <{ntk}>, ?other }} GROUP BY ?other""")
+    assert {r["other"]: r["papers"] for r in rows} == {r["other"]: r["papers"] for r in plain}
 
 
 def test_evidence_gives_each_sentence_and_its_place_in_the_field(build):
