@@ -162,7 +162,7 @@ def push(graph_dir, endpoint, graph_iri, default_graph, user, password, token, q
     def progress(n: int) -> None:
         sent[0] += n
         if bar is not None:
-            bar("push", sent[0], total)
+            bar("push", min(sent[0], total), total)  # each graph's PUT repeats the prefixes
 
     graphs = run_push(source, endpoint, graph_iri=target, user=user, password=password,
                       token=token, progress=progress)
