@@ -28,6 +28,16 @@ __all__ = [
     "DISCOVERED_NS",
     "VOCAB_NS",
     "ONTOLOGY_SCHEME",
+    "GRAPH_NS",
+    "ONTOLOGY_GRAPH",
+    "PAPERS_GRAPH",
+    "EVIDENCE_GRAPH",
+    "LINKS_GRAPH",
+    "BUILD_GRAPH",
+    "NAMED_GRAPHS",
+    "EVIDENCE_NS",
+    "BUILD_ACTIVITY",
+    "RDF_MODEL_VERSION",
     "slugify",
     "paper_iri",
     "author_iri",
@@ -49,6 +59,27 @@ DISCOVERED_NS = CONCEPT_NS + "x/"
 VOCAB_NS = BASE + "vocab#"
 #: The SKOS concept scheme of the packaged ontology.
 ONTOLOGY_SCHEME = BASE + "ontology"
+#: Named graphs of a build (prefix ``graph:``), in the order they are written.
+GRAPH_NS = BASE + "graph/"
+#: The concept scheme and the concepts (SKOS: types, labels, definitions, broader).
+ONTOLOGY_GRAPH = GRAPH_NS + "ontology"
+#: Papers and authors, and which concepts each paper is about (``dcterms:subject``).
+PAPERS_GRAPH = GRAPH_NS + "papers"
+#: The evidence of every mention: W3C Web Annotations with text selectors.
+EVIDENCE_GRAPH = GRAPH_NS + "evidence"
+#: What the build derives: similar papers, co-occurring concepts, concept statistics.
+LINKS_GRAPH = GRAPH_NS + "links"
+#: The provenance of the build (PROV-O).
+BUILD_GRAPH = GRAPH_NS + "build"
+#: Every named graph of a build.
+NAMED_GRAPHS = (ONTOLOGY_GRAPH, PAPERS_GRAPH, EVIDENCE_GRAPH, LINKS_GRAPH, BUILD_GRAPH)
+#: Evidence annotations and their targets (prefix ``ev:``).
+EVIDENCE_NS = BASE + "evidence/"
+#: The build activity (``prov:Activity``) the derived links and evidence come from.
+BUILD_ACTIVITY = BASE + "build"
+#: Version of the RDF model kg writes (``kgv:rdfModelVersion`` of the build activity); a
+#: build written with another model must be rebuilt before SPARQL uses it.
+RDF_MODEL_VERSION = 2
 
 
 @functools.lru_cache(maxsize=1 << 16)

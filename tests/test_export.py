@@ -147,3 +147,25 @@ def test_unknown_format_names_the_choices(G, tmp_path):
     for name in EXPORTERS:
         assert name in str(info.value)
     assert not (tmp_path / "g.svg").exists()
+
+
+def test_the_community_of_each_concept_is_in_every_export_of_a_build(demo_build, tmp_path):
+    """kg build labels each concept with its community: an attribute of every format."""
+    from kg.model.store import load_model
+
+    M = load_model(demo_build)
+    communities = {iri: a["community"] for iri, a in zip(M.concept_iris, M.concept_attrs)
+                   if "community" in a}
+    assert communities and set(communities.values()) == set(range(max(communities.values()) + 1))
+    iri, number = next(iter(sorted(communities.items())))
+    H = nx.read_graphml(export(M, "graphml", tmp_path / "g.graphml"))
+    assert H.nodes[iri]["community"] == number
+    H = nx.read_gexf(export(M, "gexf", tmp_path / "g.gexf"))
+    assert int(H.nodes[iri]["community"]) == number
+    with open(export(M, "csv", tmp_path / "csv") / "nodes.csv", encoding="utf-8") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh)}
+    assert int(rows[iri]["community"]) == number
+    ttl = export(M, "turtle", tmp_path / "g.ttl").read_text(encoding="utf-8")
+    assert "kgv:community" in ttl
+    jsonld = export(M, "jsonld", tmp_path / "g.jsonld").read_text(encoding="utf-8")
+    assert "https://w3id.org/paper-kg/vocab#community" in jsonld

@@ -115,7 +115,8 @@ def test_every_concept_has_one_preflabel_type_and_definition(triples):
 def test_scheme_and_type_classes_declared(triples):
     assert (SCHEME, RDF_TYPE, pyoxigraph.NamedNode(SKOS + "ConceptScheme")) in triples
     declared = {s for s, p, o in triples if p.endswith("#subClassOf") and o.value == SKOS + "Concept"}
-    assert declared == {VOCAB_NS + t for t in CONCEPT_TYPES}
+    # the type classes, and kgv:Concept (vocab.ttl), whose instances are every concept of a build
+    assert declared == {VOCAB_NS + t for t in CONCEPT_TYPES} | {VOCAB_NS + "Concept"}
 
 
 def test_iris_unique_and_slug_safe(onto, triples):
@@ -303,7 +304,7 @@ def test_vocab_agrees_with_ontology():
     assert vocab.VOCAB_NS == VOCAB_NS
     assert str(vocab.ONTOLOGY_SCHEME) == SCHEME
     assert list(vocab.CONCEPT_TYPE_CLASSES) == list(CONCEPT_TYPES)
-    for name in ("Paper", "Concept", "Author", "DiscoveredConcept", "mentions", "mentionCount",
+    for name in ("Paper", "Concept", "Author", "DiscoveredConcept", "community", "mentionCount",
                  "score", "evidence", "field", "similarTo", "similarity", "sharedConcept",
                  "cooccursWith", "npmi", "support", "hasAuthor", "authorPosition", "paperCount",
                  "source", "ambiguousLabel", "arxivId", *CONCEPT_TYPES):

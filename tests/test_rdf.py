@@ -14,11 +14,20 @@ from kg.export.rdf import writer as rdf
 from kg.export.formats import FORMATS
 from kg.errors import ExportError, KGError
 from kg.export.rdf import graph_to_quads, graph_to_triples, to_rdflib, to_store, write_rdf
+from kg.iris import (
+    BUILD_GRAPH,
+    EVIDENCE_GRAPH,
+    LINKS_GRAPH,
+    NAMED_GRAPHS,
+    ONTOLOGY_GRAPH,
+    PAPERS_GRAPH,
+)
 from tests.conftest import FIXTURES, load_module
 
 graphs = load_module(FIXTURES / "export" / "graphs.py", "export_graphs")
 
 KGV = rdflib.Namespace("https://w3id.org/paper-kg/vocab#")
+SCHEMA = rdflib.Namespace("http://schema.org/")
 PREFIXES = """
 PREFIX kgv: <https://w3id.org/paper-kg/vocab#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -70,11 +79,12 @@ def test_modelling_of_papers_concepts_and_authors(G):
     assert g.value(p1, DCTERMS.identifier) == rdflib.Literal("2106.09685")
     assert g.value(p1, KGV.arxivId) == rdflib.Literal("2106.09685")
     assert g.value(p2, KGV.arxivId) is None
-    assert g.value(p1, DCTERMS.date) == rdflib.Literal("2021-06-17", datatype=rdflib.namespace.XSD.date)
-    assert g.value(p2, DCTERMS.date) == rdflib.Literal("2021-05", datatype=rdflib.namespace.XSD.gYearMonth)
-    assert g.value(p3, DCTERMS.date) is None
-    assert g.value(p1, FOAF.page) == rdflib.URIRef("https://arxiv.org/abs/2106.09685")
-    assert g.value(p3, FOAF.page) == rdflib.Literal("not a url")  # kept, as text
+    assert set(g.objects(p1, RDF.type)) == {KGV.Paper, SCHEMA.ScholarlyArticle}
+    assert g.value(p1, DCTERMS.created) == rdflib.Literal("2021-06-17", datatype=rdflib.namespace.XSD.date)
+    assert g.value(p2, DCTERMS.created) == rdflib.Literal("2021-05", datatype=rdflib.namespace.XSD.gYearMonth)
+    assert g.value(p3, DCTERMS.created) is None
+    assert g.value(p1, SCHEMA.url) == rdflib.URIRef("https://arxiv.org/abs/2106.09685")
+    assert g.value(p3, SCHEMA.url) == rdflib.Literal("not a url")  # kept, as text
     assert g.value(p3, DCTERMS.abstract) is None  # empty abstract: no triple
     assert str(g.value(p1, DCTERMS.abstract)) == G.nodes[graphs.P1]["abstract"]
     lora, spectral = rdflib.URIRef(graphs.LORA), rdflib.URIRef(graphs.SPECTRAL)
@@ -87,8 +97,18 @@ def test_modelling_of_papers_concepts_and_authors(G):
     assert g.value(lora, KGV.paperCount).toPython() == 2
     assert (lora, SKOS.inScheme, rdflib.URIRef("https://w3id.org/paper-kg/ontology")) in g
     assert (spectral, SKOS.inScheme, None) not in g
-    assert (lora, KGV.cooccursWith, spectral) in g
-    assert (p1, KGV.similarTo, p2) in g
+    # symmetric links in both directions
+    assert (lora, KGV.cooccursWith, spectral) in g and (spectral, KGV.cooccursWith, lora) in g
+    assert (p1, KGV.similarTo, p2) in g and (p2, KGV.similarTo, p1) in g
+    assert set(g.objects(p1, DCTERMS.subject)) == {lora, spectral}
+    # the first dated paper mentioning a concept
+    assert g.value(spectral, KGV.firstMentioned) == rdflib.Literal(
+        "2021-05", datatype=rdflib.namespace.XSD.gYearMonth)
+    scheme = rdflib.URIRef("https://w3id.org/paper-kg/ontology")
+    assert (scheme, RDF.type, SKOS.ConceptScheme) in g
+    # fine-tuning has no broader concept: a top concept; LoRA is under it
+    assert set(g.objects(scheme, SKOS.hasTopConcept)) == {
+        rdflib.URIRef(graphs.FINETUNING), rdflib.URIRef(graphs.NTK)}
     ada = rdflib.URIRef(graphs.ADA)
     assert set(g.objects(ada, RDF.type)) == {FOAF.Person, KGV.Author}
     assert g.value(ada, FOAF.name) == rdflib.Literal("Ada Lovelace")
@@ -100,10 +120,11 @@ def test_modelling_of_papers_concepts_and_authors(G):
 def test_sparql_finds_papers_mentioning_a_concept(G, tmp_path):
     query = PREFIXES + """
         SELECT ?paper ?title WHERE {
-          ?c skos:prefLabel "LoRA"@en . ?paper kgv:mentions ?c ; dcterms:title ?title }
+          ?c skos:prefLabel "LoRA"@en . ?paper dcterms:subject ?c ; dcterms:title ?title }
         ORDER BY ?paper"""
     store = to_store(G)
-    rows = [(r["paper"].value, r["title"].value) for r in store.query(query)]
+    rows = [(r["paper"].value, r["title"].value)
+            for r in store.query(query, use_default_graph_as_union=True)]
     assert [p for p, _ in rows] == sorted([graphs.P1, graphs.P3])
     # the same from the written file
     file_store = ox.Store()
@@ -116,29 +137,31 @@ def test_author_order_through_qualified_attribution(G):
         SELECT ?name WHERE {{
           <{graphs.P1}> prov:qualifiedAttribution ?q . ?q prov:agent ?a ; kgv:authorPosition ?pos .
           ?a foaf:name ?name }} ORDER BY ?pos"""
-    assert [r["name"].value for r in to_store(G).query(query)] == ["Grace Hopper", "Ada Lovelace"]
+    rows = to_store(G).query(query, use_default_graph_as_union=True)
+    assert [r["name"].value for r in rows] == ["Grace Hopper", "Ada Lovelace"]
 
 
 def test_detail_reifies_edges_with_their_attributes(G):
-    store = to_store(G, detail=True)
+    store = to_store(G, detail=True, store=None)
+    union = {"use_default_graph_as_union": True}
     query = PREFIXES + f"""
         SELECT ?n ?score WHERE {{
-          ?m rdf:subject <{graphs.P1}> ; rdf:predicate kgv:mentions ; rdf:object <{graphs.LORA}> ;
+          ?m rdf:subject <{graphs.P1}> ; rdf:predicate dcterms:subject ; rdf:object <{graphs.LORA}> ;
              kgv:mentionCount ?n ; kgv:score ?score }}"""
-    (row,) = list(store.query(query))
+    (row,) = list(store.query(query, **union))
     assert int(row["n"].value) == 3 and float(row["score"].value) == 0.95
     ev = PREFIXES + f"""
         SELECT ?e WHERE {{ ?m rdf:subject <{graphs.P1}> ; rdf:object <{graphs.LORA}> ; kgv:evidence ?e }}"""
-    assert {r["e"].value for r in store.query(ev)} == set(
+    assert {r["e"].value for r in store.query(ev, **union)} == set(
         G.edges[graphs.P1, graphs.LORA, "mentions"]["evidence"])
     sim = PREFIXES + f"""
         SELECT ?w ?c WHERE {{ ?s rdf:subject <{graphs.P1}> ; rdf:predicate kgv:similarTo ;
           rdf:object <{graphs.P2}> ; kgv:similarity ?w ; kgv:sharedConcept ?c }}"""
-    (row,) = list(store.query(sim))
+    (row,) = list(store.query(sim, **union))
     assert float(row["w"].value) == 0.412346 and row["c"].value == graphs.SPECTRAL  # 6 decimals
     co = PREFIXES + """SELECT ?npmi ?support WHERE { ?s rdf:predicate kgv:cooccursWith ;
           kgv:npmi ?npmi ; kgv:support ?support }"""
-    (row,) = list(store.query(co))
+    (row,) = list(store.query(co, **union))
     assert float(row["npmi"].value) == 0.25 and int(row["support"].value) == 3
     # a mention without a score has no kgv:score, but still its count
     n_plain = sum(1 for _ in graph_to_triples(G))
@@ -150,7 +173,7 @@ def test_detail_reifies_edges_with_their_attributes(G):
 def test_every_format_round_trips(G, tmp_path, fmt):
     out = write_rdf(G, tmp_path / f"graph.{fmt}", fmt, detail=True)
     reference = to_rdflib(G, detail=True)
-    if fmt in ("nquads", "trig"):
+    if fmt in ("nquads", "trig", "jsonld"):
         parsed = rdflib.Dataset().parse(out, format=RDFLIB_FORMAT[fmt])
         g = rdflib.Graph()
         for s, p, o, _ in parsed.quads((None, None, None, None)):
@@ -223,11 +246,17 @@ def test_output_is_deterministic(G, tmp_path, fmt):
     assert a == b
 
 
-def test_ntriples_lines_are_sorted_by_subject_groups(G, tmp_path):
-    lines = write_rdf(G, tmp_path / "g.nt", "nt").read_text(encoding="utf-8").splitlines()
-    iri_subjects = [ln.split(" ", 1)[0] for ln in lines if ln.startswith("<")]
-    firsts = list(dict.fromkeys(iri_subjects))
-    assert firsts == sorted(firsts)
+def test_nquads_lines_are_sorted_by_subject_groups_within_each_graph(G, tmp_path):
+    lines = write_rdf(G, tmp_path / "g.nq", "nq").read_text(encoding="utf-8").splitlines()
+    by_graph: dict[str, list[str]] = {}
+    for ln in lines:
+        if ln.startswith("<"):
+            by_graph.setdefault(ln.rsplit(" ", 2)[1], []).append(ln.split(" ", 1)[0])
+    assert list(by_graph) == [f"<{g}>" for g in NAMED_GRAPHS]  # one block per graph, in order
+    for graph, subjects in by_graph.items():
+        if graph != f"<{EVIDENCE_GRAPH}>":  # evidence: per paper, in paper order
+            firsts = list(dict.fromkeys(subjects))
+            assert firsts == sorted(firsts), graph
 
 
 def test_invalid_node_iri_is_an_export_error(tmp_path):
@@ -243,7 +272,53 @@ def test_invalid_node_iri_is_an_export_error(tmp_path):
 def test_quads_in_a_named_graph(G):
     quads = list(graph_to_quads(G, graph_name="https://w3id.org/paper-kg/graph"))
     assert quads and {str(q.graph_name) for q in quads} == {"<https://w3id.org/paper-kg/graph>"}
-    assert all(q.graph_name == ox.DefaultGraph() for q in graph_to_quads(G))
+    assert {q.graph_name.value for q in graph_to_quads(G)} == set(NAMED_GRAPHS)
+
+
+def test_each_named_graph_holds_its_part(G):
+    parts: dict[str, set] = {}
+    for q in graph_to_quads(G):
+        parts.setdefault(q.graph_name.value, set()).add(q.predicate.value)
+    oa = "http://www.w3.org/ns/oa#"
+    assert str(SKOS.prefLabel) in parts[ONTOLOGY_GRAPH] and str(SKOS.broader) in parts[ONTOLOGY_GRAPH]
+    assert {str(DCTERMS.title), str(DCTERMS.subject), str(FOAF.name)} <= parts[PAPERS_GRAPH]
+    assert {oa + "hasBody", oa + "hasTarget", oa + "exact", oa + "start"} <= parts[EVIDENCE_GRAPH]
+    assert {str(KGV.similarTo), str(KGV.cooccursWith), str(KGV.paperCount)} <= parts[LINKS_GRAPH]
+    assert "http://www.w3.org/ns/prov#startedAtTime" not in parts[BUILD_GRAPH]  # not given
+    assert "http://www.w3.org/ns/prov#wasGeneratedBy" in parts[BUILD_GRAPH]
+    # nothing of one part leaks into another
+    others = parts[EVIDENCE_GRAPH] | parts[LINKS_GRAPH] | parts[ONTOLOGY_GRAPH]
+    assert parts[PAPERS_GRAPH] & others == {str(RDF.type)}
+
+
+def test_evidence_annotations_select_the_sentence_in_its_field(G):
+    store = to_store(G)
+    query = PREFIXES + f"""PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT ?exact ?field ?start ?end WHERE {{ GRAPH <{EVIDENCE_GRAPH}> {{
+          ?a a oa:Annotation ; oa:hasBody <{graphs.LORA}> ; oa:hasTarget ?t .
+          ?t oa:hasSource <{graphs.P1}> ; kgv:field ?field ;
+             oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact ?exact ] ,
+                            [ a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end ] }} }}"""
+    rows = [(r["exact"].value, r["field"].value, int(r["start"].value), int(r["end"].value))
+            for r in store.query(query)]
+    node = G.nodes[graphs.P1]
+    assert sorted(e for e, *_ in rows) == sorted(G.edges[graphs.P1, graphs.LORA, "mentions"]["evidence"])
+    for exact, field, start, end in rows:
+        assert node[field][start:end] == exact
+
+
+def test_build_provenance_when_the_graph_carries_it(G):
+    G.graph["provenance"] = {"started": "2026-01-02T03:04:05Z", "ended": "2026-01-02T03:05:00Z",
+                             "inputs": ["papers.jsonl"], "kg_version": "9.9"}
+    g = to_rdflib(G)
+    PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
+    build = rdflib.URIRef("https://w3id.org/paper-kg/build")
+    assert (build, RDF.type, PROV.Activity) in g
+    assert g.value(build, PROV.startedAtTime).toPython().minute == 4
+    assert str(g.value(build, KGV.kgVersion)) == "9.9"
+    assert str(g.value(build, KGV.input)) == "papers.jsonl"
+    assert "top_k=10" in {str(o) for o in g.objects(build, KGV.setting)}
+    assert (rdflib.URIRef(LINKS_GRAPH), PROV.wasGeneratedBy, build) in g
 
 
 def test_to_rdflib_matches_the_written_turtle(G, tmp_path):
@@ -264,7 +339,10 @@ def test_empty_graph_writes_valid_turtle(tmp_path):
     import networkx as nx
 
     out = write_rdf(nx.MultiDiGraph(), tmp_path / "g.ttl")
-    assert len(parse_ttl(out)) == 0
+    g = parse_ttl(out)  # only the concept scheme and the build's description
+    assert {str(s) for s in g.subjects()} == {"https://w3id.org/paper-kg/ontology",
+                                              "https://w3id.org/paper-kg/build", EVIDENCE_GRAPH,
+                                              LINKS_GRAPH}
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)

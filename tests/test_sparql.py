@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
+from kg.iris import NAMED_GRAPHS
 from kg.sparql import labels_of, query, query_text
 from kg.sparql.saved import SAVED_QUERIES
 from kg.sparql.server import oxigraph_binary
@@ -28,7 +29,8 @@ from kg.sparql.store import STORE_DIR, open_store, store_is_current
 #: Arguments of each saved query on the demo corpus.
 ARGS = {"papers-about": ["parameter-efficient fine-tuning"], "cooccurring": ["NTK"],
         "papers-linking": ["neural tangent kernel", "over-parameterization"],
-        "new-concepts-per-month": [], "top-concepts": [], "concept": ["lora"]}
+        "new-concepts-per-month": [], "top-concepts": [], "concept": ["lora"],
+        "evidence": ["t-1953c226a35ea7ec", "lora"], "community": ["NTK"]}
 
 
 def run(*args: str):
@@ -145,6 +147,82 @@ def test_cooccurring_concepts_are_found_in_either_direction(build):
     iris = [r["other"] for r in rows]
     ntk = "https://w3id.org/paper-kg/concept/neural-tangent-kernel"
     assert any(i < ntk for i in iris) and any(i > ntk for i in iris), labels
+    # the same counts as the plain join of the links with the papers of both concepts
+    plain = query(build, f"""SELECT ?other (COUNT(DISTINCT ?paper) AS ?papers) WHERE {{
+        <{ntk}> <https://w3id.org/paper-kg/vocab#cooccursWith> ?other .
+        ?paper <http://purl.org/dc/terms/subject> <{ntk}>, ?other }} GROUP BY ?other""")
+    assert {r["other"]: r["papers"] for r in rows} == {r["other"]: r["papers"] for r in plain}
+
+
+def test_evidence_gives_each_sentence_and_its_place_in_the_field(build):
+    from kg.model.store import load_model
+
+    M = load_model(build)
+    paper, concept = ARGS["evidence"]
+    k = M.paper_ids.index(paper)
+    rows = query(build, "evidence", paper, concept)
+    texts = {"abstract": M.abstracts[k], "title": M.titles[k]}
+    assert rows
+    for r in rows:
+        assert texts[r["field"]][r["start"]:r["end"]] == r["sentence"]
+    view = M.view()
+    lora = "https://w3id.org/paper-kg/concept/lora"
+    assert {r["sentence"] for r in rows} == set(
+        view._adj[M.paper_iris[k]][lora]["mentions"]["evidence"])
+
+
+def test_community_lists_the_top_concepts_of_a_concepts_community(build):
+    from kg.model.store import load_model
+
+    M = load_model(build)
+    ntk = M.concept_iris.index("https://w3id.org/paper-kg/concept/neural-tangent-kernel")
+    number = M.concept_attrs[ntk]["community"]
+    rows = query(build, "community", "NTK")
+    assert rows == query(build, "community", str(number))
+    assert {r["community"] for r in rows} == {number}
+    members = {M.concept_iris[k] for k, a in enumerate(M.concept_attrs)
+               if a.get("community") == number}
+    assert {r["concept"] for r in rows} <= members and len(rows) == min(25, len(members))
+    papers = [r["papers"] for r in rows]
+    assert papers == sorted(papers, reverse=True)
+
+
+def test_saved_paper_lists_take_a_limit(build):
+    everything = query(build, "papers-about", "PEFT")
+    assert len(everything) > 2
+    assert query(build, "papers-about", "PEFT", limit=2) == everything[:2]
+    result = run("sparql", "papers-about", "PEFT", "--limit", "1", "--graph", build,
+                 "--format", "csv")
+    assert result.exit_code == 0 and len(_csv_rows(result.output)) == 2
+    result = run("sparql", "top-concepts", "--limit", "1", "--graph", build)
+    assert result.exit_code == 1 and "takes no limit" in result.output
+
+
+def _older(build: Path, tmp_path: Path, how: str) -> Path:
+    copy = tmp_path / f"old-{how}"
+    shutil.copytree(build, copy)
+    ttl = copy / "graph.ttl"
+    text = ttl.read_text(encoding="utf-8")
+    if how == "no-graphs":
+        text = "".join(ln for ln in text.splitlines(True) if not ln.startswith("# graph: "))
+    else:
+        text = text.replace("kgv:rdfModelVersion 2", "kgv:rdfModelVersion 1")
+    ttl.write_text(text, encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize("how", ["no-graphs", "model-1"])
+def test_a_build_from_an_older_kg_is_told_to_rebuild(build, tmp_path, how):
+    old = _older(build, tmp_path, how)
+    for args in (["sparql", "top-concepts"], ["serve", "--port", str(_free_port())],
+                 ["push", "--endpoint", "http://127.0.0.1:9/store"]):
+        if how == "model-1" and args[0] == "push":
+            continue  # push sends the file as it is; the store says what it holds
+        result = run(*args, "--graph", old)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"rebuild it with `kg build INPUT... -o {old}`" in result.output, result.output
+        assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert not list(old.glob(f".{STORE_DIR}.tmp-*"))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml", "table"])
@@ -356,11 +434,13 @@ def test_push_twice_then_the_store_answers_as_kg_sparql(build, store_server):
     for _ in range(2):
         result = run("push", "--graph", build, "--endpoint", store_server + "/store", "-q")
         assert result.exit_code == 0, result.output
-        assert "<https://w3id.org/paper-kg/graph>" in result.output
-    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        for iri in NAMED_GRAPHS:  # named graph by named graph
+            assert f"<{iri}>" in result.output
+    count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     _, text = _post_query(store_server + "/query", count)
-    assert int(_csv_rows(text)[1][0]) == query(build, "SELECT (COUNT(*) AS ?n) "
-                                                      "WHERE { ?s ?p ?o }")[0]["n"]
+    local = query(build, count)
+    assert [r["g"] for r in local] == sorted(NAMED_GRAPHS)
+    assert _csv_rows(text)[1:] == [[r["g"], str(r["n"])] for r in local]
     for q in SAVED_QUERIES:
         text_of = query_text(q.name, ARGS[q.name], labels_of(build))
         status, text = _post_query(store_server + "/query", text_of)
@@ -417,3 +497,13 @@ def test_push_to_nothing_and_conflicting_options(build):
     result = run("push", "--graph", build, "--endpoint", "http://x/store", "--token", "t",
                  "--user", "u")
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_the_example_queries_of_the_ontology_page_answer(build):
+    from kg.ontology import ontology_files
+
+    page = (Path(ontology_files()[0]).parent / "README.md").read_text(encoding="utf-8")
+    examples = [block.split("```", 1)[0] for block in page.split("```sparql\n")[1:]]
+    assert len(examples) == 3
+    for text in examples:
+        assert query(build, text), text

@@ -40,6 +40,7 @@ from kg.model.store import (
 from kg.ontology import load_ontology
 from kg.progress import ProgressFn
 from kg.query import graph_stats
+from kg.query.stats import COMMUNITY_MAX_CONCEPTS, concept_communities
 from kg.types import Paper
 
 __all__ = ["DEMO_CORPUS", "BuildOptions", "BuildResult", "StageTimer", "build", "default_jobs",
@@ -215,6 +216,9 @@ def _build(inputs, out_dir: Path, options: BuildOptions, update: bool,
 
         # the writers and the statistics (beside each other with --jobs 2, see _export)
         with timer.stage("export"):
+            graph.params["provenance"] = {"kg_version": __version__,
+                                          "inputs": sorted(Path(p).name for p in inputs)}
+            _label_communities(graph)
             stats, analyze_s = _export(graph, tmp, options)
         timer.timings["analyze"] = analyze_s
         if options.jobs == 1 and options.engine != "dask":  # else analyze overlapped export
@@ -346,10 +350,26 @@ def _link(papers: Iterable[Paper], rows: Iterable[tuple], options: BuildOptions,
                             jobs=jobs)
 
 
+def _label_communities(graph) -> None:
+    """Give each concept its community (Louvain on the co-occurrence graph, as
+    :func:`kg.query.graph_stats` counts them; 0 is the largest) as the node attribute
+    ``community``, which every export writes."""
+    index = {iri: k for k, iri in enumerate(graph.concept_iris)}
+    for attrs in graph.concept_attrs:
+        attrs.pop("community", None)
+    for number, members in enumerate(concept_communities(
+            graph, max_concepts=COMMUNITY_MAX_CONCEPTS)):
+        for iri in members:
+            graph.concept_attrs[index[iri]]["community"] = number
+
+
 def _analyze(graph) -> tuple[dict[str, Any], float]:
-    """The summary statistics of the model, and the seconds they took."""
+    """The summary statistics of the model (its communities counted from the concepts'
+    ``community``), and the seconds they took."""
     t0 = time.perf_counter()
-    stats = graph_stats(graph)
+    stats = graph_stats(graph, communities=False)
+    stats["concept_communities"] = len({a["community"] for a in graph.concept_attrs
+                                        if "community" in a})
     return stats, round(time.perf_counter() - t0, 3)
 
 

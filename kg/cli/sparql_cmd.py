@@ -34,7 +34,10 @@ def _list_saved() -> str:
                                             "running it (saved queries with their arguments).")
 @click.option("--refresh", is_flag=True,
               help="Make the build's SPARQL store again from its graph.ttl first.")
-def sparql(query, args, graph_dir, fmt, list_saved, show, refresh):
+@click.option("--limit", type=click.IntRange(1), default=None, metavar="N",
+              help="Most rows of a saved query that lists papers (papers-about, "
+                   "papers-linking)  [default: 1000]")
+def sparql(query, args, graph_dir, fmt, list_saved, show, refresh, limit):
     """Ask the graph a SPARQL question: QUERY is SPARQL text, a .rq file, or the name of
     a saved query followed by its arguments (kg sparql --list).
 
@@ -63,11 +66,11 @@ def sparql(query, args, graph_dir, fmt, list_saved, show, refresh):
                                "name), or --list.")
     if refresh:
         make_store(graph_dir)
-    text = query_text(query, args, labels_of(graph_dir) if args else None)
+    text = query_text(query, args, labels_of(graph_dir) if args else None, limit=limit)
     if show:
         click.echo(text)
         return
-    result = run_query(open_store(graph_dir), text)
+    result = run_query(open_store(graph_dir), text, union=True)
     if fmt is None:
         fmt = "turtle" if result.kind == "graph" else (
             "table" if sys.stdout.isatty() else "tsv")
@@ -115,9 +118,10 @@ def serve(graph_dir, host, port):
                    "Fuseki http://HOST:3030/DATASET/data, GraphDB "
                    "http://HOST:7200/repositories/REPO/rdf-graphs/service.")
 @click.option("--graph-iri", default=None, metavar="IRI",
-              help="The named graph to replace  [default: https://w3id.org/paper-kg/graph]")
+              help="Put the union of the build's graphs into this one named graph instead "
+                   "of each into its own.")
 @click.option("--default-graph", is_flag=True,
-              help="Replace the store's default graph instead of a named graph.")
+              help="Put the union of the build's graphs into the store's default graph.")
 @click.option("--user", default=None, help="HTTP Basic user name.")
 @click.option("--password", default=None, help="HTTP Basic password (or $KG_PUSH_PASSWORD).",
               envvar="KG_PUSH_PASSWORD")
@@ -127,8 +131,9 @@ def serve(graph_dir, host, port):
 def push(graph_dir, endpoint, graph_iri, default_graph, user, password, token, quiet):
     """Load the graph into a triple store over the SPARQL 1.1 Graph Store Protocol.
 
-    The graph replaces the content of one named graph (PUT), so pushing twice leaves the
-    same triples.
+    Each named graph of the build (ontology, papers, evidence, links, build; see
+    ontology/README.md) replaces the graph of the same IRI in the store (one PUT each),
+    so pushing twice leaves the same triples.
 
     \b
     Examples:
@@ -137,7 +142,7 @@ def push(graph_dir, endpoint, graph_iri, default_graph, user, password, token, q
               --graph-iri https://example.org/graphs/my-reading-list --user admin
     """
     from kg.progress import ProgressBar
-    from kg.sparql.push import DEFAULT_GRAPH_IRI
+    from kg.sparql.push import EACH_GRAPH
     from kg.sparql.push import push as run_push
     from kg.sparql.store import SOURCE_FILE
 
@@ -149,7 +154,7 @@ def push(graph_dir, endpoint, graph_iri, default_graph, user, password, token, q
     if not source.is_file():
         raise click.ClickException(f"{graph_dir} has no {SOURCE_FILE}: build a graph first "
                                    f"with `kg build INPUT... -o {graph_dir}`")
-    target = None if default_graph else (graph_iri or DEFAULT_GRAPH_IRI)
+    target = None if default_graph else (graph_iri or EACH_GRAPH)
     bar = None if quiet else ProgressBar()
     total = source.stat().st_size
     sent = [0]
@@ -157,12 +162,12 @@ def push(graph_dir, endpoint, graph_iri, default_graph, user, password, token, q
     def progress(n: int) -> None:
         sent[0] += n
         if bar is not None:
-            bar("push", sent[0], total)
+            bar("push", min(sent[0], total), total)  # each graph's PUT repeats the prefixes
 
-    run_push(source, endpoint, graph_iri=target, user=user, password=password, token=token,
-             progress=progress)
-    click.echo(f"pushed {source} ({total:,} bytes) into "
-               f"{'the default graph' if target is None else '<' + target + '>'} of {endpoint}")
+    graphs = run_push(source, endpoint, graph_iri=target, user=user, password=password,
+                      token=token, progress=progress)
+    into = ", ".join("the default graph" if g is None else f"<{g}>" for g in graphs)
+    click.echo(f"pushed {source} ({total:,} bytes) into {into} of {endpoint}")
 
 
 COMMANDS = [sparql, serve, push]

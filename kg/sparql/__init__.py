@@ -32,10 +32,11 @@ __all__ = ["query", "query_text", "results_of", "labels_of", "SAVED_QUERIES"]
 
 
 def query_text(text_or_name: str, args: Sequence[str] = (),
-               labels: ConceptLabels | None = None) -> str:
+               labels: ConceptLabels | None = None, *, limit: int | None = None) -> str:
     """The SPARQL text of a query given as text, as a ``.rq`` file, or as the name of a
     saved query with its ``args`` (``labels``: the graph's concepts, for concept
-    arguments; see :func:`labels_of`).
+    arguments; see :func:`labels_of`; ``limit``: the most rows of a saved query that
+    takes a limit).
 
     Examples
     --------
@@ -45,7 +46,9 @@ def query_text(text_or_name: str, args: Sequence[str] = (),
     'LIMIT 25'
     """
     if text_or_name in {q.name for q in SAVED_QUERIES}:
-        return render(text_or_name, args, labels)
+        return render(text_or_name, args, labels, limit=limit)
+    if limit is not None:
+        raise KGError("--limit goes with a saved query; write LIMIT in your own query")
     if text_or_name.endswith(".rq") and "\n" not in text_or_name:
         path = Path(text_or_name)
         try:
@@ -85,7 +88,8 @@ def labels_of(source: Any) -> ConceptLabels:
     return ConceptLabels(build_labels(source))
 
 
-def results_of(source: Any, text_or_name: str, args: Sequence[str] = ()) -> QueryResult:
+def results_of(source: Any, text_or_name: str, args: Sequence[str] = (), *,
+               limit: int | None = None) -> QueryResult:
     """The :class:`~kg.sparql.results.QueryResult` of a query (see :func:`query`).
 
     Examples
@@ -99,10 +103,10 @@ def results_of(source: Any, text_or_name: str, args: Sequence[str] = ()) -> Quer
     if args:  # a saved query with arguments may name concepts
         labels = ConceptLabels(concept_labels(store)) if isinstance(source, (GraphModel, ox.Store)) \
             else labels_of(source)
-    return run_query(store, query_text(text_or_name, args, labels))
+    return run_query(store, query_text(text_or_name, args, labels, limit=limit), union=True)
 
 
-def query(source: Any, text_or_name: str, *args: str) -> Any:
+def query(source: Any, text_or_name: str, *args: str, limit: int | None = None) -> Any:
     """Run a SPARQL query on a graph and return plain Python values.
 
     Parameters
@@ -114,6 +118,9 @@ def query(source: Any, text_or_name: str, *args: str) -> Any:
         SPARQL text, a ``.rq`` file, or the name of a saved query.
     *args : str
         The saved query's arguments.
+    limit : int, optional
+        The most rows of a saved query that takes a limit (``papers-about``,
+        ``papers-linking``: :data:`kg.sparql.saved.DEFAULT_LIMIT` unless given).
 
     Returns
     -------
@@ -133,4 +140,4 @@ def query(source: Any, text_or_name: str, *args: str) -> Any:
     >>> [r["title"] for r in query(example_model(), "papers-about", "NTK")]
     ['NTK two', 'NTK one']
     """
-    return to_python(results_of(source, text_or_name, args))
+    return to_python(results_of(source, text_or_name, args, limit=limit))

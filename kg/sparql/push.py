@@ -2,11 +2,14 @@
 
 Oxigraph (``/store``), Fuseki (``/DATASET/data``), GraphDB
 (``/repositories/REPO/rdf-graphs/service``) and Virtuoso (``/sparql-graph-crud``) accept it.
-The build's RDF is sent with one HTTP ``PUT`` per named graph (``?graph=IRI``), streamed
-from the file in pieces of :data:`PIECE_BYTES` with a progress callback: a ``PUT``
-replaces the graph's content, so pushing twice leaves the same triples. Every failure is
-one :class:`PushError` line: the store is down, refuses the credentials, or answers an
-error (with the start of its answer).
+The build's RDF is sent with one HTTP ``PUT`` per named graph (``?graph=IRI``: the
+ontology, papers, evidence, links and build graphs of :data:`kg.iris.NAMED_GRAPHS`, each
+the part of ``graph.ttl`` after its ``# graph: <IRI>`` line), streamed from the file in
+pieces of :data:`PIECE_BYTES` with a progress callback: a ``PUT`` replaces the graph's
+content, so pushing twice leaves the same triples, and one part can be pushed or dropped
+alone. The union of the parts can go into one named graph or the default graph instead.
+Every failure is one :class:`PushError` line: the store is down, refuses the credentials,
+or answers an error (with the start of its answer).
 
 Examples
 --------
@@ -18,21 +21,23 @@ Examples
 from __future__ import annotations
 
 import base64
-import os
 import socket
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from kg.errors import KGError
 from kg.iris import BASE
+from kg.sparql.store import REBUILD, SectionsError, graph_sections, section_reader
 
 __all__ = ["DEFAULT_GRAPH_IRI", "PIECE_BYTES", "PushError", "graph_url", "push"]
 
-#: The named graph a build is pushed into unless another is given.
+#: A named graph for the union of a build's graphs (``kg push --graph-iri`` names another).
 DEFAULT_GRAPH_IRI = BASE + "graph"
+#: ``push(..., graph_iri=EACH_GRAPH)``: every named graph of the build into its own.
+EACH_GRAPH = "each"
 #: Bytes read from the file and sent at a time.
 PIECE_BYTES = 1 << 20
 _TIMEOUT = 600
@@ -56,20 +61,6 @@ def graph_url(endpoint: str, graph_iri: str | None) -> str:
     return f"{endpoint}{joiner}graph={urllib.parse.quote(graph_iri, safe='')}"
 
 
-class _Progress:
-    """A file read in pieces, reporting the bytes read so far."""
-
-    def __init__(self, fh: BinaryIO, report: Callable[[int], None] | None) -> None:
-        self.fh, self.report, self.sent = fh, report, 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.fh.read(PIECE_BYTES if size is None or size < 0 else min(size, PIECE_BYTES))
-        self.sent += len(data)
-        if self.report is not None and data:
-            self.report(len(data))
-        return data
-
-
 def _auth_header(user: str | None, password: str | None, token: str | None) -> dict[str, str]:
     if token:
         return {"Authorization": f"Bearer {token}"}
@@ -79,16 +70,18 @@ def _auth_header(user: str | None, password: str | None, token: str | None) -> d
     return {}
 
 
-def push(path: str | Path, endpoint: str, *, graph_iri: str | None = DEFAULT_GRAPH_IRI,
+def push(path: str | Path, endpoint: str, *, graph_iri: str | None = EACH_GRAPH,
          user: str | None = None, password: str | None = None, token: str | None = None,
-         progress: Callable[[int], None] | None = None) -> int:
-    """PUT the Turtle file ``path`` into graph ``graph_iri`` of the store at ``endpoint``
-    (its Graph Store Protocol URL); return the bytes sent.
+         progress: Callable[[int], None] | None = None) -> list[str | None]:
+    """PUT the build's Turtle file ``path`` (its ``graph.ttl``) into the store at
+    ``endpoint`` (its Graph Store Protocol URL); return the graphs replaced.
 
     Parameters
     ----------
     graph_iri : str or None
-        The named graph to replace; None replaces the store's default graph.
+        :data:`EACH_GRAPH` (the default): each named graph of the build into the graph of
+        the same IRI; another IRI: the union of them into that graph; None: the union
+        into the store's default graph.
     user, password, token : str, optional
         HTTP Basic credentials, or a bearer token (not both).
     progress : callable, optional
@@ -97,13 +90,15 @@ def push(path: str | Path, endpoint: str, *, graph_iri: str | None = DEFAULT_GRA
     Raises
     ------
     PushError
-        When the store cannot be reached or answers with an error status.
+        When the store cannot be reached or answers with an error status, or the file was
+        written by an older kg.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> ttl = pathlib.Path(tempfile.mkdtemp()) / "g.ttl"
-    >>> _ = ttl.write_text("<urn:a> <urn:b> <urn:c> .")
+    >>> from kg.export import write_rdf
+    >>> from kg.query.examples import example_model
+    >>> ttl = write_rdf(example_model(), pathlib.Path(tempfile.mkdtemp()) / "graph.ttl")
     >>> push(ttl, "http://127.0.0.1:9/store")  # nothing listens on port 9
     Traceback (most recent call last):
     ...
@@ -112,27 +107,39 @@ def push(path: str | Path, endpoint: str, *, graph_iri: str | None = DEFAULT_GRA
     if token and user is not None:
         raise PushError("give --user/--password or --token, not both")
     path = Path(path)
-    url = graph_url(endpoint, graph_iri)
-    headers = {"Content-Type": "text/turtle", "Content-Length": str(os.path.getsize(path)),
-               **_auth_header(user, password, token)}
-    with open(path, "rb") as fh:
-        body = _Progress(fh, progress)
-        request = urllib.request.Request(url, data=body, headers=headers, method="PUT")
-        try:
-            with urllib.request.urlopen(request, timeout=_TIMEOUT) as answer:
-                answer.read()
-        except urllib.error.HTTPError as exc:
-            raise PushError(_http_error(endpoint, exc)) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, ConnectionRefusedError):
-                why = "connection refused (is the store running?)"
-            elif isinstance(reason, (socket.timeout, TimeoutError)):
-                why = "timed out"
-            else:
-                why = str(reason)
-            raise PushError(f"cannot reach {endpoint}: {why}") from None
-    return body.sent
+    try:
+        header, sections = graph_sections(path)
+    except SectionsError as exc:
+        raise PushError(f"{exc}; {REBUILD.format(dir=path.parent)}") from None
+    if graph_iri == EACH_GRAPH:
+        parts = [(iri, [(iri, start, end)]) for iri, start, end in sections]
+    else:
+        parts = [(graph_iri, sections)]
+    headers = {"Content-Type": "text/turtle", **_auth_header(user, password, token)}
+    for target, ranges in parts:
+        size = header + sum(end - start for _, start, end in ranges)
+        with section_reader(path, ranges, header=header, progress=progress) as body:
+            _put(endpoint, graph_url(endpoint, target), body,
+                 {**headers, "Content-Length": str(size)})
+    return [target for target, _ in parts]
+
+
+def _put(endpoint: str, url: str, body, headers: dict[str, str]) -> None:
+    request = urllib.request.Request(url, data=body, headers=headers, method="PUT")
+    try:
+        with urllib.request.urlopen(request, timeout=_TIMEOUT) as answer:
+            answer.read()
+    except urllib.error.HTTPError as exc:
+        raise PushError(_http_error(endpoint, exc)) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ConnectionRefusedError):
+            why = "connection refused (is the store running?)"
+        elif isinstance(reason, (socket.timeout, TimeoutError)):
+            why = "timed out"
+        else:
+            why = str(reason)
+        raise PushError(f"cannot reach {endpoint}: {why}") from None
 
 
 def _http_error(endpoint: str, exc: urllib.error.HTTPError) -> str:

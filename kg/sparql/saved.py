@@ -26,17 +26,21 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from kg.errors import KGError
-from kg.iris import VOCAB_NS
+from kg.iris import VOCAB_NS, paper_iri
 
-__all__ = ["ConceptLabels", "SavedQuery", "SAVED_QUERIES", "PREFIXES", "get_saved_query",
-           "render", "sparql_literal"]
+__all__ = ["ConceptLabels", "SavedQuery", "SAVED_QUERIES", "PREFIXES", "DEFAULT_LIMIT",
+           "get_saved_query", "render", "sparql_literal"]
 
 #: Prefixes every saved query declares.
 PREFIXES = f"""PREFIX kgv: <{VOCAB_NS}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX oa: <http://www.w3.org/ns/oa#>
 """
+
+#: Rows a saved query with a ``limit`` gives unless asked for more (``kg sparql --limit``).
+DEFAULT_LIMIT = 1000
 
 
 
@@ -103,13 +107,18 @@ class SavedQuery:
     template : str
         The query, with ``{param}`` where each argument goes (as a SPARQL literal), or,
         for a concept argument, ``{concept:param}`` / ``{concept2:param}`` where the
-        ``VALUES`` of ``?c`` / ``?c2`` go.
+        ``VALUES`` of ``?c`` / ``?c2`` go; ``{paper:param}``: the ``VALUES`` of ``?p`` (a
+        paper id or IRI); ``{community:param}``: ``?community``, a community number or the
+        community of a concept; ``{limit}``: the row limit.
+    limit : bool
+        Whether the query takes a row limit (:data:`DEFAULT_LIMIT` unless given).
     """
 
     name: str
     description: str
     params: tuple[str, ...]
     template: str
+    limit: bool = False
 
     def usage(self) -> str:
         """``NAME ARG...`` as the command line takes it.
@@ -125,54 +134,62 @@ class SavedQuery:
 SAVED_QUERIES: tuple[SavedQuery, ...] = (
     SavedQuery(
         "papers-about",
-        "papers about a concept, its narrower concepts included (via: the concept mentioned)",
+        "papers about a concept, its narrower concepts included (via: the concept mentioned), "
+        "newest first",
         ("concept",),
         """SELECT ?paper ?title ?date ?via WHERE {
   {concept:concept}
   ?sub skos:broader* ?c .
-  ?paper kgv:mentions ?sub ; dcterms:title ?title .
+  ?paper dcterms:subject ?sub ; dcterms:title ?title .
   ?sub skos:prefLabel ?via .
-  OPTIONAL { ?paper dcterms:date ?date }
+  OPTIONAL { ?paper dcterms:created ?date }
 }
-ORDER BY DESC(?date) ?paper ?via""",
+ORDER BY DESC(?date) ?paper ?via
+LIMIT {limit}""",
+        limit=True,
     ),
     SavedQuery(
         "cooccurring",
         "concepts co-occurring with a concept, with the papers that mention both",
         ("concept",),
-        """SELECT ?other ?label (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
-  {concept:concept}
-  { ?c kgv:cooccursWith ?other } UNION { ?other kgv:cooccursWith ?c }
+        # the concepts mentioned with it first (from its papers), then those that co-occur:
+        # joining the co-occurrence links with every paper of each partner first took
+        # 30 times longer
+        """SELECT ?other ?label ?papers WHERE {
+  { SELECT ?other (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
+      {concept:concept}
+      ?paper dcterms:subject ?c .
+      ?paper dcterms:subject ?other .
+    } GROUP BY ?other }
+  FILTER EXISTS { {concept:concept} ?c kgv:cooccursWith ?other }
   ?other skos:prefLabel ?label .
-  ?paper kgv:mentions ?c, ?other .
 }
-GROUP BY ?other ?label
 ORDER BY DESC(?papers) ?other""",
     ),
     SavedQuery(
         "papers-linking",
-        "papers that mention two concepts (or narrower ones of each)",
+        "papers that mention two concepts (or narrower ones of each), newest first",
         ("concept_a", "concept_b"),
         """SELECT ?paper ?title ?date WHERE {
   {concept:concept_a}
   {concept2:concept_b}
   ?a skos:broader* ?c .
   ?b skos:broader* ?c2 .
-  ?paper kgv:mentions ?a, ?b ; dcterms:title ?title .
-  OPTIONAL { ?paper dcterms:date ?date }
+  ?paper dcterms:subject ?a, ?b ; dcterms:title ?title .
+  OPTIONAL { ?paper dcterms:created ?date }
 }
 GROUP BY ?paper ?title ?date
-ORDER BY DESC(?date) ?paper""",
+ORDER BY DESC(?date) ?paper
+LIMIT {limit}""",
+        limit=True,
     ),
     SavedQuery(
         "new-concepts-per-month",
         "concepts first mentioned in each month (by the date of their first paper)",
         (),
         """SELECT ?month (COUNT(?concept) AS ?new) WHERE {
-  { SELECT ?concept (MIN(STR(?date)) AS ?first) WHERE {
-      ?paper kgv:mentions ?concept ; dcterms:date ?date .
-    } GROUP BY ?concept }
-  BIND(SUBSTR(?first, 1, 7) AS ?month)
+  ?concept kgv:firstMentioned ?first .
+  BIND(SUBSTR(STR(?first), 1, 7) AS ?month)
 }
 GROUP BY ?month
 ORDER BY ?month""",
@@ -194,16 +211,47 @@ LIMIT 25""",
     ),
     SavedQuery(
         "concept",
-        "one concept: its labels, definition, broader concepts and paper count",
+        "one concept: its labels, definition, broader concepts, paper count and community",
         ("concept",),
-        """SELECT ?c ?label ?definition ?broader ?papers WHERE {
+        """SELECT ?c ?label ?definition ?broader ?papers ?community WHERE {
   {concept:concept}
   ?c skos:prefLabel ?label .
   OPTIONAL { ?c skos:definition ?definition }
   OPTIONAL { ?c skos:broader/skos:prefLabel ?broader }
   OPTIONAL { ?c kgv:paperCount ?papers }
+  OPTIONAL { ?c kgv:community ?community }
 }
 ORDER BY ?c ?broader""",
+    ),
+    SavedQuery(
+        "evidence",
+        "the sentences of a paper that mention a concept, with their place in the field",
+        ("paper", "concept"),
+        # one small OPTIONAL per value: a single OPTIONAL of several patterns is joined
+        # with every target of the store (seconds at 75 k papers)
+        """SELECT ?sentence ?field ?start ?end WHERE {
+  {paper:paper}
+  {concept:concept}
+  ?target oa:hasSource ?p .
+  ?annotation oa:hasTarget ?target ; oa:hasBody ?c .
+  ?target oa:hasSelector ?quote .
+  ?quote oa:exact ?sentence .
+  OPTIONAL { ?target kgv:field ?field }
+  OPTIONAL { ?target oa:hasSelector/oa:start ?start }
+  OPTIONAL { ?target oa:hasSelector/oa:end ?end }
+}
+ORDER BY ?field ?start ?sentence""",
+    ),
+    SavedQuery(
+        "community",
+        "the top concepts of a community (its number, or a concept in it)",
+        ("community",),
+        """SELECT ?community ?concept ?label ?papers WHERE {
+  {community:community}
+  ?concept kgv:community ?community ; kgv:paperCount ?papers ; skos:prefLabel ?label .
+}
+ORDER BY DESC(?papers) ?concept
+LIMIT 25""",
     ),
 )
 
@@ -248,7 +296,8 @@ def sparql_literal(value: str) -> str:
     return f'"{escaped}"'
 
 
-def render(name: str, args: Sequence[str], labels: ConceptLabels | None = None) -> str:
+def render(name: str, args: Sequence[str], labels: ConceptLabels | None = None, *,
+           limit: int | None = None) -> str:
     """The SPARQL text of saved query ``name`` with ``args`` filled in.
 
     Parameters
@@ -256,6 +305,8 @@ def render(name: str, args: Sequence[str], labels: ConceptLabels | None = None) 
     labels : ConceptLabels, optional
         The graph's concepts, to look concept arguments up in; needed when the query has
         one.
+    limit : int, optional
+        The most rows of a query that takes a limit (:data:`DEFAULT_LIMIT` if None).
 
     Raises
     ------
@@ -277,12 +328,29 @@ def render(name: str, args: Sequence[str], labels: ConceptLabels | None = None) 
         n = len(query.params)
         raise KGError(f"{name} takes {n} argument{'s' if n != 1 else ''} "
                       f"(usage: kg sparql {query.usage()}); got {len(args)}")
-    text = query.template
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise KGError(f"the limit must be a positive number of rows, not {limit!r}")
+    if limit is not None and not query.limit:
+        raise KGError(f"{name} takes no limit")
+    text = query.template.replace("{limit}", str(limit or DEFAULT_LIMIT))
     for param, value in zip(query.params, args):
+        value = str(value).strip()
+        marker = f"{{community:{param}}}"
+        if marker in text:
+            if value.isdigit():
+                text = text.replace(marker, f"VALUES ?community {{ {int(value)} }}")
+            else:
+                text = text.replace(marker, f"{{concept:{param}}}\n  ?c kgv:community ?community .")
+        marker = f"{{paper:{param}}}"
+        if marker in text:
+            iri = value if value.startswith(("http://", "https://", "urn:")) else paper_iri(value)
+            if any(ch in iri for ch in '<>"{}|^`\\ '):
+                raise KGError(f"not a paper id or IRI: {value!r}")
+            text = text.replace(marker, _values("p", [iri]))
         for marker, var in ((f"{{concept:{param}}}", "c"), (f"{{concept2:{param}}}", "c2")):
             if marker in text:
                 if labels is None:
                     raise KGError(f"{name} needs the graph's concepts to look {value!r} up")
                 text = text.replace(marker, _values(var, labels.resolve(value)))
-        text = text.replace(f"{{{param}}}", sparql_literal(str(value)))
+        text = text.replace(f"{{{param}}}", sparql_literal(value))
     return PREFIXES + text

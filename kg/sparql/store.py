@@ -2,7 +2,11 @@
 
 The first SPARQL question to a build (``kg sparql``, ``kg serve``, :func:`open_store`)
 loads its ``graph.ttl`` into an Oxigraph store at ``DIR/graph.oxigraph/``; later ones
-reuse it. The store is made in a temporary sibling and renamed into place when complete,
+reuse it. ``graph.ttl`` is the union of the build's named graphs, each part after a
+``# graph: <IRI>`` line (:func:`graph_sections` finds them): the store keeps each part in
+its named graph (queries see their union as the default graph). A ``graph.ttl`` without
+them, or of another RDF model version, was written by an older kg: the build must be
+made again. The store is made in a temporary sibling and renamed into place when complete,
 so a killed load leaves no half store, and it records what it was made from (the size and
 modification time of ``graph.ttl`` and the kg version): when the build changes
 (``kg build --update`` rewrites the directory), the store is made again.
@@ -21,19 +25,22 @@ Examples
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import pyoxigraph as ox
 
 from kg import __version__
 from kg.errors import GraphError
+from kg.iris import BUILD_ACTIVITY, BUILD_GRAPH, RDF_MODEL_VERSION, VOCAB_NS
 
 __all__ = ["STORE_DIR", "STAMP_FILE", "LABELS_FILE", "store_path", "store_is_current",
-           "make_store", "open_store", "concept_labels", "build_labels"]
+           "make_store", "open_store", "concept_labels", "build_labels", "graph_sections",
+           "section_reader", "SectionsError"]
 
 #: The store's directory inside a build directory.
 STORE_DIR = "graph.oxigraph"
@@ -48,6 +55,125 @@ _LABELS_QUERY = """SELECT ?c ?label WHERE {
   ?c a <http://www.w3.org/2004/02/skos/core#Concept> ;
      <http://www.w3.org/2004/02/skos/core#prefLabel>|<http://www.w3.org/2004/02/skos/core#altLabel> ?label .
 }"""
+
+
+_MARKER = b"\n# graph: <"
+_MODEL_QUERY = (f"ASK {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> "
+                f"<{VOCAB_NS}rdfModelVersion> {RDF_MODEL_VERSION} }} }}")
+#: How a build from an older kg is told to rebuild.
+REBUILD = "rebuild it with `kg build INPUT... -o {dir}`"
+
+
+class SectionsError(GraphError):
+    """A build's ``graph.ttl`` has no named-graph sections: an older kg wrote it."""
+
+
+def graph_sections(path: str | Path) -> tuple[int, list[tuple[str, int, int]]]:
+    """Where the named graphs of a build's Turtle are: the length of the prefix header,
+    and ``(graph IRI, start, end)`` byte ranges of each part.
+
+    Raises
+    ------
+    SectionsError
+        If the file has no ``# graph: <IRI>`` lines (written by an older kg).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kg.export import write_rdf
+    >>> from kg.query.examples import example_model
+    >>> ttl = write_rdf(example_model(), pathlib.Path(tempfile.mkdtemp()) / "graph.ttl")
+    >>> [iri.rsplit("/", 1)[1] for iri, _, _ in graph_sections(ttl)[1]]
+    ['ontology', 'papers', 'evidence', 'links', 'build']
+    """
+    path = Path(path)
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise SectionsError(f"{path} is empty")
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            found = []
+            at = mm.find(_MARKER)
+            while at >= 0:
+                close = mm.find(b">\n", at)
+                found.append((at, mm[at + len(_MARKER):close].decode("utf-8"), close + 2))
+                at = mm.find(_MARKER, close)
+            size = len(mm)
+    if not found:
+        raise SectionsError(f"{path} has no named graphs: it was written by an older kg")
+    sections = [(iri, body, found[i + 1][0] if i + 1 < len(found) else size)
+                for i, (_, iri, body) in enumerate(found)]
+    return found[0][0] + 1, sections
+
+
+class _Pieces:
+    """A binary file-like object reading a sequence of byte pieces (bytes or file ranges)."""
+
+    def __init__(self, path: Path, pieces: list, progress: Callable[[int], None] | None) -> None:
+        self._fh = open(path, "rb")
+        self._mm = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self._pieces: Iterator = iter(pieces)
+        self._current = memoryview(b"")
+        self._progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        size = 1 << 20 if size is None or size < 0 else size
+        while not len(self._current):
+            piece = next(self._pieces, None)
+            if piece is None:
+                return b""
+            self._current = memoryview(piece if isinstance(piece, bytes)
+                                       else self._mm[piece[0]:piece[1]])
+        out = bytes(self._current[:size])
+        self._current = self._current[len(out):]
+        if self._progress is not None:
+            self._progress(len(out))
+        return out
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._current = memoryview(b"")
+        self._mm.close()
+        self._fh.close()
+
+    def __enter__(self) -> "_Pieces":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def section_reader(path: str | Path, graphs: list[tuple[str, int, int]] | None = None, *,
+                   header: int | None = None, trig: bool = False,
+                   progress: Callable[[int], None] | None = None) -> _Pieces:
+    """A binary file-like object reading parts of a build's Turtle: the prefix header,
+    then the given sections (all of them by default), as Turtle (their union) or as TriG
+    (each in its named graph). Close it when done (it is a context manager).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from kg.export import write_rdf
+    >>> from kg.query.examples import example_model
+    >>> ttl = write_rdf(example_model(), pathlib.Path(tempfile.mkdtemp()) / "graph.ttl")
+    >>> _, sections = graph_sections(ttl)
+    >>> with section_reader(ttl, sections[-1:]) as fh:  # the build graph alone
+    ...     sorted({t.subject.value.rsplit("/", 1)[1] for t in ox.parse(fh, format=ox.RdfFormat.TURTLE)})
+    ['build', 'evidence', 'links']
+    """
+    path = Path(path)
+    if header is None or graphs is None:
+        header_len, found = graph_sections(path)
+        header = header_len if header is None else header
+        graphs = found if graphs is None else graphs
+    pieces: list = [(0, header)]
+    for iri, start, end in graphs:
+        if trig:
+            pieces += [f"<{iri}> {{\n".encode("utf-8"), (start, end), b"\n}\n"]
+        else:
+            pieces.append((start, end))
+    return _Pieces(path, pieces, progress)
 
 
 def store_path(directory: str | Path) -> Path:
@@ -74,8 +200,9 @@ def _source(directory: Path) -> Path:
 
 def _stamp(source: Path) -> dict[str, Any]:
     info = source.stat()
-    return {"kg_version": __version__, "source": source.name, "size": info.st_size,
-            "mtime_ns": info.st_mtime_ns, "oxigraph": getattr(ox, "__version__", "")}
+    return {"kg_version": __version__, "rdf_model": RDF_MODEL_VERSION, "source": source.name,
+            "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+            "oxigraph": getattr(ox, "__version__", "")}
 
 
 def store_is_current(directory: str | Path) -> bool:
@@ -108,7 +235,8 @@ def make_store(directory: str | Path) -> Path:
     Raises
     ------
     GraphError
-        If the build has no ``graph.ttl``, or it cannot be loaded (naming the file).
+        If the build has no ``graph.ttl``, it cannot be loaded (naming the file), or an
+        older kg wrote it (the message says how to rebuild).
 
     Examples
     --------
@@ -124,14 +252,23 @@ def make_store(directory: str | Path) -> Path:
     source = _source(directory)
     stamp = _stamp(source)
     target = store_path(directory)
+    rebuild = REBUILD.format(dir=directory)
+    try:
+        header, sections = graph_sections(source)
+    except SectionsError as exc:
+        raise GraphError(f"{exc}; {rebuild}") from None
     tmp = Path(tempfile.mkdtemp(prefix=f".{STORE_DIR}.tmp-", dir=directory))
     try:
         store = ox.Store(str(tmp))
         try:
-            store.bulk_load(path=str(source), format=ox.RdfFormat.TURTLE)
+            with section_reader(source, sections, header=header, trig=True) as fh:
+                store.bulk_load(fh, format=ox.RdfFormat.TRIG)
         except (SyntaxError, ValueError) as exc:
             raise GraphError(f"{source}: cannot be loaded into the SPARQL store ({exc}); "
-                             "rebuild it with kg build") from exc
+                             f"{rebuild}") from exc
+        if not store.query(_MODEL_QUERY):
+            raise GraphError(f"{source} was written by an older kg (RDF model version "
+                             f"{RDF_MODEL_VERSION} expected); {rebuild}")
         store.optimize()
         store.flush()
         labels = concept_labels(store)
@@ -194,7 +331,7 @@ def concept_labels(store: ox.Store) -> dict[str, list[str]]:
     ['LoRA', 'low-rank adaptation']
     """
     labels: dict[str, list[str]] = {}
-    for row in store.query(_LABELS_QUERY):
+    for row in store.query(_LABELS_QUERY, use_default_graph_as_union=True):
         labels.setdefault(row[0].value, []).append(row[1].value)
     return {iri: sorted(found) for iri, found in sorted(labels.items())}
 

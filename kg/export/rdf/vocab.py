@@ -7,8 +7,8 @@ hot path can use :data:`kg.ontology.CONCEPT_NS` and :data:`kg.ontology.VOCAB_NS`
 
 Examples
 --------
->>> str(KGV.mentions)
-'https://w3id.org/paper-kg/vocab#mentions'
+>>> str(KGV.cooccursWith)
+'https://w3id.org/paper-kg/vocab#cooccursWith'
 >>> KGV.Method in CONCEPT_TYPE_CLASSES.values()
 True
 >>> KGV.noSuchTerm
@@ -72,18 +72,17 @@ class KGV(_rdfns.DefinedNamespace):
     Theory: URIRef  # concept type: theoretical framework or tool
     Field: URIRef  # concept type: research area
 
-    # paper -> concept
-    mentions: URIRef  # a paper mentions a concept (also the qualified-mention node link)
-    mentionCount: URIRef  # how many times a paper mentions a concept
+    # paper -> concept (the link itself is dcterms:subject) and its evidence
+    mentionCount: URIRef  # how many times a paper mentions a concept (on its annotation)
     score: URIRef  # relevance of a concept to a paper
-    evidence: URIRef  # a sentence of the paper that mentions the concept
+    evidence: URIRef  # a sentence of the paper that mentions the concept (detail export)
     field: URIRef  # where a mention is: "title" or "abstract"
     # paper -> paper
-    similarTo: URIRef  # paper similar to another paper
+    similarTo: URIRef  # paper similar to another paper (written in both directions)
     similarity: URIRef  # weight of a similarity link
     sharedConcept: URIRef  # a concept two similar papers share
     # concept -> concept
-    cooccursWith: URIRef  # two concepts mentioned together more than chance
+    cooccursWith: URIRef  # two concepts mentioned together more than chance (both directions)
     npmi: URIRef  # normalized pointwise mutual information of a co-occurrence
     support: URIRef  # number of papers a co-occurrence rests on
     # papers and authors
@@ -92,9 +91,16 @@ class KGV(_rdfns.DefinedNamespace):
     arxivId: URIRef  # arXiv identifier of a paper
     # concepts
     paperCount: URIRef  # number of papers mentioning a concept
+    firstMentioned: URIRef  # date of the first paper mentioning a concept
+    community: URIRef  # the concept's community (Louvain on the co-occurrence graph)
     source: URIRef  # where a record or concept comes from ("ontology", "discovered", reader)
     ambiguousLabel: URIRef  # a label the concept deliberately shares with another concept
     conceptType: URIRef  # the type name of a concept as a literal ("Method", ...)
+    # the build (a prov:Activity)
+    rdfModelVersion: URIRef  # version of kg's RDF model the build was written with
+    kgVersion: URIRef  # version of kg that made the build
+    setting: URIRef  # one build setting, "name=value"
+    input: URIRef  # an input file of the build
 
 
 #: The type class of each concept type name (the names of :data:`kg.ontology.CONCEPT_TYPES`).
