@@ -207,6 +207,21 @@ def test_community_numbers_are_the_same_every_time():
     assert first == second and first
 
 
+def test_community_numbers_stored_by_a_build_are_read_back():
+    fresh = lambda: GraphModel.build(fx.papers(), fx.records(), fx.ontology(), **fx.BUILD_OPTIONS)
+    computed = community_ids(fresh())
+    assert len(set(computed.values())) >= 2
+    # a build stores the numbers as the concepts' "community"; swap two to see them followed
+    stored = fresh()
+    swap = {0: 1, 1: 0}
+    for c, iri in enumerate(stored.concept_iris):
+        if iri in computed:
+            stored.concept_attrs[c]["community"] = swap.get(computed[iri], computed[iri])
+    assert community_ids(stored) == {iri: swap.get(n, n) for iri, n in computed.items()}
+    names = community_names(fresh())
+    assert community_names(stored)[:2] == [names[1], names[0]]
+
+
 def test_an_empty_graph_has_no_community():
     E = GraphModel.build([], [])
     assert community_table(E) == [] and community_ids(E) == {} and community_names(E) == []

@@ -40,7 +40,7 @@ from kg.model.store import (
 from kg.ontology import load_ontology
 from kg.progress import ProgressFn
 from kg.query import graph_stats
-from kg.query.stats import COMMUNITY_MAX_CONCEPTS, concept_communities
+from kg.query.communities import community_ids
 from kg.types import Paper
 
 __all__ = ["DEMO_CORPUS", "BuildOptions", "BuildResult", "StageTimer", "build", "default_jobs",
@@ -351,16 +351,14 @@ def _link(papers: Iterable[Paper], rows: Iterable[tuple], options: BuildOptions,
 
 
 def _label_communities(graph) -> None:
-    """Give each concept its community (Louvain on the co-occurrence graph, as
-    :func:`kg.query.graph_stats` counts them; 0 is the largest) as the node attribute
-    ``community``, which every export writes."""
-    index = {iri: k for k, iri in enumerate(graph.concept_iris)}
+    """Give each concept its community number (:func:`kg.query.community_ids`: Louvain on
+    the co-occurrence graph, 0 the largest) as the node attribute ``community``, which every
+    export writes and ``kg communities`` reads back."""
     for attrs in graph.concept_attrs:
         attrs.pop("community", None)
-    for number, members in enumerate(concept_communities(
-            graph, max_concepts=COMMUNITY_MAX_CONCEPTS)):
-        for iri in members:
-            graph.concept_attrs[index[iri]]["community"] = number
+    index = {iri: k for k, iri in enumerate(graph.concept_iris)}
+    for iri, number in community_ids(graph).items():
+        graph.concept_attrs[index[iri]]["community"] = number
 
 
 def _analyze(graph) -> tuple[dict[str, Any], float]:

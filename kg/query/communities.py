@@ -42,8 +42,26 @@ def _numbered(M, max_concepts: int | None) -> list[tuple[str, list[int]]]:
     Louvain pass per model and bound, kept while the model lives."""
     kept = _CACHE.setdefault(M, {})
     if max_concepts not in kept:
-        kept[max_concepts] = _louvain_numbered(M, max_concepts)
+        stored = _stored_numbered(M) if max_concepts == COMMUNITY_MAX_CONCEPTS else None
+        kept[max_concepts] = stored if stored is not None else _louvain_numbered(M, max_concepts)
     return kept[max_concepts]
+
+
+def _stored_numbered(M) -> list[tuple[str, list[int]]] | None:
+    """The communities a build stored as the concepts' ``community`` attribute (numbered
+    as :func:`community_ids` numbers them), or None when the model holds none."""
+    members: dict[int, list[int]] = {}
+    for c, attrs in enumerate(M.concept_attrs):
+        if "community" in attrs:
+            members.setdefault(int(attrs["community"]), []).append(c)
+    if not members or sorted(members) != list(range(len(members))):
+        return None
+    pc = model_index(M).paper_count()
+    out = []
+    for number in range(len(members)):
+        cs = sorted(members[number], key=lambda c: (-int(pc[c]), M.concept_iris[c]))
+        out.append((" / ".join(concept_label(M, c) for c in cs[:NAME_CONCEPTS]), cs))
+    return out
 
 
 def _louvain_numbered(M, max_concepts: int | None) -> list[tuple[str, list[int]]]:
