@@ -56,9 +56,11 @@ from kg.extract.abbreviations import AcronymTable
 from spacy.attrs import SENT_START
 
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
-from kg.extract.components import (ABBREV_DATA, MENTIONS, TERM_LABELS, AbbreviationDetector,
-                                   ontology_matcher)
+from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
+                                   AbbreviationDetector,
+                                   discovered_slug, ontology_matcher)
 from kg.extract.settings import ExtractSettings, build_nlp
+from kg.extract.specificity import load_generic_terms
 from kg.iris import DISCOVERED_NS, discovered_iri
 from kg.types import Paper
 
@@ -70,6 +72,13 @@ DISCOVERED_TYPE = "Term"
 _DECAY = [0.75 ** max(k - 1, 0) for k in range(17)]
 #: Size of the string store up to which batches run outside ``nlp.memory_zone()``.
 WARM_STRINGS = 500_000
+#: Punctuation a mention or label never ends with (spaCy leaves "ANIMAL-10N." one token).
+_TRAILING = ".,;:!?"
+#: Head words that name no concept of their own after a term ("PEFT methods" is PEFT,
+#: "stochastic linear bandit problem" the stochastic linear bandit), as slug words.
+GENERIC_HEADS = frozenset("""method model layer approach algorithm framework technique
+    architecture variant scheme strategy module mechanism paradigm problem task setting
+    procedure pipeline system""".split())
 #: Move what survives a batch to the garbage collector's permanent generation (see _run).
 FREEZE_BATCHES = True
 
@@ -79,11 +88,23 @@ FREEZE_BATCHES = True
 def _label_of(text: str) -> str:
     """Preferred label of a discovered term from a surface form: lower-cased unless a word
     has a capital after its first letter (acronyms, CamelCase), white space collapsed."""
-    words = text.split()
+    words = text.rstrip(_TRAILING).split() or text.split()
+    text = " ".join(words)
     if text.lower() == text:  # nothing to keep cased
         return " ".join(words)
     return " ".join([w if any(p[1:].lower() != p[1:] for p in w.split("-")) else w.lower()
                      for w in words])
+
+
+def _part_of(part: str, term: str) -> bool:
+    """Is the discovered id ``part`` the last or first words of the id ``term``?"""
+    return term.endswith("-" + part[2:]) or term[2:].startswith(part[2:] + "-")
+
+
+def _without_generic_head(cid: str) -> str:
+    """A discovered id without a last word of :data:`GENERIC_HEADS`."""
+    stem, _, head = cid.rpartition("-")
+    return stem if head in GENERIC_HEADS and stem.startswith("x:") else cid
 
 
 def _shortened(paper: Paper, text: str, limit: int) -> str:
@@ -125,6 +146,11 @@ class Extractor:
         self.settings = state["settings"]
         self._nlp = None
         self._foreign_pipes = True
+
+    @property
+    def _generic(self) -> frozenset:
+        """Slugs of the generic discovered terms left out (empty when kept)."""
+        return load_generic_terms() if self.settings.drop_generic else frozenset()
 
     @property
     def nlp(self):
@@ -235,6 +261,101 @@ class Extractor:
             records = [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
         return records
 
+    def _ontology_of_term(self, slug: str) -> str | None:
+        """The ontology concept a discovered term's slug names: its words are one label
+        (matched without case), or one label followed by a generic head word ("PEFT
+        methods", "LoRA layers", "image classification tasks"); else None."""
+        labels = self._label_index()
+        iris = labels.get(slug.replace("-", ""))
+        if iris is None:
+            iris = self._folded_index().get(slug.replace("-", ""))
+        if iris is None and "-" in slug:
+            stem, _, head = slug.rpartition("-")
+            if head in GENERIC_HEADS:
+                iris = labels.get(stem.replace("-", "")) or self._folded_index().get(
+                    stem.replace("-", ""))
+        return iris[0] if iris is not None and len(iris) == 1 else None
+
+    def _folded_index(self) -> dict[str, tuple[str, ...]]:
+        """The matcher's case-sensitive label keys (acronyms, CamelCase) lower-cased, for
+        discovered slugs ("peft" for PEFT)."""
+        index = getattr(self, "_folded", None)
+        if index is None:
+            acc: dict[str, set] = {}
+            for key, iris in ontology_matcher(self.nlp).mixed.items():
+                acc.setdefault(key.lower(), set()).update(iris)
+            index = self._folded = {k: tuple(sorted(v)) for k, v in acc.items()}
+        return index
+
+    def _one_concept_per_span(self, doc, a) -> tuple[list, dict]:
+        """The doc's mentions with one concept per span, and the ``broader`` links of the
+        discovered concepts kept: ``{id: [ids]}``.
+
+        A discovered term and its sub-terms share the term's span: the span keeps one of
+        them, the term itself, or the term without a generic head word ("stochastic linear
+        bandit problem" is "stochastic linear bandit"); the others it contains become its
+        broader concepts (the longest head-final one: "linear bandit"), as do the ontology
+        concepts mentioned inside the span. A discovered term that an ontology label names
+        (with or without a generic head) is that ontology concept.
+        """
+        mentions = doc.user_data.get(MENTIONS, ())
+        by_span: dict[tuple, list] = {}
+        out = []
+        for m in mentions:
+            if m[3] == "discovered":
+                by_span.setdefault((m[0], m[1]), []).append(m)
+            else:
+                out.append(m)
+        broader: dict[str, list] = {}
+        if not by_span:
+            return out, broader
+        onto_spans = [(m[0], m[1], m[2]) for m in out]
+        resolved: dict[str, str | None] = {}
+
+        def concept_of(cid: str) -> str:
+            hit = resolved.get(cid, "")
+            if hit == "":
+                hit = resolved[cid] = self._ontology_of_term(cid[2:])
+            return hit or cid
+
+        for (i, j), cands in by_span.items():
+            ids = list(dict.fromkeys(concept_of(m[2]) for m in cands))
+            scores = {}
+            for m in cands:
+                scores.setdefault(concept_of(m[2]), m[4])
+            full = "x:" + discovered_slug(a, i, j) if j - i > 0 else ""
+            full = concept_of(full) if full != "x:" else ""
+            chosen = full if full in scores else ids[0]
+            if chosen.startswith("x:"):
+                # the best term of the span: the whole term, or a part of it that scores
+                # higher as a term (un-discounted) than the whole ("Provable Fictitious
+                # Play" is "fictitious play")
+                best = scores[chosen] if chosen == full else -1.0
+                term = chosen
+                for c in ids:
+                    if c != term and c.startswith("x:") and _part_of(c, term):
+                        score = scores[c] / SUBTERM_DISCOUNT
+                        if score > best:
+                            best, chosen = score, c
+                stem = _without_generic_head(chosen)
+                if stem != chosen and stem in scores:
+                    chosen = stem
+            if not chosen.startswith("x:"):
+                out.append((i, j, chosen, "ontology", None))
+                continue
+            out.append((i, j, chosen, "discovered", scores[chosen]))
+            parents = [c for c in ids if c != chosen and not c.startswith("x:")]
+            suffixes = [c for c in map(_without_generic_head, ids)
+                        if c.startswith("x:") and c != chosen and chosen.endswith("-" + c[2:])]
+            if suffixes:
+                parents.insert(0, max(suffixes, key=len))
+            parents += [iri for s, e, iri in onto_spans if i <= s and e <= j and (s, e) != (i, j)]
+            if parents:
+                known = broader.setdefault(chosen, [])
+                known.extend(p for p in dict.fromkeys(parents) if p not in known)
+        out.sort(key=lambda m: (m[0], m[1]))
+        return out, broader
+
     @staticmethod
     def _widen(m: tuple, cover: dict) -> tuple:
         """An ontology mention inside a longer discovered term spans the whole term."""
@@ -261,7 +382,7 @@ class Extractor:
         bisect_right = bisect.bisect_right
 
         ontology = self.ontology.concepts
-        mentions = doc.user_data.get(MENTIONS, ())
+        mentions, broader = self._one_concept_per_span(doc, a)
         # cover[t]: the last discovered mention over token t (slice writes, no token loop;
         # a sub-term repeats its term's span, which is written once)
         cover = None
@@ -280,23 +401,22 @@ class Extractor:
         # case) is that concept: the matcher misses a label where a longer one overlaps it
         # ("image classification" in "Whole-Slide Image Classification", a sub-term)
         groups: dict[str, list] = {}
-        labels = self._label_index()
         for i, j, cid, source, score in mentions:
-            if source == "discovered":
-                iris = labels.get(cid[2:].replace("-", ""))
-                if iris is not None and len(iris) == 1:
-                    cid, source, score = iris[0], "ontology", None
             if cover is not None and source == "ontology":
                 span = cover[i]
                 if span is not None and j <= span[1] and span != (i, j):
                     i, j = span
             start, end = tstart[i], tend[j - 1]
+            while end > start + 1 and text[end - 1] in _TRAILING:  # "Qwen-2.5-0.5B."
+                end -= 1
             if start < off <= end or end <= start:
                 continue
             g = groups.get(cid)
             if g is None:
                 g = groups[cid] = [source, {}, -1.0, False, start]
-            if start in g[1]:
+            if start in g[1]:  # one concept, two spans from one start: the longer one
+                if end > g[1][start]:
+                    g[1][start] = end
                 continue
             g[1][start] = end
             if score is not None and score > g[2]:
@@ -304,6 +424,7 @@ class Extractor:
             if start < off:
                 g[3] = True
         ranked = []
+        generic = self._generic
         for cid, (source, spans, best, in_title, first) in groups.items():
             if source == "ontology":
                 if cid not in ontology:
@@ -361,6 +482,15 @@ class Extractor:
                         best_text = sorted(texts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
                     label, alts = _label_of(best_text), []
                 ctype = DISCOVERED_TYPE
-            concepts.append({"iri": iri, "label": label, "alt_labels": alts, "type": ctype,
-                             "source": source, "score": round(-neg, 4), "mentions": ms})
+            concept = {"iri": iri, "label": label, "alt_labels": alts, "type": ctype,
+                       "source": source, "score": round(-neg, 4), "mentions": ms}
+            if source != "ontology" and cid[2:] in generic:
+                concept["generic"] = True
+            parents = broader.get(cid)
+            if parents:
+                parents = [p if not p.startswith("x:") else DISCOVERED_NS + p[2:]
+                           for p in parents if p[2:] not in generic]
+                if parents:
+                    concept["broader"] = parents
+            concepts.append(concept)
         return {"id": paper.id, "title": title, "abstract": abstract, "concepts": concepts}
