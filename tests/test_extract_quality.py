@@ -238,3 +238,13 @@ def test_seed_generic_hubs_are_not_graph_concepts(seed_path):
 def test_records_stay_json(ex):
     rec = ex.extract_one(Paper(id="p", title="T", abstract=REAL["bandit"][1]))
     assert json.loads(json.dumps(rec)) == rec
+
+
+def test_a_definition_is_one_mention(ex):
+    text = "We train a convolutional neural network (CNN) on the images. The CNN is small."
+    cs = by_iri(concepts(ex, text))
+    cnn = cs[CONCEPT_NS + "convolutional-neural-network"]
+    assert [m["text"] for m in cnn["mentions"]] == ["convolutional neural network (CNN)", "CNN"]
+    for c in cs.values():
+        for m in c["mentions"]:
+            assert text[m["start"]:m["end"]] == m["text"]

@@ -96,6 +96,20 @@ def _label_of(text: str) -> str:
                      for w in words])
 
 
+def _join_definitions(spans: dict[int, int], text: str, joined: dict) -> None:
+    """Join a concept's mention and the short form right after it in parentheses into one
+    mention, in place: "convolutional neural network (CNN)" is one mention of one concept.
+    ``joined`` gets ``{(start, old end): new end}``."""
+    starts = sorted(spans)
+    for a, b in zip(starts, starts[1:]):
+        end = spans.get(a)
+        if end is None or b not in spans:
+            continue
+        between = text[end:b]
+        if between.strip() == "(" and text[spans[b]:spans[b] + 1] == ")":
+            spans[a] = joined[(a, end)] = spans.pop(b) + 1
+
+
 def _part_of(part: str, term: str) -> bool:
     """Is the discovered id ``part`` the last or first words of the id ``term``?"""
     return term.endswith("-" + part[2:]) or term[2:].startswith(part[2:] + "-")
@@ -423,6 +437,16 @@ class Extractor:
                 g[2] = score
             if start < off:
                 g[3] = True
+        if "(" in text:
+            joined: dict[tuple, int] = {}
+            for g in groups.values():
+                if len(g[1]) > 1:
+                    _join_definitions(g[1], text, joined)
+            if joined:  # the concepts evidenced by the same long form join it too
+                for g in groups.values():
+                    for start, end in list(g[1].items()):
+                        if (start, end) in joined:
+                            g[1][start] = joined[(start, end)]
         ranked = []
         generic = self._generic
         for cid, (source, spans, best, in_title, first) in groups.items():
