@@ -248,3 +248,12 @@ def test_a_definition_is_one_mention(ex):
     for c in cs.values():
         for m in c["mentions"]:
             assert text[m["start"]:m["end"]] == m["text"]
+
+
+def test_generic_terms_are_no_ontology_suggestions(ex):
+    from kg.extract import suggest_terms
+
+    papers = [Paper(id=f"p{k}", title="Representations", abstract=REAL["features"][1])
+              for k in range(3)]
+    labels = {s["label"] for s in suggest_terms(ex.extract(papers), min_papers=2)}
+    assert not {"features", "downstream tasks"} & labels

@@ -10,11 +10,14 @@ holds :data:`WARM_STRINGS` strings (about 150 MB; all 74,728 arXiv CS abstracts 
 about 340,000), and inside a zone from then on, so memory stays flat on long runs.
 
 Concepts of one paper: ontology mentions (leftmost-longest label matches; a concept whose
-label lies inside a longer label or a longer discovered term is evidenced by that longer
-span, e.g. "reinforcement learning" by "deep reinforcement learning"), short forms resolved
-by abbreviation definitions, and discovered terms (with sub-terms evidenced the same way).
-They are ranked by score (termhood or 0.8 for ontology concepts, raised by repeated and
-title mentions) and capped at ``settings.max_concepts``.
+label lies inside a longer discovered term, or inside a longer label whose concept it is
+broader than, is evidenced by that longer span, e.g. "reinforcement learning" by "deep
+reinforcement learning"), short forms resolved by abbreviation definitions (a definition
+"long form (SF)" is one mention), and discovered terms: one concept per discovered span
+(see :meth:`Extractor._one_concept_per_span`), whose contained terms become its
+``broader`` concepts. Generic terms (:mod:`kg.extract.specificity`) are flagged
+``"generic": true``. Concepts are ranked by score (termhood or 0.8 for ontology concepts,
+raised by repeated and title mentions) and capped at ``settings.max_concepts``.
 
 Long texts (choice documented here): spaCy refuses a text longer than ``nlp.max_length``
 (1,000,000 characters by default; error E088), which would lose the whole batch. kg's
@@ -58,7 +61,7 @@ from spacy.attrs import SENT_START
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
 from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
                                    AbbreviationDetector,
-                                   discovered_slug, ontology_matcher)
+                                   ontology_matcher)
 from kg.extract.settings import ExtractSettings, build_nlp
 from kg.extract.specificity import load_generic_terms
 from kg.iris import DISCOVERED_NS, discovered_iri
@@ -72,6 +75,8 @@ DISCOVERED_TYPE = "Term"
 _DECAY = [0.75 ** max(k - 1, 0) for k in range(17)]
 #: Size of the string store up to which batches run outside ``nlp.memory_zone()``.
 WARM_STRINGS = 500_000
+#: Most entries of the Extractor's cache of discovered ids naming ontology concepts.
+_CACHE_LIMIT = 200_000
 #: Punctuation a mention or label never ends with (spaCy leaves "ANIMAL-10N." one token).
 _TRAILING = ".,;:!?"
 #: Head words that name no concept of their own after a term ("PEFT methods" is PEFT,
@@ -88,6 +93,8 @@ FREEZE_BATCHES = True
 def _label_of(text: str) -> str:
     """Preferred label of a discovered term from a surface form: lower-cased unless a word
     has a capital after its first letter (acronyms, CamelCase), white space collapsed."""
+    if text.endswith(")") and " (" in text:  # a definition "long form (SF)"
+        text = text[:text.rindex(" (")]
     words = text.rstrip(_TRAILING).split() or text.split()
     text = " ".join(words)
     if text.lower() == text:  # nothing to keep cased
@@ -179,7 +186,10 @@ class Extractor:
 
     def _label_index(self) -> dict[str, tuple[str, ...]]:
         """The matcher's case-insensitive label keys: ``{key: IRIs}``."""
-        return ontology_matcher(self.nlp).low
+        index = getattr(self, "_low_index", None)
+        if index is None:
+            index = self._low_index = ontology_matcher(self.nlp).low
+        return index
 
     def _abbrev(self) -> AbbreviationDetector | None:
         for _, proc in self.nlp.pipeline:
@@ -275,6 +285,14 @@ class Extractor:
             records = [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
         return records
 
+    @property
+    def _term_concepts(self) -> dict:
+        """Cache: discovered id -> the ontology concept it names, or None."""
+        cache = getattr(self, "_term_cache", None)
+        if cache is None:
+            cache = self._term_cache = {}
+        return cache
+
     def _ontology_of_term(self, slug: str) -> str | None:
         """The ontology concept a discovered term's slug names: its words are one label
         (matched without case), or one label followed by a generic head word ("PEFT
@@ -317,14 +335,22 @@ class Extractor:
         out = []
         for m in mentions:
             if m[3] == "discovered":
-                by_span.setdefault((m[0], m[1]), []).append(m)
+                hit = by_span.get((m[0], m[1]))
+                if hit is None:
+                    by_span[(m[0], m[1])] = [m]
+                else:
+                    hit.append(m)
             else:
                 out.append(m)
         broader: dict[str, list] = {}
         if not by_span:
             return out, broader
-        onto_spans = [(m[0], m[1], m[2]) for m in out]
-        resolved: dict[str, str | None] = {}
+        onto_at: dict[int, list] = {}  # start token -> [(end, iri)] of ontology mentions
+        for m in out:
+            onto_at.setdefault(m[0], []).append((m[1], m[2]))
+        resolved = self._term_concepts
+        if len(resolved) > _CACHE_LIMIT:
+            resolved.clear()
 
         def concept_of(cid: str) -> str:
             hit = resolved.get(cid, "")
@@ -333,41 +359,58 @@ class Extractor:
             return hit or cid
 
         for (i, j), cands in by_span.items():
-            ids = list(dict.fromkeys(concept_of(m[2]) for m in cands))
-            scores = {}
-            for m in cands:
-                scores.setdefault(concept_of(m[2]), m[4])
-            full = "x:" + discovered_slug(a, i, j) if j - i > 0 else ""
-            full = concept_of(full) if full != "x:" else ""
-            chosen = full if full in scores else ids[0]
-            if chosen.startswith("x:"):
-                # the best term of the span: the whole term, or a part of it that scores
-                # higher as a term (un-discounted) than the whole ("Provable Fictitious
-                # Play" is "fictitious play")
-                best = scores[chosen] if chosen == full else -1.0
-                term = chosen
-                for c in ids:
-                    if c != term and c.startswith("x:") and _part_of(c, term):
-                        score = scores[c] / SUBTERM_DISCOUNT
-                        if score > best:
-                            best, chosen = score, c
-                stem = _without_generic_head(chosen)
-                if stem != chosen and stem in scores:
-                    chosen = stem
-            if not chosen.startswith("x:"):
-                out.append((i, j, chosen, "ontology", None))
-                continue
-            out.append((i, j, chosen, "discovered", scores[chosen]))
+            if len(cands) == 1:
+                m = cands[0]
+                chosen = resolved.get(m[2], "")
+                if chosen == "":
+                    chosen = concept_of(m[2])
+                elif chosen is None:
+                    chosen = m[2]
+                if chosen != m[2]:
+                    out.append((i, j, chosen, "ontology", None))
+                    continue
+                out.append(m)
+                ids = (chosen,)
+            else:
+                ids = list(dict.fromkeys(concept_of(m[2]) for m in cands))
+                scores = {}
+                for m in cands:
+                    scores.setdefault(concept_of(m[2]), m[4])
+                # the first candidate of a span is the whole term (discovery adds its
+                # sub-terms after it), or, when the whole scored too low, its first part
+                chosen = ids[0]
+                if chosen.startswith("x:"):
+                    # the best term of the span: the whole term, or a part of it that
+                    # scores higher as a term (un-discounted) than the whole ("Provable
+                    # Fictitious Play" is "fictitious play")
+                    best = scores[chosen]
+                    term = chosen
+                    for c in ids:
+                        if c != term and c.startswith("x:") and _part_of(c, term):
+                            score = scores[c] / SUBTERM_DISCOUNT
+                            if score > best:
+                                best, chosen = score, c
+                    stem = _without_generic_head(chosen)
+                    if stem != chosen and stem in scores:
+                        chosen = stem
+                if not chosen.startswith("x:"):
+                    out.append((i, j, chosen, "ontology", None))
+                    continue
+                out.append((i, j, chosen, "discovered", scores[chosen]))
             parents = [c for c in ids if c != chosen and not c.startswith("x:")]
-            suffixes = [c for c in map(_without_generic_head, ids)
-                        if c.startswith("x:") and c != chosen and chosen.endswith("-" + c[2:])]
-            if suffixes:
-                parents.insert(0, max(suffixes, key=len))
-            parents += [iri for s, e, iri in onto_spans if i <= s and e <= j and (s, e) != (i, j)]
+            if len(ids) > 1:
+                suffixes = [c for c in map(_without_generic_head, ids) if c.startswith("x:")
+                            and c != chosen and chosen.endswith("-" + c[2:])]
+                if suffixes:
+                    parents.insert(0, max(suffixes, key=len))
+            if j - i > 1 and onto_at:
+                for t in range(i, j):
+                    inside = onto_at.get(t)
+                    if inside:
+                        parents += [iri for e, iri in inside if e <= j and (t, e) != (i, j)]
             if parents:
                 known = broader.setdefault(chosen, [])
                 known.extend(p for p in dict.fromkeys(parents) if p not in known)
-        out.sort(key=lambda m: (m[0], m[1]))
         return out, broader
 
     @staticmethod
@@ -410,10 +453,10 @@ class Extractor:
                     cover[m[0]:m[1]] = [span] * (m[1] - m[0])
                     last = span
         # group by concept: char spans, scores, title flag (cheap), then rank and cap; an
-        # ontology mention inside a longer discovered term spans the whole term; a
-        # discovered term whose words are an ontology label (one concept, matched without
-        # case) is that concept: the matcher misses a label where a longer one overlaps it
-        # ("image classification" in "Whole-Slide Image Classification", a sub-term)
+        # ontology mention inside a longer discovered term spans the whole term (a
+        # discovered term whose words are an ontology label is that concept already, see
+        # _one_concept_per_span: the matcher misses a label where a longer one overlaps it,
+        # "image classification" in "Whole-Slide Image Classification")
         groups: dict[str, list] = {}
         for i, j, cid, source, score in mentions:
             if cover is not None and source == "ontology":
@@ -437,7 +480,7 @@ class Extractor:
                 g[2] = score
             if start < off:
                 g[3] = True
-        if "(" in text:
+        if doc.user_data.get(ABBREV_DATA):  # short forms defined or resolved here
             joined: dict[tuple, int] = {}
             for g in groups.values():
                 if len(g[1]) > 1:
