@@ -351,58 +351,57 @@ class Extractor:
         resolved = self._term_concepts
         if len(resolved) > _CACHE_LIMIT:
             resolved.clear()
-
-        def concept_of(cid: str) -> str:
-            hit = resolved.get(cid, "")
-            if hit == "":
-                hit = resolved[cid] = self._ontology_of_term(cid[2:])
-            return hit or cid
-
+        ontology_of = self._ontology_of_term
         for (i, j), cands in by_span.items():
-            if len(cands) == 1:
-                m = cands[0]
-                chosen = resolved.get(m[2], "")
-                if chosen == "":
-                    chosen = concept_of(m[2])
-                elif chosen is None:
-                    chosen = m[2]
-                if chosen != m[2]:
-                    out.append((i, j, chosen, "ontology", None))
-                    continue
-                out.append(m)
-                ids = (chosen,)
-            else:
-                ids = list(dict.fromkeys(concept_of(m[2]) for m in cands))
+            # the first candidate of a span is the whole term (discovery adds its sub-terms
+            # after it), or, when the whole scored too low, its first part
+            first = cands[0]
+            chosen = first[2]
+            iri = resolved.get(chosen, "")
+            if iri == "":
+                iri = resolved[chosen] = ontology_of(chosen[2:])
+            if iri is not None:  # the whole term names an ontology concept
+                out.append((i, j, iri, "ontology", None))
+                continue
+            if len(cands) > 1:
+                # the best term of the span: the whole term, or a part of it that scores
+                # higher as a term (un-discounted) than the whole ("Provable Fictitious
+                # Play" is "fictitious play"), without a generic head word
                 scores = {}
                 for m in cands:
-                    scores.setdefault(concept_of(m[2]), m[4])
-                # the first candidate of a span is the whole term (discovery adds its
-                # sub-terms after it), or, when the whole scored too low, its first part
-                chosen = ids[0]
-                if chosen.startswith("x:"):
-                    # the best term of the span: the whole term, or a part of it that
-                    # scores higher as a term (un-discounted) than the whole ("Provable
-                    # Fictitious Play" is "fictitious play")
-                    best = scores[chosen]
-                    term = chosen
-                    for c in ids:
-                        if c != term and c.startswith("x:") and _part_of(c, term):
-                            score = scores[c] / SUBTERM_DISCOUNT
-                            if score > best:
-                                best, chosen = score, c
-                    stem = _without_generic_head(chosen)
-                    if stem != chosen and stem in scores:
-                        chosen = stem
-                if not chosen.startswith("x:"):
-                    out.append((i, j, chosen, "ontology", None))
-                    continue
-                out.append((i, j, chosen, "discovered", scores[chosen]))
-            parents = [c for c in ids if c != chosen and not c.startswith("x:")]
-            if len(ids) > 1:
-                suffixes = [c for c in map(_without_generic_head, ids) if c.startswith("x:")
-                            and c != chosen and chosen.endswith("-" + c[2:])]
+                    scores.setdefault(m[2], m[4])
+                best = first[4]
+                for c in scores:
+                    if c != first[2] and _part_of(c, first[2]):
+                        score = scores[c] / SUBTERM_DISCOUNT
+                        if score > best:
+                            best, chosen = score, c
+                stem = _without_generic_head(chosen)
+                if stem != chosen and stem in scores:
+                    chosen = stem
+                score = scores[chosen]
+            else:
+                score = first[4]
+            if chosen is not first[2]:
+                iri = resolved.get(chosen, "")
+                if iri == "":
+                    iri = resolved[chosen] = ontology_of(chosen[2:])
+                if iri is not None:
+                    if chosen == _without_generic_head(first[2]):  # "PEFT methods"
+                        out.append((i, j, iri, "ontology", None))
+                        continue
+                    chosen, score = first[2], first[4]  # a part the ontology names
+            out.append(first if chosen is first[2] else (i, j, chosen, "discovered", score))
+            parents = []
+            if len(cands) > 1:
+                suffixes = [c for c in map(_without_generic_head, scores) if c != chosen
+                            and chosen.endswith("-" + c[2:])]
                 if suffixes:
-                    parents.insert(0, max(suffixes, key=len))
+                    parent = max(suffixes, key=len)
+                    named = resolved.get(parent, "")
+                    if named == "":
+                        named = resolved[parent] = ontology_of(parent[2:])
+                    parents.append(named or parent)
             if j - i > 1 and onto_at:
                 for t in range(i, j):
                     inside = onto_at.get(t)
