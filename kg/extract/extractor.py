@@ -331,28 +331,33 @@ class Extractor:
         (with or without a generic head) is that ontology concept.
         """
         mentions = doc.user_data.get(MENTIONS, ())
-        by_span: dict[tuple, list] = {}
+        # discovered mentions of one span come one after the other: a term, then its
+        # sub-terms (term discovery skips the spans the earlier components cover)
+        groups: list[list] = []
         out = []
+        last = None
         for m in mentions:
             if m[3] == "discovered":
-                hit = by_span.get((m[0], m[1]))
-                if hit is None:
-                    by_span[(m[0], m[1])] = [m]
+                if last is not None and m[0] == last[0] and m[1] == last[1]:
+                    groups[-1].append(m)
                 else:
-                    hit.append(m)
+                    groups.append([m])
+                last = m
             else:
                 out.append(m)
         broader: dict[str, list] = {}
-        if not by_span:
+        if not groups:
             return out, broader
-        onto_at: dict[int, list] = {}  # start token -> [(end, iri)] of ontology mentions
-        for m in out:
-            onto_at.setdefault(m[0], []).append((m[1], m[2]))
+        # ontology mentions by start token, for the ones inside a discovered span
+        onto = sorted((m[0], m[1], m[2]) for m in out) if out else []
+        onto_starts = [m[0] for m in onto]
+        bisect_left = bisect.bisect_left
         resolved = self._term_concepts
         if len(resolved) > _CACHE_LIMIT:
             resolved.clear()
         ontology_of = self._ontology_of_term
-        for (i, j), cands in by_span.items():
+        for cands in groups:
+            i, j = cands[0][0], cands[0][1]
             # the first candidate of a span is the whole term (discovery adds its sub-terms
             # after it), or, when the whole scored too low, its first part
             first = cands[0]
@@ -402,11 +407,13 @@ class Extractor:
                     if named == "":
                         named = resolved[parent] = ontology_of(parent[2:])
                     parents.append(named or parent)
-            if j - i > 1 and onto_at:
-                for t in range(i, j):
-                    inside = onto_at.get(t)
-                    if inside:
-                        parents += [iri for e, iri in inside if e <= j and (t, e) != (i, j)]
+            if j - i > 1 and onto:
+                k = bisect_left(onto_starts, i)
+                while k < len(onto) and onto_starts[k] < j:
+                    s, e, iri = onto[k]
+                    if e <= j and (s, e) != (i, j):
+                        parents.append(iri)
+                    k += 1
             if parents:
                 known = broader.setdefault(chosen, [])
                 known.extend(p for p in dict.fromkeys(parents) if p not in known)
