@@ -126,7 +126,7 @@ def test_eval_scierc_reports_baselines(dev_path):
 
 
 # Measured on the first 300 ICLR 2021 rows: recall 0.820 at 18.9 concepts/paper, keyword-named
-# share 0.405; on all 5,761 rows (slow test below): 0.797 at 18.9, share 0.400.
+# share 0.405; on all 5,761 rows (slow test below): 0.796 at 18.9, share 0.399.
 def test_keyword_recall_floor_subset(extractor):
     tsv = shared_path("data", "openreview", "iclr2021_paperlist.tsv")
     res = eval_keywords([tsv], baselines=("yake",), limit=300, extractor=extractor)
