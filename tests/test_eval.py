@@ -104,14 +104,14 @@ def test_keywords_agree_with_phrase_metrics(phrase_metrics, extractor, tmp_path)
     _write_jsonl(out, records)
     ref = phrase_metrics.keywords(str(out), str(table))
     ours = keyword_scores(records, read_keyword_tables([table]))
-    assert ours == ref
+    assert {k: ours[k] for k in ref} == ref
 
 
-# Measured (default pipeline, no model): SciERC dev F1 0.576 (P 0.590, R 0.562).
+# Measured (default pipeline, no model): SciERC dev F1 0.591 (P 0.606, R 0.577).
 def test_scierc_dev_f1_floor(dev_path, dev_records):
     s = scierc_scores(dev_records, read_scierc(dev_path))
-    assert s["F1"] >= 0.55, s
-    assert s["P"] >= 0.56 and s["R"] >= 0.53, s
+    assert s["F1"] >= 0.57, s
+    assert s["P"] >= 0.58 and s["R"] >= 0.55, s
 
 
 def test_eval_scierc_reports_baselines(dev_path):
@@ -125,14 +125,17 @@ def test_eval_scierc_reports_baselines(dev_path):
         assert any("yake" in n for n in res["notes"])
 
 
-# Measured on the first 300 ICLR 2021 rows: recall 0.821 at 22.9 concepts/paper;
-# on all 5,761 rows (slow test below): 0.809 at 23.0.
+# Measured on the first 300 ICLR 2021 rows: recall 0.820 at 18.9 concepts/paper, keyword-named
+# share 0.405; on all 5,761 rows (slow test below): 0.796 at 18.9, share 0.399.
 def test_keyword_recall_floor_subset(extractor):
     tsv = shared_path("data", "openreview", "iclr2021_paperlist.tsv")
-    res = eval_keywords([tsv], baselines=(), limit=300, extractor=extractor)
+    res = eval_keywords([tsv], baselines=("yake",), limit=300, extractor=extractor)
     assert res["papers"] == 300
     assert res["ours"]["recall"] >= 0.80, res
-    assert res["ours"]["concepts_per_paper"] <= 25
+    assert res["ours"]["concepts_per_paper"] <= 20
+    assert res["ours"]["named_share"] >= 0.38, res
+    if "yake_top20" in res["baselines"]:
+        assert res["ours"]["named_share"] > res["baselines"]["yake_top20"]["named_share"]
 
 
 @pytest.mark.slow
@@ -141,8 +144,9 @@ def test_keyword_recall_floor_full(extractor):
               shared_path("data", "openreview", "neurips2022_papers.csv")]
     res = eval_keywords(tables, baselines=(), extractor=extractor)
     assert res["papers"] == 2966 + 2795
-    assert res["ours"]["recall"] >= 0.795, res
-    assert res["ours"]["concepts_per_paper"] <= 25
+    assert res["ours"]["recall"] >= 0.78, res
+    assert res["ours"]["concepts_per_paper"] <= 20
+    assert res["ours"]["named_share"] >= 0.38, res
 
 
 def test_unknown_baseline_names_choices(dev_path):

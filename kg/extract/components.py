@@ -61,6 +61,9 @@ MENTIONS = "kg_mentions"
 #: ``doc.user_data`` key of labels of sub-terms (``{"x:<slug>": text}``) whose mentions are
 #: the longer terms containing them.
 TERM_LABELS = "kg_term_labels"
+#: ``doc.user_data`` key of token ranges ``(start, end)`` that name a person ("Adam
+#: Smith"), found by the ontology matcher's sense check; no term is discovered over them.
+NAMES = "kg_names"
 #: Score factor of a sub-term relative to its own termhood score.
 SUBTERM_DISCOUNT = 0.6
 #: Entries of the young generation of the termhood cache before it becomes the old one.
@@ -122,6 +125,10 @@ NOT_TERMS = frozenset("""state-of-the-art high-quality real-world well-known cut
     long-standing high-level low-level""".split())
 
 
+#: Slugs of numbers and sizes ("2D", "7B", "10k", "3D-2D"): never terms on their own.
+_NUMBERS = re.compile(r"(?:[0-9]+[a-z]{0,2}-?)+")
+
+
 def discovered_slug(a: Analysis, i: int, j: int) -> str:
     """The slug of a discovered term: word keys joined by ``-`` (hyphenated words too);
     ``""`` (no term) for the modifiers of :data:`NOT_TERMS`.
@@ -134,6 +141,8 @@ def discovered_slug(a: Analysis, i: int, j: int) -> str:
     'self-supervised-learning-model'
     >>> discovered_slug(analyze(nlp("State-of-the-Art")), 0, 7)
     ''
+    >>> discovered_slug(analyze(nlp("2D")), 0, 1), discovered_slug(analyze(nlp("GPT-4o")), 0, 3)
+    ('', 'gpt4o')
     """
     kind, low = a.kind, a.low
     if i < j and max(kind[i:j]) <= NUMBER:  # words and numbers only (the usual case)
@@ -142,7 +151,9 @@ def discovered_slug(a: Analysis, i: int, j: int) -> str:
         joined = "-".join([low[t] for t in range(i, j) if kind[t] <= NUMBER])
     if not _SLUG.fullmatch(joined):  # else already a slug (cheaper than rewriting it)
         joined = _NON_SLUG.sub("-", joined).strip("-")
-    return "" if joined in NOT_TERMS else joined
+    if joined in NOT_TERMS or _NUMBERS.fullmatch(joined):
+        return ""
+    return joined
 
 
 # ------------------------------------------------------------------------ ontology matcher
@@ -201,6 +212,40 @@ class OntologyMatcher:
         #: keys a match may start with: a label's first token, or its first hyphenated
         #: word closed up ("overparameterized" for "over-parameterized ...")
         self.first = frozenset(first)
+        self._names: list[tuple[int, int]] = []
+        self._ancestors: dict[str, frozenset] = {}
+        self._label_words: frozenset | None = None
+        #: one-word labels written as a name ("Adam"), lower-cased
+        self.name_like = frozenset(
+            label.lower() for concept in self.ontology for label in concept.labels
+            if " " not in label and len(label) > 1 and label[0].isupper() and label[1:].islower())
+
+    def _is_term_word(self, word: str) -> bool:
+        """Whether a capitalized word is known from terms (a word of an ontology label, or
+        one the termhood model knows: "Inference" in "Bayesian Inference"), not a name."""
+        low = word.lower()
+        if self._label_words is None:
+            words = {w for c in self.ontology for label in c.labels
+                     for w in label.lower().replace("-", " ").split()}
+            phrase = load_lexicon().phrase
+            words.update(k[2:] for k in phrase if k[:2] in ("h=", "f=", "u="))
+            self._label_words = frozenset(words)
+        return low in self._label_words or low.rstrip("s") in self._label_words
+
+    def ancestors(self, iri: str) -> frozenset:
+        """The IRIs of the concepts broader than ``iri``, transitively (cached)."""
+        found = self._ancestors.get(iri)
+        if found is None:
+            concepts = self.ontology.concepts
+            seen: set[str] = set()
+            todo = list(getattr(concepts.get(iri), "broader", ()) or ())
+            while todo:
+                parent = todo.pop()
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.extend(getattr(concepts.get(parent), "broader", ()) or ())
+            found = self._ancestors[iri] = frozenset(seen)
+        return found
 
     @staticmethod
     def label_key(nlp: Language, label: str, cased: bool) -> str | None:
@@ -300,9 +345,46 @@ class OntologyMatcher:
                     out.append((i, end, iris, outer))
         return out
 
+    def _in_context(self, a: Analysis, matches: list) -> list:
+        """``matches`` without the one-word mentions whose sense the context does not
+        support: a short label (three characters or fewer: SAM, MAE, RAG) or a label
+        written as a name ("Adam", "Mamba") counts only when the doc mentions another concept of
+        the ontology that needs no such check, and a name-like word not when a capitalized
+        word follows it ("Adam Smith described the division of labour")."""
+        checked, sure = [], False
+        texts, kind, n = a.infos, a.kind, len(a.kind)
+        names = self._names
+        for m in matches:
+            i, j = m[0], m[1]
+            word = texts[i][5] if j - i == 1 else ""
+            if word and (len(word) <= 3 or word.lower() in self.name_like):
+                checked.append(m)
+            else:
+                sure = True
+        if not checked:
+            return matches
+        drop = set()
+        for m in checked:
+            i = m[0]
+            word = texts[i][5]
+            if word.lower() in self.name_like:  # is a surname next?
+                t = i + 1
+                while t < n and kind[t] == SPACE:
+                    t += 1
+                nxt = texts[t][5] if t < n and kind[t] == WORD else ""
+                if nxt[:1].isupper() and nxt[1:].islower() and not self._is_term_word(nxt):
+                    drop.add(i)
+                    names.append((i, t + 1))
+            if not sure:
+                drop.add(i)
+        return [m for m in matches if not (m[1] - m[0] == 1 and m[0] in drop)]
+
     def __call__(self, doc: Doc) -> Doc:
         a = analyze(doc)
-        matches = self.find(a)
+        self._names = []
+        matches = self._in_context(a, self.find(a))
+        if self._names:  # a person's name is no term either
+            doc.user_data[NAMES] = self._names
         sure = {iris[0] for _, _, iris, _ in matches if len(iris) == 1}
         out = _mentions(doc)
         top = {}
@@ -318,9 +400,13 @@ class OntologyMatcher:
                 out.append((i, j, iris[0], "ontology", None))
             else:
                 nested.append((outer, iris[0]))
-        # a concept nested in a longer label is evidenced by the longer mention's span
+        # a concept nested in a longer label is evidenced by the longer mention's span when
+        # the ontology makes it broader than the longer one ("reinforcement learning" in
+        # "deep reinforcement learning"); else the word is part of another concept's name
+        # ("extrapolation" in "length extrapolation")
         for (i, j), iri in nested:
-            if (i, j) in top and top[(i, j)] != iri:
+            outer = top.get((i, j))
+            if outer is not None and outer != iri and iri in self.ancestors(outer):
                 out.append((i, j, iri, "ontology", None))
         if self.write_spans:
             concepts = self.ontology.concepts
@@ -883,6 +969,9 @@ class TermDiscovery:
         return doc
 
     def _finish(self, doc: Doc, mentions: list, spans: list, labels: dict) -> None:
+        names = doc.user_data.get(NAMES)
+        if names:
+            spans[:] = [m for m in spans if not any(m[0] < e and s < m[1] for s, e in names)]
         mentions.extend(spans)
         if labels:
             doc.user_data.setdefault(TERM_LABELS, {}).update(labels)

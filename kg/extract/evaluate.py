@@ -44,6 +44,7 @@ __all__ = [
     "keyword_scores",
     "predicted_phrases",
     "found_keywords",
+    "concept_names",
     "eval_scierc",
     "eval_keywords",
     "eval_acronyms",
@@ -146,8 +147,10 @@ def scierc_papers(docs: Iterable[dict]) -> Iterator[Paper]:
 
 
 def read_keyword_tables(paths: Iterable[str | Path], limit: int | None = None) -> list[dict]:
-    """Rows ``{"id", "title", "abstract", "keywords", "gold"}`` of OpenReview CSV/TSV tables;
-    ``gold`` holds the normalized author keywords that occur in the normalized text.
+    """Rows ``{"id", "title", "abstract", "gold", "vocab"}`` of OpenReview CSV/TSV tables;
+    ``gold`` holds the normalized author keywords that occur in the normalized text, and
+    ``vocab`` every normalized author keyword of the row's table (one set shared by the
+    rows of a table, read from the whole table even with ``limit``).
 
     Examples
     --------
@@ -165,14 +168,17 @@ def read_keyword_tables(paths: Iterable[str | Path], limit: int | None = None) -
             raise KGError(f"keyword table not found: {p}")
         delim = "\t" if str(p).endswith(".tsv") else ","
         with open(p, encoding="utf-8") as f:
-            for r in csv.DictReader(f, delimiter=delim):
-                text = " " + norm(r["title"] + ". " + r["abstract"]) + " "
-                gold = {k for k in (norm(x) for x in re.split(r"[,;]", r["keywords"]) if x.strip())
-                        if k and " " + k + " " in text}
-                rows.append({"id": r["paper_id"], "title": r["title"], "abstract": r["abstract"],
-                             "gold": gold})
-                if limit and len(rows) >= limit:
-                    return rows
+            table = list(csv.DictReader(f, delimiter=delim))
+        keywords = [[k for k in (norm(x) for x in re.split(r"[,;]", r["keywords"] or ""))
+                     if k] for r in table]
+        vocab = frozenset(k for ks in keywords for k in ks)
+        for r, ks in zip(table, keywords):
+            text = " " + norm(r["title"] + ". " + r["abstract"]) + " "
+            gold = {k for k in ks if " " + k + " " in text}
+            rows.append({"id": r["paper_id"], "title": r["title"], "abstract": r["abstract"],
+                         "gold": gold, "vocab": vocab})
+            if limit and len(rows) >= limit:
+                return rows
     return rows
 
 
@@ -248,28 +254,62 @@ def scierc_scores(records: Iterable[dict], docs: Sequence[dict],
     return out
 
 
-def keyword_scores(records: Iterable[dict], rows: Sequence[dict],
-                   found: Callable[[dict], set[str]] = found_keywords,
-                   count: Callable[[dict], int] | None = None) -> dict:
-    """Author-keyword recall and concepts per paper (as phrase_metrics.py ``keywords``).
+def concept_names(concept: dict) -> set[str]:
+    """Normalized label, alt labels and mention texts of one concept of a record.
 
     Examples
     --------
-    >>> rows = [{"id": "p", "gold": {"neural network", "pruning"}}]
-    >>> rec = {"id": "p", "concepts": [{"label": "pruning", "alt_labels": [], "mentions": []}]}
+    >>> sorted(concept_names({"label": "NTK", "alt_labels": ["neural tangent kernel"],
+    ...                       "mentions": [{"text": "NTKs"}]}))
+    ['neural tangent kernel', 'ntk']
+    """
+    names = {norm(x) for x in [concept.get("label", "")] + list(concept.get("alt_labels") or [])}
+    names |= {norm(m["text"]) for m in concept.get("mentions", [])}
+    names.discard("")
+    return names
+
+
+def keyword_scores(records: Iterable[dict], rows: Sequence[dict],
+                   found: Callable[[dict], set[str]] = found_keywords,
+                   count: Callable[[dict], int] | None = None) -> dict:
+    """Author-keyword recall and concepts per paper (as phrase_metrics.py ``keywords``),
+    and the keyword-named share.
+
+    The *keyword-named share* measures concept noise: of all (paper, concept) pairs, the
+    share whose concept is named (label, alt label or mention text, normalized as recall
+    is) by some author keyword of the paper's table (``row["vocab"]``, see
+    :func:`read_keyword_tables`). Higher is better. It is left out when the rows carry no
+    ``vocab``.
+
+    Examples
+    --------
+    >>> rows = [{"id": "p", "gold": {"neural network", "pruning"},
+    ...          "vocab": {"neural network", "pruning", "sparsity"}}]
+    >>> rec = {"id": "p", "concepts": [{"label": "pruning", "alt_labels": [], "mentions": []},
+    ...                                {"label": "features", "alt_labels": [], "mentions": []}]}
     >>> keyword_scores([rec], rows)
-    {'recall': 0.5, 'gold': 2, 'concepts_per_paper': 1.0, 'papers': 1}
+    {'recall': 0.5, 'gold': 2, 'concepts_per_paper': 2.0, 'papers': 1, 'named_share': 0.5}
     """
     by_id = {str(r["id"]): r for r in records}
     hit = tot = nconc = 0
+    pairs = named = 0
+    with_vocab = bool(rows) and all("vocab" in row for row in rows)
     for row in rows:
         rec = by_id.get(str(row["id"]), {"concepts": []})
         f = found(rec)
         nconc += count(rec) if count else len(rec.get("concepts", []))
         tot += len(row["gold"])
         hit += len(row["gold"] & f)
-    return {"recall": round(hit / max(tot, 1), 3), "gold": tot,
-            "concepts_per_paper": round(nconc / max(len(rows), 1), 1), "papers": len(rows)}
+        if with_vocab:
+            vocab = row["vocab"]
+            for c in rec.get("concepts", []):
+                pairs += 1
+                named += not vocab.isdisjoint(concept_names(c))
+    out = {"recall": round(hit / max(tot, 1), 3), "gold": tot,
+           "concepts_per_paper": round(nconc / max(len(rows), 1), 1), "papers": len(rows)}
+    if with_vocab:
+        out["named_share"] = round(named / max(pairs, 1), 3)
+    return out
 
 
 # ----------------------------------------------------------------------------- baselines
@@ -453,7 +493,8 @@ def eval_scierc(path: str | Path, settings=None, baselines: Sequence[str] = BASE
 def eval_keywords(paths: Sequence[str | Path], settings=None,
                   baselines: Sequence[str] = BASELINES, limit: int | None = None,
                   extractor=None) -> dict:
-    """Author-keyword recall and concepts per paper of ours (and baselines).
+    """Author-keyword recall, concepts per paper and the keyword-named share (see
+    :func:`keyword_scores`) of ours (and baselines).
 
     Examples
     --------
@@ -462,7 +503,7 @@ def eval_keywords(paths: Sequence[str | Path], settings=None,
     >>> _ = path.write_text("paper_id,title,abstract,keywords\\n"
     ...                     'r1,Pruning,We prune neural networks.,"pruning, neural networks"\\n')
     >>> eval_keywords([path], baselines=())["ours"]
-    {'recall': 1.0, 'gold': 2, 'concepts_per_paper': 2.0, 'papers': 1}
+    {'recall': 1.0, 'gold': 2, 'concepts_per_paper': 2.0, 'papers': 1, 'named_share': 1.0}
     """
     _check_baselines(baselines)
     rows = read_keyword_tables(paths, limit=limit)
@@ -588,8 +629,8 @@ def format_report(result: dict) -> str:
     ...           "ours": {"recall": 0.5, "gold": 2, "concepts_per_paper": 3.0, "papers": 1}}
     >>> print(format_report(result))
     Author-keyword recall, 1 papers
-    system            recall  concepts/paper   gold
-    kg                 0.500             3.0      2
+    system            recall  concepts/paper  named share   gold
+    kg                 0.500             3.0            -      2
     kg extraction time: 0.2 s
     """
     lines = []
@@ -602,11 +643,14 @@ def format_report(result: dict) -> str:
                          f"{s['partial_R']:>6.3f} {s['pred']:>6} {s['gold']:>6}")
     else:
         lines.append(f"Author-keyword recall, {result['papers']} papers")
-        lines.append(f"{'system':<16} {'recall':>7} {'concepts/paper':>15} {'gold':>6}")
+        lines.append(f"{'system':<16} {'recall':>7} {'concepts/paper':>15} "
+                     f"{'named share':>12} {'gold':>6}")
         rows = [("kg", result["ours"])] + list(result["baselines"].items())
         for name, s in rows:
+            share = s.get("named_share")
+            shown = "-" if share is None else f"{share:.3f}"
             lines.append(f"{name:<16} {s['recall']:>7.3f} {s['concepts_per_paper']:>15.1f} "
-                         f"{s['gold']:>6}")
+                         f"{shown:>12} {s['gold']:>6}")
     for note in result.get("notes", []):
         lines.append("note: " + note)
     lines.append(f"kg extraction time: {result['seconds']} s")

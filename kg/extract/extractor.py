@@ -10,11 +10,14 @@ holds :data:`WARM_STRINGS` strings (about 150 MB; all 74,728 arXiv CS abstracts 
 about 340,000), and inside a zone from then on, so memory stays flat on long runs.
 
 Concepts of one paper: ontology mentions (leftmost-longest label matches; a concept whose
-label lies inside a longer label or a longer discovered term is evidenced by that longer
-span, e.g. "reinforcement learning" by "deep reinforcement learning"), short forms resolved
-by abbreviation definitions, and discovered terms (with sub-terms evidenced the same way).
-They are ranked by score (termhood or 0.8 for ontology concepts, raised by repeated and
-title mentions) and capped at ``settings.max_concepts``.
+label lies inside a longer discovered term, or inside a longer label whose concept it is
+broader than, is evidenced by that longer span, e.g. "reinforcement learning" by "deep
+reinforcement learning"), short forms resolved by abbreviation definitions (a definition
+"long form (SF)" is one mention), and discovered terms: one concept per discovered span
+(see :meth:`Extractor._one_concept_per_span`), whose contained terms become its
+``broader`` concepts. Generic terms (:mod:`kg.extract.specificity`) are flagged
+``"generic": true``. Concepts are ranked by score (termhood or 0.8 for ontology concepts,
+raised by repeated and title mentions) and capped at ``settings.max_concepts``.
 
 Long texts (choice documented here): spaCy refuses a text longer than ``nlp.max_length``
 (1,000,000 characters by default; error E088), which would lose the whole batch. kg's
@@ -56,9 +59,11 @@ from kg.extract.abbreviations import AcronymTable
 from spacy.attrs import SENT_START
 
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
-from kg.extract.components import (ABBREV_DATA, MENTIONS, TERM_LABELS, AbbreviationDetector,
+from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
+                                   AbbreviationDetector,
                                    ontology_matcher)
 from kg.extract.settings import ExtractSettings, build_nlp
+from kg.extract.specificity import load_generic_terms
 from kg.iris import DISCOVERED_NS, discovered_iri
 from kg.types import Paper
 
@@ -70,6 +75,15 @@ DISCOVERED_TYPE = "Term"
 _DECAY = [0.75 ** max(k - 1, 0) for k in range(17)]
 #: Size of the string store up to which batches run outside ``nlp.memory_zone()``.
 WARM_STRINGS = 500_000
+#: Most entries of the Extractor's cache of discovered ids naming ontology concepts.
+_CACHE_LIMIT = 200_000
+#: Punctuation a mention or label never ends with (spaCy leaves "ANIMAL-10N." one token).
+_TRAILING = ".,;:!?"
+#: Head words that name no concept of their own after a term ("PEFT methods" is PEFT,
+#: "stochastic linear bandit problem" the stochastic linear bandit), as slug words.
+GENERIC_HEADS = frozenset("""method model layer approach algorithm framework technique
+    architecture variant scheme strategy module mechanism paradigm problem task setting
+    procedure pipeline system""".split())
 #: Move what survives a batch to the garbage collector's permanent generation (see _run).
 FREEZE_BATCHES = True
 
@@ -79,11 +93,39 @@ FREEZE_BATCHES = True
 def _label_of(text: str) -> str:
     """Preferred label of a discovered term from a surface form: lower-cased unless a word
     has a capital after its first letter (acronyms, CamelCase), white space collapsed."""
-    words = text.split()
+    if text.endswith(")") and " (" in text:  # a definition "long form (SF)"
+        text = text[:text.rindex(" (")]
+    words = text.rstrip(_TRAILING).split() or text.split()
+    text = " ".join(words)
     if text.lower() == text:  # nothing to keep cased
         return " ".join(words)
     return " ".join([w if any(p[1:].lower() != p[1:] for p in w.split("-")) else w.lower()
                      for w in words])
+
+
+def _join_definitions(spans: dict[int, int], text: str, joined: dict) -> None:
+    """Join a concept's mention and the short form right after it in parentheses into one
+    mention, in place: "convolutional neural network (CNN)" is one mention of one concept.
+    ``joined`` gets ``{(start, old end): new end}``."""
+    starts = sorted(spans)
+    for a, b in zip(starts, starts[1:]):
+        end = spans.get(a)
+        if end is None or b not in spans:
+            continue
+        between = text[end:b]
+        if between.strip() == "(" and text[spans[b]:spans[b] + 1] == ")":
+            spans[a] = joined[(a, end)] = spans.pop(b) + 1
+
+
+def _part_of(part: str, term: str) -> bool:
+    """Is the discovered id ``part`` the last or first words of the id ``term``?"""
+    return term.endswith("-" + part[2:]) or term[2:].startswith(part[2:] + "-")
+
+
+def _without_generic_head(cid: str) -> str:
+    """A discovered id without a last word of :data:`GENERIC_HEADS`."""
+    stem, _, head = cid.rpartition("-")
+    return stem if head in GENERIC_HEADS and stem.startswith("x:") else cid
 
 
 def _shortened(paper: Paper, text: str, limit: int) -> str:
@@ -127,6 +169,11 @@ class Extractor:
         self._foreign_pipes = True
 
     @property
+    def _generic(self) -> frozenset:
+        """Slugs of the generic discovered terms left out (empty when kept)."""
+        return load_generic_terms() if self.settings.drop_generic else frozenset()
+
+    @property
     def nlp(self):
         """The spaCy pipeline (built on first use)."""
         if self._nlp is None:
@@ -139,7 +186,10 @@ class Extractor:
 
     def _label_index(self) -> dict[str, tuple[str, ...]]:
         """The matcher's case-insensitive label keys: ``{key: IRIs}``."""
-        return ontology_matcher(self.nlp).low
+        index = getattr(self, "_low_index", None)
+        if index is None:
+            index = self._low_index = ontology_matcher(self.nlp).low
+        return index
 
     def _abbrev(self) -> AbbreviationDetector | None:
         for _, proc in self.nlp.pipeline:
@@ -235,6 +285,140 @@ class Extractor:
             records = [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
         return records
 
+    @property
+    def _term_concepts(self) -> dict:
+        """Cache: discovered id -> the ontology concept it names, or None."""
+        cache = getattr(self, "_term_cache", None)
+        if cache is None:
+            cache = self._term_cache = {}
+        return cache
+
+    def _ontology_of_term(self, slug: str) -> str | None:
+        """The ontology concept a discovered term's slug names: its words are one label
+        (matched without case), or one label followed by a generic head word ("PEFT
+        methods", "LoRA layers", "image classification tasks"); else None."""
+        labels = self._label_index()
+        iris = labels.get(slug.replace("-", ""))
+        if iris is None:
+            iris = self._folded_index().get(slug.replace("-", ""))
+        if iris is None and "-" in slug:
+            stem, _, head = slug.rpartition("-")
+            if head in GENERIC_HEADS:
+                iris = labels.get(stem.replace("-", "")) or self._folded_index().get(
+                    stem.replace("-", ""))
+        return iris[0] if iris is not None and len(iris) == 1 else None
+
+    def _folded_index(self) -> dict[str, tuple[str, ...]]:
+        """The matcher's case-sensitive label keys (acronyms, CamelCase) lower-cased, for
+        discovered slugs ("peft" for PEFT)."""
+        index = getattr(self, "_folded", None)
+        if index is None:
+            acc: dict[str, set] = {}
+            for key, iris in ontology_matcher(self.nlp).mixed.items():
+                acc.setdefault(key.lower(), set()).update(iris)
+            index = self._folded = {k: tuple(sorted(v)) for k, v in acc.items()}
+        return index
+
+    def _one_concept_per_span(self, doc, a) -> tuple[list, dict]:
+        """The doc's mentions with one concept per span, and the ``broader`` links of the
+        discovered concepts kept: ``{id: [ids]}``.
+
+        A discovered term and its sub-terms share the term's span: the span keeps one of
+        them, the term itself, or the term without a generic head word ("stochastic linear
+        bandit problem" is "stochastic linear bandit"); the others it contains become its
+        broader concepts (the longest head-final one: "linear bandit"), as do the ontology
+        concepts mentioned inside the span. A discovered term that an ontology label names
+        (with or without a generic head) is that ontology concept.
+        """
+        mentions = doc.user_data.get(MENTIONS, ())
+        # discovered mentions of one span come one after the other: a term, then its
+        # sub-terms (term discovery skips the spans the earlier components cover)
+        groups: list[list] = []
+        out = []
+        last = None
+        for m in mentions:
+            if m[3] == "discovered":
+                if last is not None and m[0] == last[0] and m[1] == last[1]:
+                    groups[-1].append(m)
+                else:
+                    groups.append([m])
+                last = m
+            else:
+                out.append(m)
+        broader: dict[str, list] = {}
+        if not groups:
+            return out, broader
+        # ontology mentions by start token, for the ones inside a discovered span
+        onto = sorted((m[0], m[1], m[2]) for m in out) if out else []
+        onto_starts = [m[0] for m in onto]
+        bisect_left = bisect.bisect_left
+        resolved = self._term_concepts
+        if len(resolved) > _CACHE_LIMIT:
+            resolved.clear()
+        ontology_of = self._ontology_of_term
+        for cands in groups:
+            i, j = cands[0][0], cands[0][1]
+            # the first candidate of a span is the whole term (discovery adds its sub-terms
+            # after it), or, when the whole scored too low, its first part
+            first = cands[0]
+            chosen = first[2]
+            iri = resolved.get(chosen, "")
+            if iri == "":
+                iri = resolved[chosen] = ontology_of(chosen[2:])
+            if iri is not None:  # the whole term names an ontology concept
+                out.append((i, j, iri, "ontology", None))
+                continue
+            if len(cands) > 1:
+                # the best term of the span: the whole term, or a part of it that scores
+                # higher as a term (un-discounted) than the whole ("Provable Fictitious
+                # Play" is "fictitious play"), without a generic head word
+                scores = {}
+                for m in cands:
+                    scores.setdefault(m[2], m[4])
+                best = first[4]
+                for c in scores:
+                    if c != first[2] and _part_of(c, first[2]):
+                        score = scores[c] / SUBTERM_DISCOUNT
+                        if score > best:
+                            best, chosen = score, c
+                stem = _without_generic_head(chosen)
+                if stem != chosen and stem in scores:
+                    chosen = stem
+                score = scores[chosen]
+            else:
+                score = first[4]
+            if chosen is not first[2]:
+                iri = resolved.get(chosen, "")
+                if iri == "":
+                    iri = resolved[chosen] = ontology_of(chosen[2:])
+                if iri is not None:
+                    if chosen == _without_generic_head(first[2]):  # "PEFT methods"
+                        out.append((i, j, iri, "ontology", None))
+                        continue
+                    chosen, score = first[2], first[4]  # a part the ontology names
+            out.append(first if chosen is first[2] else (i, j, chosen, "discovered", score))
+            parents = []
+            if len(cands) > 1:
+                suffixes = [c for c in map(_without_generic_head, scores) if c != chosen
+                            and chosen.endswith("-" + c[2:])]
+                if suffixes:
+                    parent = max(suffixes, key=len)
+                    named = resolved.get(parent, "")
+                    if named == "":
+                        named = resolved[parent] = ontology_of(parent[2:])
+                    parents.append(named or parent)
+            if j - i > 1 and onto:
+                k = bisect_left(onto_starts, i)
+                while k < len(onto) and onto_starts[k] < j:
+                    s, e, iri = onto[k]
+                    if e <= j and (s, e) != (i, j):
+                        parents.append(iri)
+                    k += 1
+            if parents:
+                known = broader.setdefault(chosen, [])
+                known.extend(p for p in dict.fromkeys(parents) if p not in known)
+        return out, broader
+
     @staticmethod
     def _widen(m: tuple, cover: dict) -> tuple:
         """An ontology mention inside a longer discovered term spans the whole term."""
@@ -261,7 +445,7 @@ class Extractor:
         bisect_right = bisect.bisect_right
 
         ontology = self.ontology.concepts
-        mentions = doc.user_data.get(MENTIONS, ())
+        mentions, broader = self._one_concept_per_span(doc, a)
         # cover[t]: the last discovered mention over token t (slice writes, no token loop;
         # a sub-term repeats its term's span, which is written once)
         cover = None
@@ -275,35 +459,45 @@ class Extractor:
                     cover[m[0]:m[1]] = [span] * (m[1] - m[0])
                     last = span
         # group by concept: char spans, scores, title flag (cheap), then rank and cap; an
-        # ontology mention inside a longer discovered term spans the whole term; a
-        # discovered term whose words are an ontology label (one concept, matched without
-        # case) is that concept: the matcher misses a label where a longer one overlaps it
-        # ("image classification" in "Whole-Slide Image Classification", a sub-term)
+        # ontology mention inside a longer discovered term spans the whole term (a
+        # discovered term whose words are an ontology label is that concept already, see
+        # _one_concept_per_span: the matcher misses a label where a longer one overlaps it,
+        # "image classification" in "Whole-Slide Image Classification")
         groups: dict[str, list] = {}
-        labels = self._label_index()
         for i, j, cid, source, score in mentions:
-            if source == "discovered":
-                iris = labels.get(cid[2:].replace("-", ""))
-                if iris is not None and len(iris) == 1:
-                    cid, source, score = iris[0], "ontology", None
             if cover is not None and source == "ontology":
                 span = cover[i]
                 if span is not None and j <= span[1] and span != (i, j):
                     i, j = span
             start, end = tstart[i], tend[j - 1]
+            while end > start + 1 and text[end - 1] in _TRAILING:  # "Qwen-2.5-0.5B."
+                end -= 1
             if start < off <= end or end <= start:
                 continue
             g = groups.get(cid)
             if g is None:
                 g = groups[cid] = [source, {}, -1.0, False, start]
-            if start in g[1]:
+            if start in g[1]:  # one concept, two spans from one start: the longer one
+                if end > g[1][start]:
+                    g[1][start] = end
                 continue
             g[1][start] = end
             if score is not None and score > g[2]:
                 g[2] = score
             if start < off:
                 g[3] = True
+        if doc.user_data.get(ABBREV_DATA):  # short forms defined or resolved here
+            joined: dict[tuple, int] = {}
+            for g in groups.values():
+                if len(g[1]) > 1:
+                    _join_definitions(g[1], text, joined)
+            if joined:  # the concepts evidenced by the same long form join it too
+                for g in groups.values():
+                    for start, end in list(g[1].items()):
+                        if (start, end) in joined:
+                            g[1][start] = joined[(start, end)]
         ranked = []
+        generic = self._generic
         for cid, (source, spans, best, in_title, first) in groups.items():
             if source == "ontology":
                 if cid not in ontology:
@@ -361,6 +555,15 @@ class Extractor:
                         best_text = sorted(texts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
                     label, alts = _label_of(best_text), []
                 ctype = DISCOVERED_TYPE
-            concepts.append({"iri": iri, "label": label, "alt_labels": alts, "type": ctype,
-                             "source": source, "score": round(-neg, 4), "mentions": ms})
+            concept = {"iri": iri, "label": label, "alt_labels": alts, "type": ctype,
+                       "source": source, "score": round(-neg, 4), "mentions": ms}
+            if source != "ontology" and cid[2:] in generic:
+                concept["generic"] = True
+            parents = broader.get(cid)
+            if parents:
+                parents = [p if not p.startswith("x:") else DISCOVERED_NS + p[2:]
+                           for p in parents if p[2:] not in generic]
+                if parents:
+                    concept["broader"] = parents
+            concepts.append(concept)
         return {"id": paper.id, "title": title, "abstract": abstract, "concepts": concepts}

@@ -51,6 +51,9 @@ class ExtractSettings:
         Lowest termhood score (0–1) of a discovered term kept in a paper.
     max_concepts : int
         Most concepts kept per paper, best scores first (0 = no limit).
+    drop_generic : bool
+        Leave out the discovered terms listed as generic ("features", "downstream tasks";
+        measured, see :mod:`kg.extract.specificity`), default True.
     ontology_paths : tuple of str or None
         Turtle files of the ontology; None loads the packaged ontology.
     batch_size : int
@@ -84,6 +87,7 @@ class ExtractSettings:
     acronym_min_papers: int = 2
     min_score: float = 0.4
     max_concepts: int = 25
+    drop_generic: bool = True
     ontology_paths: tuple[str, ...] | None = None
     batch_size: int = 256
     write_spans: bool = False

@@ -78,7 +78,8 @@ def suggest_terms(records: Iterable[dict], ontology=None, min_papers: int = 3,
     Parameters
     ----------
     records : iterable of dict
-        Extraction records (``Extractor.extract`` output).
+        Extraction records (``Extractor.extract`` output); concepts flagged ``generic``
+        are no candidates.
     ontology : Ontology, optional
         Terms whose label (or a surface form) already names an ontology concept
         (``ontology.find``) are left out.
@@ -109,7 +110,8 @@ def suggest_terms(records: Iterable[dict], ontology=None, min_papers: int = 3,
     for rec in records:
         pid = rec.get("id")
         for c in rec.get("concepts", []):
-            if c.get("source") != "discovered" or (only is not None and c["iri"] not in only):
+            if c.get("source") != "discovered" or c.get("generic") or (
+                    only is not None and c["iri"] not in only):
                 continue
             t = terms.setdefault(c["iri"], {"iri": c["iri"], "labels": {}, "alt": {},
                                             "papers": set(), "mentions": 0, "scores": [],

@@ -35,6 +35,8 @@ __all__ = ["Analysis", "analyze", "sentence_starts", "token_info", "WORD", "NUMB
 
 WORD, NUMBER, HYPHEN, BREAK, SPACE, OTHER = range(6)
 _BREAK_CHARS = set(",;:.()[]{}\"!?“”‘’'`«»…—|")
+#: Tokens that are no words: URLs, e-mail addresses, LaTeX commands and braces.
+_NOT_WORDS = re.compile(r"://|^www\.|\w@\w|\\[A-Za-z]|[{}]")
 _USER_KEY = "kg_analysis"
 #: ``doc.user_data`` key where a caller may put the doc's text (saves rebuilding it).
 TEXT_KEY = "kg_text"
@@ -52,10 +54,14 @@ def token_info(text: str) -> tuple:
     --------
     >>> token_info("LoRA")[:4], token_info("Sam")[2], token_info("-")[3] == HYPHEN
     (('lora', 'lora', 'LoRA', 0), 'sam', True)
+    >>> [token_info(t)[3] == BREAK for t in ("https://x.github.io/", "a@b.org", "\\textit{x")]
+    [True, True, True]
     """
     lower = text.lower()
     if text.isspace():
         kind = SPACE
+    elif _NOT_WORDS.search(text):  # a URL, an e-mail address, LaTeX markup: never a term
+        kind = BREAK
     elif any(ch.isalpha() for ch in text):
         kind = WORD
     elif any(ch.isdigit() for ch in text):

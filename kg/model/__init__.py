@@ -10,7 +10,10 @@ names:
 
 - ``paper --mentions--> concept`` with ``count``, ``score``, ``fields``, ``evidence``;
 - ``concept --broader--> concept`` from the ontology, for the concepts present and all
-  their ancestors (so that hierarchy navigation works);
+  their ancestors (so that hierarchy navigation works), and from the records' ``broader``
+  lists of discovered concepts (to the ontology concepts and the discovered concepts of
+  the graph that a discovered term contains); a concept the Extractor flags ``generic``
+  is no concept of the model;
 - ``paper --author--> author`` with ``position`` (1 for the first author);
 - ``paper --similar--> paper`` (derived): IDF-weighted cosine over shared concepts, at most
   k per paper, stored once per pair from the smaller IRI to the larger one;
@@ -93,7 +96,8 @@ def build_graph(
         several records share an id, their concepts are merged.
     ontology : kg.ontology.Ontology, optional
         Gives concept labels, types and definitions, and the ``broader`` hierarchy. Without
-        it, concept attributes come from the records and there are no ``broader`` edges.
+        it, concept attributes come from the records and the only ``broader`` edges are
+        the records' own, between concepts of the graph.
     top_k : int
         Most ``similar`` links per paper. Each paper proposes its ``top_k`` nearest papers;
         proposals are accepted from the strongest down while both papers have fewer than

@@ -263,9 +263,10 @@ def summarize_record(record: Mapping[str, Any], max_evidence: int | None = None,
         iri = concept.get("iri")
         if not iri:
             raise GraphError(f"record {record['id']}: a concept has no 'iri'")
-        entries.append((iri, concept.get("label"), concept.get("type"), concept.get("source"),
+        entries.append((iri, concept.get("label"), concept.get("type"), _source_of(concept),
                         tuple(concept.get("alt_labels") or ()),
-                        *_compact(_mention_summary(concept, max_ev), title, abstract)))
+                        *_compact(_mention_summary(concept, max_ev), title, abstract),
+                        *_broader_of(concept)))
     if not text:
         return rid, None, None, entries
     return rid, title, abstract, entries
@@ -304,9 +305,25 @@ def summarize_extracted(record: Mapping[str, Any]) -> tuple:
                        (_locate(evidence, title, abstract),) if evidence else ())
         else:
             compact = _compact(_mention_summary(concept, MAX_EVIDENCE), title, abstract)
-        entries.append((concept["iri"], concept["label"], concept["type"], concept["source"],
-                        tuple(concept["alt_labels"] or ()), *compact))
+        entries.append((concept["iri"], concept["label"], concept["type"], _source_of(concept),
+                        tuple(concept["alt_labels"] or ()), *compact, *_broader_of(concept)))
     return str(record["id"]), None, None, entries
+
+
+#: The source a row gives a concept the Extractor flags as generic ("features"): such a
+#: concept is no concept of the model (its mentions stay in the extraction records).
+GENERIC = "generic"
+
+
+def _source_of(concept: Mapping[str, Any]) -> Any:
+    return GENERIC if concept.get("generic") else concept.get("source")
+
+
+def _broader_of(concept: Mapping[str, Any]) -> tuple:
+    """The optional last item of an entry: the concept's ``broader`` IRIs, as a tuple in a
+    1-tuple (empty when the record gives none, which keeps most entries at nine items)."""
+    parents = concept.get("broader")
+    return (tuple(parents),) if parents else ()
 
 
 def summarize_jsonl(jsonl: str, *, text: bool = True) -> list[tuple]:
@@ -374,6 +391,7 @@ class ModelBuilder:
         concept_no: dict[str, int] = {}
         seen: list = []
         seen_alts: dict[int, set[str]] = defaultdict(set)
+        seen_broader: dict[int, set[str]] = defaultdict(set)
         field_no: dict[tuple, int] = {}
         names: dict[Any, Any] = {}
         extra: dict[str, int] = {}
@@ -401,7 +419,8 @@ class ModelBuilder:
                                           and info.abstract(k) == abstract)
             if not same_text:
                 paper_title, paper_abstract = info.titles[k], info.abstract(k)
-            for iri, label, ctype, source, alts, count, score, fields, evidence in entries:
+            for iri, label, ctype, source, alts, count, score, fields, evidence, *parents \
+                    in entries:
                 # observed (label, type, source): a tuple while seen once (most discovered
                 # terms are), a Counter from the second time on
                 c = concept_no.get(iri)
@@ -418,6 +437,8 @@ class ModelBuilder:
                     obs[(label, ctype, source)] += 1
                 if alts:
                     seen_alts[c].update(alts)
+                if parents:
+                    seen_broader[c].update(parents[0])
                 e_concept.append(c)
                 e_count.append(count)
                 e_score.append(score)
@@ -447,7 +468,7 @@ class ModelBuilder:
         e_count_a = np.frombuffer(e_count, np.int32)
         # papers per concept: label-only entries of merged papers (count -1) do not count
         paper_count = np.bincount(e_concept_a[e_count_a >= 0], minlength=len(seen))
-        self._concepts(concept_no, seen, seen_alts, paper_count)
+        self._concepts(concept_no, seen, seen_alts, paper_count, seen_broader)
         self._papers(info)
         self._mentions(np.frombuffer(rec_paper, np.int64), rec_ptr_a, e_concept_a, e_count_a,
                        np.frombuffer(e_score, np.float64), np.frombuffer(e_fields, np.int32),
@@ -485,20 +506,21 @@ class ModelBuilder:
                     raise GraphError(f"record {record['id']}: a concept has no 'iri'")
                 summary = _mention_summary(concept, max_ev)
                 seen = row[2].setdefault(iri, [])
-                seen.append(((concept.get("label"), concept.get("type"), concept.get("source"),
-                              tuple(concept.get("alt_labels") or ())), summary))
+                seen.append(((concept.get("label"), concept.get("type"), _source_of(concept),
+                              tuple(concept.get("alt_labels") or ())), summary,
+                             _broader_of(concept)))
         for rid, (title, abstract, concepts) in merged.items():
             entries = []
             for iri, seen in concepts.items():
                 summary = seen[0][1]
-                for _, other in seen[1:]:
+                for _, other, _ in seen[1:]:
                     summary = _merge_summaries(summary, other, max_ev)
                 compact = _compact(summary, title, abstract)
-                for k, (meta, _) in enumerate(seen):  # every observation of the label counts
-                    entries.append((iri, *meta, *(compact if k == 0 else _NO_MENTION)))
+                for k, (meta, _, parents) in enumerate(seen):  # every label observation counts
+                    entries.append((iri, *meta, *(compact if k == 0 else _NO_MENTION), *parents))
             yield rid, title, abstract, entries
 
-    def _concepts(self, concept_no, seen, seen_alts, paper_count) -> None:
+    def _concepts(self, concept_no, seen, seen_alts, paper_count, seen_broader=None) -> None:
         m = self.m
         params = m.params
         onto = getattr(self.ontology, "concepts", None) or {}
@@ -511,7 +533,7 @@ class ModelBuilder:
                 once = observed[2]
                 source = "ontology" if once == "ontology" or ciri in onto else (
                     once if once not in (None, "") else "discovered")
-                if source == "discovered" and papers[c] < min_papers:
+                if source == GENERIC or (source == "discovered" and papers[c] < min_papers):
                     continue
                 pairs = ((observed, 1),)
             else:
@@ -525,11 +547,23 @@ class ModelBuilder:
             if source is None:
                 source = "ontology" if ciri in onto or obs["source"]["ontology"] else (
                     _most_common(obs["source"]) or "discovered")
-                if source == "discovered" and papers[c] < min_papers:
+                if source == GENERIC or (source == "discovered" and papers[c] < min_papers):
                     continue
             attrs[ciri] = _concept_attrs(ciri, obs, seen_alts.get(c, ()), onto.get(ciri),
                                          source, papers[c])
         broader: set[tuple[str, str]] = set()
+        # a discovered concept's broader concepts from the records: the ontology concepts
+        # and the shorter discovered terms it contains (those in the graph)
+        for ciri, c in concept_no.items():
+            parents = seen_broader.get(c) if seen_broader else None
+            if not parents or ciri not in attrs or ciri in onto:
+                continue
+            for parent in parents:
+                if parent in onto or parent in attrs:
+                    broader.add((ciri, parent))
+                    if parent in onto and parent not in attrs:
+                        attrs[parent] = _concept_attrs(parent, None, (), onto[parent],
+                                                       "ontology", 0)
         frontier = sorted(c for c in attrs if c in onto)
         while frontier:
             nxt = []
