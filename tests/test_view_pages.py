@@ -243,6 +243,21 @@ def test_write_html_draws_the_concept_map_of_a_model(model, tmp_path):
 def test_kg_build_writes_the_concept_map(demo_build):
     data = page_data((demo_build / "graph.html").read_text(encoding="utf-8"))
     assert data["view"] == "concepts" and len(data["nodes"]["l"]) >= 20
+
+
+def test_kg_build_html_max_nodes_caps_the_concept_map(demo_build, tmp_path):
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    everything = page_data((demo_build / "graph.html").read_text(encoding="utf-8"))
+    out = tmp_path / "capped"
+    result = CliRunner().invoke(cli, ["build", "--demo", "-o", str(out), "--quiet",
+                                      "--html-max-nodes", "10"])
+    assert result.exit_code == 0, result.output
+    data = page_data((out / "graph.html").read_text(encoding="utf-8"))
+    assert len(data["nodes"]["l"]) == 10 < len(everything["nodes"]["l"])
+    assert "--max-nodes 10" in data["note"]
     assert all(n >= 2 for n in data["nodes"]["n"])
 
 

@@ -20,7 +20,8 @@ from typing import Any, Iterable, Iterator, Sequence
 from kg import __version__
 from kg.build.engine import DEFAULT_CHUNK, extract_jsonl
 from kg.errors import ExportError, KGError
-from kg.export import export, write_html, write_rdf
+from kg.export import export, write_rdf
+from kg.export.html import write_view
 from kg.export.formats import FORMATS, canonical_format, names_of_kind
 from kg.extract import ExtractSettings
 from kg.files import replaceable_directory
@@ -70,7 +71,7 @@ class BuildOptions:
     engine: str = "local"
     scheduler: str | None = None
     resume: bool = True
-    html_max_nodes: int = 1500
+    html_max_nodes: int | None = None
     exports: tuple[str, ...] = ()
     title: str = "kg: papers and concepts"
 
@@ -462,7 +463,8 @@ def _other_exports(graph, tmp: Path, options: BuildOptions) -> None:
     """The ``--export`` formats and the HTML map."""
     for fmt in dict.fromkeys(export_format(f) for f in options.exports):
         export(graph, fmt, tmp / FORMATS[fmt].file_name)
-    write_html(graph, tmp / FORMATS["html"].file_name, max_nodes=options.html_max_nodes, title=options.title)
+    write_view(graph, tmp / FORMATS["html"].file_name, "concepts",
+               max_nodes=options.html_max_nodes, title=options.title)
 
 
 def _write_summary(tmp: Path, result: BuildResult, inputs, options: BuildOptions, update: bool) -> None:

@@ -28,8 +28,9 @@ MAX_REJECTS_SHOWN = 50
                    "acronyms).")
 @click.option("--top-k", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Similar-paper links kept per paper.")
-@click.option("--html-max-nodes", type=click.IntRange(10, 100000), default=1500, show_default=True,
-              help="Most nodes drawn in graph.html.")
+@click.option("--html-max-nodes", type=click.IntRange(10), default=None,
+              help="Most concepts drawn on graph.html's concept map (those in most papers). "
+                   "Default: every concept in at least 2 papers that co-occurs with another.")
 @click.option("--export", "exports", multiple=True, metavar="FORMAT",
               help="Also write the graph as FORMAT (repeatable): graphml, gexf, csv, nt, nq, "
                    "trig, rdfxml, jsonld. graph.ttl and graph.html are always written.")
