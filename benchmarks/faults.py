@@ -1,4 +1,4 @@
-"""Faults during ``kg build`` and what they cost (issue #16, build and crash rows).
+"""Faults during ``kg build`` and what they cost.
 
     python benchmarks/faults.py                  # 20,000 arXiv papers, about 4 minutes here
     python benchmarks/faults.py --papers 2000    # a quick look (under a minute)

@@ -7,7 +7,7 @@ Writes the synthetic corpus (copy k of a paper gets a distinct arXiv-style id; t
 authors and dates unchanged), runs ``kg build --jobs 2`` on it and prints wall time, peak memory of the
 process tree (summed RSS and PSS), each stage's time and the process's RSS after it, and
 the disk the build used (output directory and extraction shards), with the per-paper rates
-and a linear projection to 2.5 million papers beside them. Targets (issue #5): the 2.5 M
+and a linear projection to 2.5 million papers beside them. Targets: the 2.5 M
 build completes with peak RSS under 12 GB.
 """
 from __future__ import annotations

@@ -177,8 +177,8 @@ def test_failed_build_leaves_previous_output_intact(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(kg.build.pipeline, "write_html", broken)
-    # an error of the file system is one line naming the place (issue #16), not a traceback
+    monkeypatch.setattr(kg.build.pipeline, "write_view", broken)
+    # an error of the file system is one line naming the place, not a traceback
     result = run("build", "--demo", "-o", str(out), "-q")
     assert result.exit_code == 1 and result.output == f"Error: {out}: disk full\n"
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -300,7 +300,7 @@ def test_a_failing_writer_fails_the_build_and_leaves_no_output(tmp_path, seed_pa
     def broken(*args, **kwargs):
         raise ExportError("disk full while writing graph.html")
 
-    monkeypatch.setattr(kg.build.pipeline, "write_html", broken)
+    monkeypatch.setattr(kg.build.pipeline, "write_view", broken)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["build", str(seed_path), "-o", str(out), "--quiet",
                                       "--jobs", jobs])

@@ -121,7 +121,7 @@ def test_daily_page_titles_without_abstract():
 
 def test_broken_json_document_names_the_line():
     papers, rejects = split(BAD / "broken.json")
-    # issue #16: the document is read record by record, so the complete record before
+    # the document is read record by record, so the complete record before
     # the broken one is kept (it used to be lost with the whole file)
     assert [p.id for p in papers] == ["a"]
     assert rejects[0].location == "line 3" and "invalid JSON" in rejects[0].reason

@@ -1,4 +1,4 @@
-"""The build never holds the corpus (issue #5): ingest streams papers into papers.jsonl,
+"""The build never holds the corpus: ingest streams papers into papers.jsonl,
 extraction hands the workers byte ranges of that file, and the model reads it one paper
 at a time. These tests fail if a stage materialises every paper again."""
 from __future__ import annotations
