@@ -40,6 +40,7 @@ __all__ = [
     "VOCAB_NS",
     "Concept",
     "Ontology",
+    "breadth_first",
     "load_ontology",
     "match_case",
     "ontology_files",
@@ -157,6 +158,31 @@ def _norm_key(label: str) -> str:
     if not label.isascii():
         label = unicodedata.normalize("NFC", label)
     return " ".join(label.split())
+
+
+def breadth_first(start, step) -> list:
+    """The nodes reachable from ``start`` by ``step(node)`` (an iterable of next nodes),
+    nearest first, each once, ``start`` itself left out: the walk of the ``broader`` and
+    ``narrower`` hierarchy, of the ontology or of a model.
+
+    Examples
+    --------
+    >>> breadth_first("a", {"a": ["b", "c"], "b": ["d", "a"], "c": ["d"], "d": []}.__getitem__)
+    ['b', 'c', 'd']
+    """
+    seen = {start}
+    order: list = []
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for nxt in step(node):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    order.append(nxt)
+                    following.append(nxt)
+        frontier = following
+    return order
 
 
 class Ontology:
@@ -333,7 +359,7 @@ class Ontology:
         True
         """
         self._require(iri)
-        return self._walk(iri, lambda node: self._narrower[node])
+        return breadth_first(iri, lambda node: self._narrower[node])
 
     def ancestors(self, iri: str) -> list[str]:
         """IRIs of all concepts above ``iri`` (transitive ``skos:broader``), nearest first.
@@ -350,23 +376,7 @@ class Ontology:
         True
         """
         self._require(iri)
-        return self._walk(iri, lambda node: self.concepts[node].broader)
-
-    @staticmethod
-    def _walk(start: str, step) -> list[str]:
-        seen = {start}
-        order: list[str] = []
-        frontier = [start]
-        while frontier:
-            following = []
-            for node in frontier:
-                for nxt in step(node):
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        order.append(nxt)
-                        following.append(nxt)
-            frontier = following
-        return order
+        return breadth_first(iri, lambda node: self.concepts[node].broader)
 
     def by_type(self, type_: str) -> list[Concept]:
         """The concepts of one type, in IRI order.

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from kg.model.arrays import csr_pointers
+from kg.ontology import breadth_first
 from kg.types import title_key
 
 __all__ = ["ModelIndex", "model_index", "fold_spaces", "squash"]
@@ -136,17 +137,7 @@ class ModelIndex:
         """Concepts below ``c`` by the model's ``broader`` links (transitively), nearest
         first, each once: whatever concepts the links join (ontology or discovered)."""
         _, children = self.broader()
-        seen, order, frontier = {c}, [], [c]
-        while frontier:
-            following = []
-            for node in frontier:
-                for ch in sorted(children.get(node, ())):
-                    if ch not in seen:
-                        seen.add(ch)
-                        order.append(ch)
-                        following.append(ch)
-            frontier = following
-        return order
+        return breadth_first(c, lambda node: sorted(children.get(node, ())))
 
     def generality(self) -> np.ndarray:
         """How generic each concept is, from ``n``, its papers plus those of its direct
