@@ -80,6 +80,10 @@ def _index(data: dict, label: str) -> int:
 def test_filters_are_checked_and_applied(model):
     with pytest.raises(ExportError, match="--since must be YYYY"):
         ViewFilters(since="March")
+    for impossible in ("2025-13", "2025-02-30", "2025-00"):
+        with pytest.raises(ExportError, match=f"not '{impossible}'"):
+            ViewFilters(until=impossible)
+    assert ViewFilters(since="2024-02-29").since == "2024-02-29"
     with pytest.raises(ExportError, match="is after"):
         ViewFilters(since="2025-05", until="2025-01")
     with pytest.raises(ExportError, match="unknown concept type 'Gadget'; the graph has: "):

@@ -16,6 +16,7 @@ Examples
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -26,6 +27,18 @@ from kg.errors import ExportError
 __all__ = ["ViewFilters", "concept_counts", "concept_types", "kept_papers", "paper_years"]
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _is_date(value: str) -> bool:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, and a real month and day."""
+    if not _DATE.match(value):
+        return False
+    parts = [int(x) for x in value.split("-")] + [1, 1]
+    try:
+        datetime.date(*parts[:3])
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,7 @@ class ViewFilters:
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             value = getattr(self, name)
-            if value is not None and not _DATE.match(value):
+            if value is not None and not _is_date(value):
                 raise ExportError(f"--{name} must be YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
         if self.since and self.until and self.since[:len(self.until)] > self.until:
             raise ExportError(f"--since {self.since} is after --until {self.until}")
