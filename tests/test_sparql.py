@@ -24,7 +24,8 @@ from kg.iris import NAMED_GRAPHS
 from kg.sparql import labels_of, query, query_text
 from kg.sparql.saved import SAVED_QUERIES
 from kg.sparql.server import oxigraph_binary
-from kg.sparql.store import STORE_DIR, open_store, store_is_current
+from kg.sparql.store import (STORE_DIR, make_store, open_store, store_has_named_graphs,
+                             store_is_current)
 
 #: Arguments of each saved query on the demo corpus.
 ARGS = {"papers-about": ["parameter-efficient fine-tuning"], "cooccurring": ["NTK"],
@@ -196,6 +197,57 @@ def test_saved_paper_lists_take_a_limit(build):
     assert result.exit_code == 0 and len(_csv_rows(result.output)) == 2
     result = run("sparql", "top-concepts", "--limit", "1", "--graph", build)
     assert result.exit_code == 1 and "takes no limit" in result.output
+
+
+@pytest.fixture(scope="module")
+def dated_model():
+    """The hand-made fixture graph with its papers on four dates (so papers tie on a
+    date) and two undated."""
+    from kg.model import GraphModel
+    from tests.conftest import FIXTURES, load_module
+
+    fx = load_module(FIXTURES / "graph" / "loader.py", "graph_fixture_loader_limits")
+    papers = [dict(p, date=p["date"] and f"2025-0{1 + i % 4}-01")
+              for i, p in enumerate(fx.papers())]
+    return GraphModel.build(papers, fx.records(), fx.ontology(), **fx.BUILD_OPTIONS)
+
+
+@pytest.mark.parametrize("name, args", [("papers-about", ["neural network"]),
+                                        ("papers-linking", ["neural network", "transformer"])])
+def test_a_limit_keeps_the_newest_papers_of_the_whole_list(dated_model, name, args):
+    """The lists find the date of the last paper within the limit first, then sort only
+    the papers from that date on: the same rows as sorting every paper."""
+    everything = query(dated_model, name, *args, limit=10_000)
+    dated = {r["paper"]: r["date"] for r in everything if r.get("date")}
+    assert len(set(dated.values())) < len(dated)  # papers tie on a date
+    assert name != "papers-about" or len(dated) < len({r["paper"] for r in everything})
+    by_paper = sorted(everything, key=lambda r: (r["paper"], r.get("via", "")))
+    assert everything == sorted(by_paper, key=lambda r: r.get("date") or "", reverse=True)
+    for limit in range(1, len(everything) + 1):
+        assert query(dated_model, name, *args, limit=limit) == everything[:limit], limit
+
+
+def test_the_store_holds_the_union_unless_asked_for_named_graphs(build, tmp_path):
+    copy = tmp_path / "kg-out"
+    shutil.copytree(build, copy)
+    make_store(copy)
+    graphs = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert not store_has_named_graphs(copy) and query(copy, graphs) == []
+    union = query(copy, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    result = run("sparql", graphs, "--graph", copy, "--format", "csv")
+    assert result.exit_code == 0 and "--named-graphs" in result.output  # a note, on stderr
+    result = run("sparql", graphs, "--graph", copy, "--format", "csv", "--named-graphs")
+    assert result.exit_code == 0 and "--named-graphs" not in result.output
+    assert sorted(_csv_rows(result.output)[1:]) == [[g] for g in sorted(NAMED_GRAPHS)]
+    assert store_has_named_graphs(copy)
+    # later questions keep the store there is; both answer the same over the union
+    assert query(copy, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == union
+    assert store_has_named_graphs(copy)
+    for q in SAVED_QUERIES:
+        named_rows = query(copy, q.name, *ARGS[q.name])
+        assert named_rows == query(open_store(copy, named_graphs=False), q.name,
+                                   *ARGS[q.name]), q.name
+    assert not store_has_named_graphs(copy)
 
 
 def _older(build: Path, tmp_path: Path, how: str) -> Path:
@@ -438,7 +490,7 @@ def test_push_twice_then_the_store_answers_as_kg_sparql(build, store_server):
             assert f"<{iri}>" in result.output
     count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     _, text = _post_query(store_server + "/query", count)
-    local = query(build, count)
+    local = query(open_store(build, named_graphs=True), count)
     assert [r["g"] for r in local] == sorted(NAMED_GRAPHS)
     assert _csv_rows(text)[1:] == [[r["g"], str(r["n"])] for r in local]
     for q in SAVED_QUERIES:
@@ -505,5 +557,6 @@ def test_the_example_queries_of_the_ontology_page_answer(build):
     page = (Path(ontology_files()[0]).parent / "README.md").read_text(encoding="utf-8")
     examples = [block.split("```", 1)[0] for block in page.split("```sparql\n")[1:]]
     assert len(examples) == 3
+    store = open_store(build, named_graphs=True)  # one example asks a named graph
     for text in examples:
-        assert query(build, text), text
+        assert query(store, text), text

@@ -105,7 +105,8 @@ def wait_for_port(host: str, port: int, timeout: float, alive: Callable[[], bool
 
 
 def serve(directory: str | Path, *, host: str = "127.0.0.1", port: int = 7878,
-          on_start: Callable[[str], None] | None = None, timeout: float = 60.0) -> int:
+          on_start: Callable[[str], None] | None = None, timeout: float = 60.0,
+          named_graphs: bool | None = None) -> int:
     """Serve build ``directory`` read-only until the server stops or Ctrl-C; return the
     server's exit status (0 after Ctrl-C).
 
@@ -113,6 +114,8 @@ def serve(directory: str | Path, *, host: str = "127.0.0.1", port: int = 7878,
     ----------
     on_start : callable, optional
         Called with the query URL once the server accepts connections.
+    named_graphs : bool, optional
+        The layout of the store (see :func:`kg.sparql.store.open_store`).
 
     Raises
     ------
@@ -129,7 +132,7 @@ def serve(directory: str | Path, *, host: str = "127.0.0.1", port: int = 7878,
     kg.errors.GraphError: .../missing does not exist: build a graph first with ...
     """
     directory = Path(directory)
-    store = open_store(directory)  # made or refreshed here, then closed for the server
+    store = open_store(directory, named_graphs=named_graphs)  # made or refreshed here, then closed for the server
     del store
     command = server_command(store_path(directory), host, port)
     log = tempfile.TemporaryFile(mode="w+")  # the server's messages, read if it fails
