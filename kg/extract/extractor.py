@@ -3,7 +3,8 @@
 Each paper is processed as one doc, ``title + "\\n\\n" + abstract``; mentions are mapped
 back to their field with offsets into that field's text, so
 ``paper.abstract[m["start"]:m["end"]] == m["text"]`` (or ``paper.title``). Papers go
-through ``nlp.pipe`` in batches. spaCy's tokenizer caches the words it has split, but not
+through the pipeline in batches (kg's components stage by stage, see
+:meth:`Extractor._docs`). spaCy's tokenizer caches the words it has split, but not
 inside ``nlp.memory_zone()``; so batches run outside a zone, their strings kept (the cache
 that makes the pipeline tokenize as fast as a plain tokenizer pass), until the string store
 holds :data:`WARM_STRINGS` strings (about 150 MB; all 74,728 arXiv CS abstracts need
