@@ -285,9 +285,9 @@ class Extractor:
 
     def _docs(self, texts: list[str]) -> list:
         """The docs of one batch through the pipeline. kg's own components run stage by
-        stage (the tokenizer over the whole batch, then each component over it), not one
-        doc at a time through ``nlp.pipe``: each stage's code and caches stay in the
-        processor's caches (about 15 % less time, the same docs). Other components (a
+        stage (the tokenizer over the whole batch, then the token analysis, then each
+        component over it), not one doc at a time through ``nlp.pipe``: each stage's code
+        and caches stay in the processor's caches (about 15 % less time, the same docs). Other components (a
         parser) or another error handler than spaCy's default go through ``nlp.pipe``."""
         nlp = self.nlp
         docs = []
@@ -299,6 +299,8 @@ class Extractor:
         if nlp.default_error_handler is not raise_error or not all(
                 isinstance(proc, _OWN_COMPONENTS) for _, proc in pipeline):
             return list(nlp.pipe(docs))
+        for doc in docs:  # the token analysis the components share is a stage of its own
+            analyze(doc)
         for _, proc in pipeline:
             docs = [proc(doc) for doc in docs]
         return docs
