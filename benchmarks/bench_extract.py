@@ -15,9 +15,8 @@ abstracts), shows the share of kg's own components apart from that setting.
 
 ``--breakdown`` runs two reduced pipelines in the same interleaved loop (the default one
 without sub-terms, and without term discovery at all), to show where the time goes.
-``--stages`` times each stage of kg's pass from inside (the tokenizer, each component, the
-token analysis the first component triggers, the record building); the timers add a few
-microseconds a paper.
+``--stages`` times each stage of kg's pass from inside (the tokenizer, the token analysis,
+each component, the record building); the timers add a few microseconds a paper.
 """
 from __future__ import annotations
 
@@ -65,37 +64,38 @@ def _variants(Extractor, ExtractSettings) -> dict:
 
 def _stage_timers(ex) -> dict:
     """Wrap the stages of ``ex``'s pass in timers; returns ``{stage: seconds}`` (filled as
-    the pass runs). The token analysis runs inside the first component, whose time is
-    given without it."""
+    the pass runs). The token analysis is timed on its own, also when a component
+    triggers it (that component's time is given without it)."""
     from kg.extract import tokens as analysis
 
     times: dict[str, float] = {}
     clock = time.perf_counter
+    own = "token analysis"
 
-    def timed(name, fn):
+    def timed(name, fn, exclusive=False):
         def call(*args):
             t0 = clock()
+            inner = times.get(own, 0.0)
             try:
                 return fn(*args)
             finally:
-                times[name] = times.get(name, 0.0) + clock() - t0
+                spent = clock() - t0
+                if exclusive:
+                    spent -= times.get(own, 0.0) - inner
+                times[name] = times.get(name, 0.0) + spent
         return call
 
     nlp = ex.nlp
     nlp.make_doc = timed("tokenizer (make_doc)", nlp.make_doc)
-    first = nlp.pipe_names[0]
     for name, proc in nlp.pipeline:  # spaCy calls proc(doc): the class's __call__
         cls = type(proc)
-        cls.__call__ = timed(name, cls.__call__)
-    analysis.Analysis.__init__ = timed("token analysis", analysis.Analysis.__init__)
+        cls.__call__ = timed(name, cls.__call__, exclusive=True)
+    analysis.Analysis.__init__ = timed(own, analysis.Analysis.__init__)
     ex._record = timed("records", ex._record)
-    times["_first"] = first  # type: ignore[assignment]
     return times
 
 
 def _print_stages(times: dict, total: float, n: int) -> None:
-    first = times.pop("_first")
-    times[first] = times.get(first, 0.0) - times.get("token analysis", 0.0)
     print(f"kg's time by stage ({1e3 * total / n:.2f} ms a paper):")
     for name, t in sorted(times.items(), key=lambda kv: -kv[1]):
         print(f"  {name:28s} {1e3 * t / n:6.3f} ms a paper  {100 * t / total:5.1f} %")

@@ -287,8 +287,9 @@ class Extractor:
         """The docs of one batch through the pipeline. kg's own components run stage by
         stage (the tokenizer over the whole batch, then the token analysis, then each
         component over it), not one doc at a time through ``nlp.pipe``: each stage's code
-        and caches stay in the processor's caches (about 15 % less time, the same docs). Other components (a
-        parser) or another error handler than spaCy's default go through ``nlp.pipe``."""
+        and caches stay in the processor's caches (about 15 % less time, the same docs).
+        Other components (a parser) or another error handler than spaCy's default go
+        through ``nlp.pipe``."""
         nlp = self.nlp
         docs = []
         for t in texts:
