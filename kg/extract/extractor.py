@@ -298,7 +298,7 @@ class Extractor:
             docs.append(doc)
         pipeline = nlp.pipeline
         if nlp.default_error_handler is not raise_error or not all(
-                isinstance(proc, _OWN_COMPONENTS) for _, proc in pipeline):
+                type(proc) in _OWN_COMPONENTS for _, proc in pipeline):  # not subclasses
             return list(nlp.pipe(docs))
         for doc in docs:  # the token analysis the components share is a stage of its own
             analyze(doc)
