@@ -528,6 +528,30 @@ def test_tokenizer_cache_setting_reaches_spacy_and_keeps_the_tokens():
         ExtractSettings(tokenizer_cache=-1)
 
 
+def test_components_stage_by_stage_give_the_records_of_nlp_pipe():
+    """kg's own components run over a batch stage by stage (Extractor._docs); a pipeline
+    with another error handler goes one doc at a time through nlp.pipe. Same records."""
+    papers = _arxiv_papers(80)
+    staged = Extractor(ExtractSettings(batch_size=32))
+    piped = Extractor(ExtractSettings(batch_size=32))
+
+    def reraise(name, proc, docs, error):
+        raise error
+
+    piped.nlp.set_error_handler(reraise)
+    used = {}
+    for name, ex in (("staged", staged), ("piped", piped)):
+        pipe = ex.nlp.pipe
+
+        def spy(docs, *args, _name=name, _pipe=pipe, **kwargs):
+            used[_name] = used.get(_name, 0) + 1
+            return _pipe(docs, *args, **kwargs)
+
+        ex.nlp.pipe = spy
+    assert list(staged.extract(papers)) == list(piped.extract(papers))
+    assert used == {"piped": 3}  # three batches through nlp.pipe, none for the staged run
+
+
 def _long_form_reference(sf: str, before: str):
     """Schwartz-Hearst as first written here (a character loop), to check the fast one."""
     letters = [ch for ch in sf if ch.isalnum()]

@@ -3,7 +3,8 @@
 Each paper is processed as one doc, ``title + "\\n\\n" + abstract``; mentions are mapped
 back to their field with offsets into that field's text, so
 ``paper.abstract[m["start"]:m["end"]] == m["text"]`` (or ``paper.title``). Papers go
-through ``nlp.pipe`` in batches. spaCy's tokenizer caches the words it has split, but not
+through the pipeline in batches (kg's components stage by stage, see
+:meth:`Extractor._docs`). spaCy's tokenizer caches the words it has split, but not
 inside ``nlp.memory_zone()``; so batches run outside a zone, their strings kept (the cache
 that makes the pipeline tokenize as fast as a plain tokenizer pass), until the string store
 holds :data:`WARM_STRINGS` strings (about 150 MB; all 74,728 arXiv CS abstracts need
@@ -57,10 +58,11 @@ from collections.abc import Iterable, Iterator
 
 from kg.extract.abbreviations import AcronymTable
 from spacy.attrs import SENT_START
+from spacy.util import raise_error
 
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
 from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
-                                   AbbreviationDetector,
+                                   AbbreviationDetector, OntologyMatcher, TermDiscovery,
                                    ontology_matcher)
 from kg.extract.settings import ExtractSettings, build_nlp
 from kg.extract.specificity import load_generic_terms
@@ -84,6 +86,8 @@ _TRAILING = ".,;:!?"
 GENERIC_HEADS = frozenset("""method model layer approach algorithm framework technique
     architecture variant scheme strategy module mechanism paradigm problem task setting
     procedure pipeline system""".split())
+#: The components that run stage by stage over a batch (see Extractor._docs).
+_OWN_COMPONENTS = (OntologyMatcher, AbbreviationDetector, TermDiscovery)
 #: Move what survives a batch to the garbage collector's permanent generation (see _run).
 FREEZE_BATCHES = True
 
@@ -271,19 +275,36 @@ class Extractor:
             if len(t) > limit:
                 texts[k] = _shortened(batch[k], t, limit)
 
-        def docs():
-            for t in texts:
-                doc = nlp.make_doc(t)
-                doc.user_data[TEXT_KEY] = t  # spares the components rebuilding doc.text
-                yield doc
-
         if len(nlp.vocab.strings) < WARM_STRINGS:
             # outside a zone the tokenizer caches the new words (their strings stay: a
             # bounded cost, see the module docstring)
-            return [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
+            return [self._record(p, doc) for p, doc in zip(batch, self._docs(texts))]
         with nlp.memory_zone():
-            records = [self._record(p, doc) for p, doc in zip(batch, nlp.pipe(docs()))]
+            records = [self._record(p, doc) for p, doc in zip(batch, self._docs(texts))]
         return records
+
+    def _docs(self, texts: list[str]) -> list:
+        """The docs of one batch through the pipeline. kg's own components run stage by
+        stage (the tokenizer over the whole batch, then the token analysis, then each
+        component over it), not one doc at a time through ``nlp.pipe``: each stage's code
+        and caches stay in the processor's caches (about 15 % less time, the same docs).
+        Other components (a parser) or another error handler than spaCy's default go
+        through ``nlp.pipe``."""
+        nlp = self.nlp
+        docs = []
+        for t in texts:
+            doc = nlp.make_doc(t)
+            doc.user_data[TEXT_KEY] = t  # spares the components rebuilding doc.text
+            docs.append(doc)
+        pipeline = nlp.pipeline
+        if nlp.default_error_handler is not raise_error or not all(
+                type(proc) in _OWN_COMPONENTS for _, proc in pipeline):  # not subclasses
+            return list(nlp.pipe(docs))
+        for doc in docs:  # the token analysis the components share is a stage of its own
+            analyze(doc)
+        for _, proc in pipeline:
+            docs = [proc(doc) for doc in docs]
+        return docs
 
     @property
     def _term_concepts(self) -> dict:

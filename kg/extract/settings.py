@@ -57,7 +57,7 @@ class ExtractSettings:
     ontology_paths : tuple of str or None
         Turtle files of the ontology; None loads the packaged ontology.
     batch_size : int
-        Papers per ``nlp.pipe`` batch and per ``nlp.memory_zone()``.
+        Papers per batch (through the pipeline) and per ``nlp.memory_zone()``.
     write_spans : bool
         Also write ``doc.spans`` groups (for spaCy users; the Extractor does not need them,
         and skipping them is faster).
