@@ -66,6 +66,14 @@ TERM_LABELS = "kg_term_labels"
 NAMES = "kg_names"
 #: Score factor of a sub-term relative to its own termhood score.
 SUBTERM_DISCOUNT = 0.6
+#: ``doc.user_data`` key of the number of characters of the doc's title (the Extractor's
+#: docs are title, blank line, abstract); absent: the doc has no title.
+TITLE_END = "kg_title_end"
+#: Share of ``min_score`` from which a *topical* candidate is a term: a phrase of two words
+#: or more that the title uses or the doc repeats. Authors name their topics there, and
+#: the termhood model, learned on SciERC's older abstracts, scores many of them low
+#: ("Mean Estimation", "negative sampling" twice in one abstract).
+TOPICAL_FACTOR = 0.25
 #: Entries of the young generation of the termhood cache before it becomes the old one.
 _CACHE_GENERATION = 100_000
 
@@ -702,6 +710,34 @@ def make_abbreviation_detector(nlp: Language, name: str, spans_key: str,
 _NC_SKIP = {"DET", "PRON", "PUNCT", "SPACE", "CCONJ", "ADP"}
 
 
+class _Topical:
+    """Which low-scoring candidates of a doc are topical (see :data:`TOPICAL_FACTOR`): two
+    words or more, scored at least ``TOPICAL_FACTOR * min_score``, written in the title
+    (``doc.user_data[TITLE_END]``) or twice in the doc (the same text)."""
+
+    __slots__ = ("floor", "title_end", "keys", "start", "counts")
+
+    def __init__(self, keys: list, start: list, title_end: int, min_score: float):
+        self.floor = TOPICAL_FACTOR * min_score
+        self.title_end = title_end
+        self.keys = keys
+        self.start = start
+        self.counts = None
+
+    def accepts(self, i: int, key: str, score: float) -> bool:
+        if score < self.floor or " " not in key:
+            return False
+        if self.start[i] < self.title_end:
+            return True
+        if self.counts is None:  # only docs with a low-scoring phrase pay for the count
+            counts: dict[str, int] = {}
+            for k in self.keys:
+                k = k.lower()
+                counts[k] = counts.get(k, 0) + 1
+            self.counts = counts
+        return self.counts[key.lower()] > 1
+
+
 class TermDiscovery:
     """Discover terms outside the ontology and score their termhood.
 
@@ -709,7 +745,9 @@ class TermDiscovery:
     blank pipeline, or from spaCy noun chunks when the doc is parsed and
     ``use_noun_chunks`` is true. A candidate equal to an ontology or abbreviation span is
     skipped (it is already a concept); the rest are kept when their termhood score is at
-    least ``min_score``.
+    least ``min_score``, or, for a *topical* candidate (two words or more, in the title,
+    ``doc.user_data[TITLE_END]``, or twice in the doc), at least ``TOPICAL_FACTOR *
+    min_score`` (then scored ``min_score``).
 
     Parameters
     ----------
@@ -878,7 +916,7 @@ class TermDiscovery:
         return entry
 
     def _chunk_terms(self, a: Analysis, known: set, bounds: tuple | None, spans: list,
-                     labels: dict) -> None:
+                     labels: dict, title_end: int = 0) -> None:
         """Term discovery over the lexicon chunker's candidates (the path without a parser):
         the same result as scoring each candidate and sub-term with :func:`span_score`,
         with every context-free result cached per candidate text."""
@@ -890,7 +928,10 @@ class TermDiscovery:
         min_score, subterms = self.min_score, self.subterms
         terms, low = self._terms, a.low
         first, last = bounds or (None, None)
-        for i, j in chunk(a, self.lexicon):
+        chunks = chunk(a, self.lexicon)
+        keys = [text[start[i]:end[j - 1]] for i, j in chunks]
+        topical = _Topical(keys, start, title_end, min_score)
+        for (i, j), key in zip(chunks, keys):
             if (i, j) in known:
                 continue
             iri = None
@@ -898,7 +939,6 @@ class TermDiscovery:
                 iri = self._concept_cut(a, i, j, bounds)
                 if iri is None:
                     continue
-            key = text[start[i]:end[j - 1]]
             entry = terms.get(key)
             if entry is None or entry[0] != low[i:j]:
                 entry = self._term_entry(a, i, j, key)
@@ -908,6 +948,9 @@ class TermDiscovery:
                 score = round(self._scorer.score(a, i, j, True), 4)
                 slug = discovered_slug(a, i, j) if score >= min_score else ""
                 cid = "x:" + slug if slug else ""
+            if score < min_score and topical.accepts(i, key, score):
+                slug = discovered_slug(a, i, j)
+                cid, score = ("x:" + slug, min_score) if slug else ("", score)
             if score < min_score or not cid:
                 continue
             if iri is None:
@@ -939,7 +982,7 @@ class TermDiscovery:
         spans = []
         labels: dict[str, str] = {}
         if not (self.use_noun_chunks and doc.has_annotation("DEP")):
-            self._chunk_terms(a, known, bounds, spans, labels)
+            self._chunk_terms(a, known, bounds, spans, labels, doc.user_data.get(TITLE_END, 0))
             self._finish(doc, mentions, spans, labels)
             return doc
         if len(self._cache) > _CACHE_GENERATION:
@@ -947,7 +990,11 @@ class TermDiscovery:
             self._cache = {}
         text, start, end = a.doc_text, a.start, a.end
         first, last = bounds or (None, None)
-        for i, j in self.candidates(doc, a):
+        chunks = self.candidates(doc, a)
+        keys = [text[start[i]:end[j - 1]] for i, j in chunks]
+        topical = _Topical(keys, start, doc.user_data.get(TITLE_END, 0),
+                            self.min_score)
+        for (i, j), key in zip(chunks, keys):
             if (i, j) in known:
                 continue
             iri = None
@@ -955,8 +1002,10 @@ class TermDiscovery:
                 iri = self._concept_cut(a, i, j, bounds)
                 if iri is None:
                     continue
-            key = text[start[i]:end[j - 1]]
             score, slug = self._score(a, i, j, key)
+            if score < self.min_score and topical.accepts(i, key, score):
+                slug = discovered_slug(a, i, j)
+                score = self.min_score if slug else score
             if score < self.min_score or not slug:
                 continue
             if iri is not None:

@@ -15,7 +15,9 @@ broader than, is evidenced by that longer span, e.g. "reinforcement learning" by
 reinforcement learning"), short forms resolved by abbreviation definitions (a definition
 "long form (SF)" is one mention), and discovered terms: one concept per discovered span
 (see :meth:`Extractor._one_concept_per_span`), whose contained terms become its
-``broader`` concepts. Generic terms (:mod:`kg.extract.specificity`) are flagged
+``broader`` concepts; a contained head-final term is also a concept of the paper when the
+term is in the title or two terms of the paper contain it ("anonymous walks" in the title's
+"Causal Anonymous Walks"). Generic terms (:mod:`kg.extract.specificity`) are flagged
 ``"generic": true``. Concepts are ranked by score (termhood or 0.8 for ontology concepts,
 raised by repeated and title mentions) and capped at ``settings.max_concepts``.
 
@@ -60,7 +62,7 @@ from spacy.attrs import SENT_START
 
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
 from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
-                                   AbbreviationDetector,
+                                   TITLE_END, AbbreviationDetector,
                                    ontology_matcher)
 from kg.extract.settings import ExtractSettings, build_nlp
 from kg.extract.specificity import load_generic_terms
@@ -126,6 +128,29 @@ def _without_generic_head(cid: str) -> str:
     """A discovered id without a last word of :data:`GENERIC_HEADS`."""
     stem, _, head = cid.rpartition("-")
     return stem if head in GENERIC_HEADS and stem.startswith("x:") else cid
+
+
+def _head_final_parts(cands: list, labels: dict) -> dict[str, float]:
+    """The discovered ids among a span's candidates (``cands[0]`` the whole term) that end
+    the whole term, without a generic head word, with their scores: "linear bandit" and
+    "contextual linear bandit" in "global contextual linear bandit problem". ``labels``
+    (``{id: text}``, the sub-terms' texts) gets the labels of the ids made by dropping a
+    head word."""
+    whole = _without_generic_head(cands[0][2])
+    out: dict[str, float] = {}
+    for m in cands:
+        c = m[2]
+        stem = _without_generic_head(c)
+        if not whole.endswith("-" + stem[2:]):
+            continue
+        if stem != c and stem not in labels:
+            text = labels.get(c, "")
+            if " " not in text:
+                continue
+            labels[stem] = text.rsplit(" ", 1)[0]
+        if m[4] > out.get(stem, -1.0):
+            out[stem] = m[4]
+    return out
 
 
 def _shortened(paper: Paper, text: str, limit: int) -> str:
@@ -272,9 +297,10 @@ class Extractor:
                 texts[k] = _shortened(batch[k], t, limit)
 
         def docs():
-            for t in texts:
+            for p, t in zip(batch, texts):
                 doc = nlp.make_doc(t)
                 doc.user_data[TEXT_KEY] = t  # spares the components rebuilding doc.text
+                doc.user_data[TITLE_END] = len(p.title)
                 yield doc
 
         if len(nlp.vocab.strings) < WARM_STRINGS:
@@ -319,7 +345,7 @@ class Extractor:
             index = self._folded = {k: tuple(sorted(v)) for k, v in acc.items()}
         return index
 
-    def _one_concept_per_span(self, doc, a) -> tuple[list, dict]:
+    def _one_concept_per_span(self, doc, a, title_end: int = 0) -> tuple[list, dict]:
         """The doc's mentions with one concept per span, and the ``broader`` links of the
         discovered concepts kept: ``{id: [ids]}``.
 
@@ -329,6 +355,12 @@ class Extractor:
         broader concepts (the longest head-final one: "linear bandit"), as do the ontology
         concepts mentioned inside the span. A discovered term that an ontology label names
         (with or without a generic head) is that ontology concept.
+
+        A head-final term it contains (scored as a term itself, not generic, not an ontology
+        concept) keeps the span too, as a concept of its own, when the span is in the title
+        or another term of the paper also contains it: a term a paper's title or several of
+        its terms share is one of its topics ("contextual linear bandit" in "federated
+        contextual linear bandits" and "global contextual linear bandit problem").
         """
         mentions = doc.user_data.get(MENTIONS, ())
         # discovered mentions of one span come one after the other: a term, then its
@@ -348,6 +380,15 @@ class Extractor:
         broader: dict[str, list] = {}
         if not groups:
             return out, broader
+        # head-final sub-terms by the number of spans that contain them
+        inside: dict[str, set] = {}
+        labels = doc.user_data.setdefault(TERM_LABELS, {})
+        for cands in groups:
+            if len(cands) > 1:
+                for c in _head_final_parts(cands, labels):
+                    inside.setdefault(c, set()).add(cands[0][2])
+        generic = self._generic
+        start = a.start
         # ontology mentions by start token, for the ones inside a discovered span
         onto = sorted((m[0], m[1], m[2]) for m in out) if out else []
         onto_starts = [m[0] for m in onto]
@@ -397,6 +438,18 @@ class Extractor:
                         continue
                     chosen, score = first[2], first[4]  # a part the ontology names
             out.append(first if chosen is first[2] else (i, j, chosen, "discovered", score))
+            if len(cands) > 1:
+                # a head-final sub-term of a title term, or of two terms of the paper, is a
+                # concept of the paper too ("anonymous walks" in the title's "Causal
+                # Anonymous Walks"), evidenced by the term
+                for c, sub_score in _head_final_parts(cands, labels).items():
+                    if (c != chosen and (start[i] < title_end or len(inside[c]) > 1)
+                            and c[2:] not in generic):
+                        named = resolved.get(c, "")
+                        if named == "":
+                            named = resolved[c] = ontology_of(c[2:])
+                        if named is None:
+                            out.append((i, j, c, "discovered", sub_score))
             parents = []
             if len(cands) > 1:
                 suffixes = [c for c in map(_without_generic_head, scores) if c != chosen
@@ -445,7 +498,7 @@ class Extractor:
         bisect_right = bisect.bisect_right
 
         ontology = self.ontology.concepts
-        mentions, broader = self._one_concept_per_span(doc, a)
+        mentions, broader = self._one_concept_per_span(doc, a, len(title))
         # cover[t]: the last discovered mention over token t (slice writes, no token loop;
         # a sub-term repeats its term's span, which is written once)
         cover = None
