@@ -710,32 +710,30 @@ def make_abbreviation_detector(nlp: Language, name: str, spans_key: str,
 _NC_SKIP = {"DET", "PRON", "PUNCT", "SPACE", "CCONJ", "ADP"}
 
 
-class _Topical:
-    """Which low-scoring candidates of a doc are topical (see :data:`TOPICAL_FACTOR`): two
-    words or more, scored at least ``TOPICAL_FACTOR * min_score``, written in the title
-    (``doc.user_data[TITLE_END]``) or twice in the doc (the same text)."""
+def _twice(text: str, phrase: str) -> bool:
+    """Whether ``text`` writes ``phrase`` twice or more as whole words (also inside a
+    longer phrase: "linear regions" in "piecewise linear regions", not in "nonlinear
+    regions").
 
-    __slots__ = ("floor", "title_end", "keys", "start", "counts")
-
-    def __init__(self, keys: list, start: list, title_end: int, min_score: float):
-        self.floor = TOPICAL_FACTOR * min_score
-        self.title_end = title_end
-        self.keys = keys
-        self.start = start
-        self.counts = None
-
-    def accepts(self, i: int, key: str, score: float) -> bool:
-        if score < self.floor or " " not in key:
-            return False
-        if self.start[i] < self.title_end:
-            return True
-        if self.counts is None:  # only docs with a low-scoring phrase pay for the count
-            counts: dict[str, int] = {}
-            for k in self.keys:
-                k = k.lower()
-                counts[k] = counts.get(k, 0) + 1
-            self.counts = counts
-        return self.counts[key.lower()] > 1
+    Examples
+    --------
+    >>> _twice("piecewise linear regions ... linear regions", "linear regions")
+    True
+    >>> _twice("nonlinear regions ... linear regions", "linear regions")
+    False
+    """
+    k = text.find(phrase)
+    found = 0
+    n = len(phrase)
+    while k >= 0:
+        end = k + n
+        if (k == 0 or not text[k - 1].isalnum()) and (end == len(text)
+                                                      or not text[end].isalnum()):
+            found += 1
+            if found == 2:
+                return True
+        k = text.find(phrase, k + 1)
+    return False
 
 
 class TermDiscovery:
@@ -928,10 +926,9 @@ class TermDiscovery:
         min_score, subterms = self.min_score, self.subterms
         terms, low = self._terms, a.low
         first, last = bounds or (None, None)
+        floor, repeated = TOPICAL_FACTOR * min_score, None
         chunks = chunk(a, self.lexicon)
-        keys = [text[start[i]:end[j - 1]] for i, j in chunks]
-        topical = _Topical(keys, start, title_end, min_score)
-        for (i, j), key in zip(chunks, keys):
+        for i, j in chunks:
             if (i, j) in known:
                 continue
             iri = None
@@ -939,6 +936,7 @@ class TermDiscovery:
                 iri = self._concept_cut(a, i, j, bounds)
                 if iri is None:
                     continue
+            key = text[start[i]:end[j - 1]]
             entry = terms.get(key)
             if entry is None or entry[0] != low[i:j]:
                 entry = self._term_entry(a, i, j, key)
@@ -948,7 +946,12 @@ class TermDiscovery:
                 score = round(self._scorer.score(a, i, j, True), 4)
                 slug = discovered_slug(a, i, j) if score >= min_score else ""
                 cid = "x:" + slug if slug else ""
-            if score < min_score and topical.accepts(i, key, score):
+            if floor <= score < min_score and " " in key:  # topical (TOPICAL_FACTOR)?
+                if start[i] >= title_end:
+                    if repeated is None:
+                        repeated = text.lower()
+                    if not _twice(repeated, key.lower()):
+                        continue
                 slug = discovered_slug(a, i, j)
                 cid, score = ("x:" + slug, min_score) if slug else ("", score)
             if score < min_score or not cid:
@@ -990,11 +993,11 @@ class TermDiscovery:
             self._cache = {}
         text, start, end = a.doc_text, a.start, a.end
         first, last = bounds or (None, None)
+        min_score = self.min_score
+        floor, repeated = TOPICAL_FACTOR * min_score, None
+        title_end = doc.user_data.get(TITLE_END, 0)
         chunks = self.candidates(doc, a)
-        keys = [text[start[i]:end[j - 1]] for i, j in chunks]
-        topical = _Topical(keys, start, doc.user_data.get(TITLE_END, 0),
-                            self.min_score)
-        for (i, j), key in zip(chunks, keys):
+        for i, j in chunks:
             if (i, j) in known:
                 continue
             iri = None
@@ -1002,10 +1005,16 @@ class TermDiscovery:
                 iri = self._concept_cut(a, i, j, bounds)
                 if iri is None:
                     continue
+            key = text[start[i]:end[j - 1]]
             score, slug = self._score(a, i, j, key)
-            if score < self.min_score and topical.accepts(i, key, score):
+            if floor <= score < min_score and " " in key:  # topical (TOPICAL_FACTOR)?
+                if start[i] >= title_end:
+                    if repeated is None:
+                        repeated = text.lower()
+                    if not _twice(repeated, key.lower()):
+                        continue
                 slug = discovered_slug(a, i, j)
-                score = self.min_score if slug else score
+                score = min_score if slug else score
             if score < self.min_score or not slug:
                 continue
             if iri is not None:

@@ -136,20 +136,25 @@ def _head_final_parts(cands: list, labels: dict) -> dict[str, float]:
     "contextual linear bandit" in "global contextual linear bandit problem". ``labels``
     (``{id: text}``, the sub-terms' texts) gets the labels of the ids made by dropping a
     head word."""
-    whole = _without_generic_head(cands[0][2])
+    whole = cands[0][2]
+    headed = _without_generic_head(whole) != whole
     out: dict[str, float] = {}
     for m in cands:
         c = m[2]
-        stem = _without_generic_head(c)
-        if not whole.endswith("-" + stem[2:]):
+        if not whole.endswith("-" + c[2:]):  # not a suffix (the whole term, a prefix)
             continue
-        if stem != c and stem not in labels:
-            text = labels.get(c, "")
-            if " " not in text:
+        if headed:  # "linear bandit problem" names "linear bandit"
+            stem = c.rpartition("-")[0]
+            if not stem.startswith("x:"):
                 continue
-            labels[stem] = text.rsplit(" ", 1)[0]
-        if m[4] > out.get(stem, -1.0):
-            out[stem] = m[4]
+            if stem not in labels:
+                text = labels.get(c, "")
+                if " " not in text:
+                    continue
+                labels[stem] = text.rsplit(" ", 1)[0]
+            c = stem
+        if m[4] > out.get(c, -1.0):
+            out[c] = m[4]
     return out
 
 
@@ -383,10 +388,17 @@ class Extractor:
         # head-final sub-terms by the number of spans that contain them
         inside: dict[str, set] = {}
         labels = doc.user_data.setdefault(TERM_LABELS, {})
+        parts = []
         for cands in groups:
-            if len(cands) > 1:
-                for c in _head_final_parts(cands, labels):
-                    inside.setdefault(c, set()).add(cands[0][2])
+            found = _head_final_parts(cands, labels) if len(cands) > 1 else None
+            parts.append(found)
+            if found:
+                for c in found:
+                    terms = inside.get(c)
+                    if terms is None:
+                        inside[c] = {cands[0][2]}
+                    else:
+                        terms.add(cands[0][2])
         generic = self._generic
         start = a.start
         # ontology mentions by start token, for the ones inside a discovered span
@@ -397,7 +409,7 @@ class Extractor:
         if len(resolved) > _CACHE_LIMIT:
             resolved.clear()
         ontology_of = self._ontology_of_term
-        for cands in groups:
+        for cands, found in zip(groups, parts):
             i, j = cands[0][0], cands[0][1]
             # the first candidate of a span is the whole term (discovery adds its sub-terms
             # after it), or, when the whole scored too low, its first part
@@ -438,11 +450,11 @@ class Extractor:
                         continue
                     chosen, score = first[2], first[4]  # a part the ontology names
             out.append(first if chosen is first[2] else (i, j, chosen, "discovered", score))
-            if len(cands) > 1:
+            if found:
                 # a head-final sub-term of a title term, or of two terms of the paper, is a
                 # concept of the paper too ("anonymous walks" in the title's "Causal
                 # Anonymous Walks"), evidenced by the term
-                for c, sub_score in _head_final_parts(cands, labels).items():
+                for c, sub_score in found.items():
                     if (c != chosen and (start[i] < title_end or len(inside[c]) > 1)
                             and c[2:] not in generic):
                         named = resolved.get(c, "")
