@@ -45,6 +45,7 @@ __all__ = [
     "make_abbreviation_detector",
     "make_term_discovery",
     "discovered_slug",
+    "written_twice",
     "ONTOLOGY_KEY",
     "ABBREV_KEY",
     "DISCOVERED_KEY",
@@ -710,18 +711,20 @@ def make_abbreviation_detector(nlp: Language, name: str, spans_key: str,
 _NC_SKIP = {"DET", "PRON", "PUNCT", "SPACE", "CCONJ", "ADP"}
 
 
-def _twice(text: str, phrase: str) -> bool:
+def written_twice(text: str, phrase: str) -> bool:
     """Whether ``text`` writes ``phrase`` twice or more as whole words (also inside a
     longer phrase: "linear regions" in "piecewise linear regions", not in "nonlinear
     regions").
 
     Examples
     --------
-    >>> _twice("piecewise linear regions ... linear regions", "linear regions")
+    >>> written_twice("piecewise linear regions ... linear regions", "linear regions")
     True
-    >>> _twice("nonlinear regions ... linear regions", "linear regions")
+    >>> written_twice("nonlinear regions ... linear regions", "linear regions")
     False
     """
+    if not phrase:
+        return False
     k = text.find(phrase)
     found = 0
     n = len(phrase)
@@ -950,7 +953,7 @@ class TermDiscovery:
                 if start[i] >= title_end:
                     if repeated is None:
                         repeated = text.lower()
-                    if not _twice(repeated, key.lower()):
+                    if not written_twice(repeated, key.lower()):
                         continue
                 slug = discovered_slug(a, i, j)
                 cid, score = ("x:" + slug, min_score) if slug else ("", score)
@@ -1011,7 +1014,7 @@ class TermDiscovery:
                 if start[i] >= title_end:
                     if repeated is None:
                         repeated = text.lower()
-                    if not _twice(repeated, key.lower()):
+                    if not written_twice(repeated, key.lower()):
                         continue
                 slug = discovered_slug(a, i, j)
                 score = min_score if slug else score

@@ -16,8 +16,8 @@ reinforcement learning"), short forms resolved by abbreviation definitions (a de
 "long form (SF)" is one mention), and discovered terms: one concept per discovered span
 (see :meth:`Extractor._one_concept_per_span`), whose contained terms become its
 ``broader`` concepts; a contained head-final term is also a concept of the paper when the
-term is in the title or two terms of the paper contain it ("anonymous walks" in the title's
-"Causal Anonymous Walks"). Generic terms (:mod:`kg.extract.specificity`) are flagged
+term is in the title, or two terms of the paper contain it, or the paper writes it twice
+("anonymous walks" in the title's "Causal Anonymous Walks"). Generic terms (:mod:`kg.extract.specificity`) are flagged
 ``"generic": true``. Concepts are ranked by score (termhood or 0.8 for ontology concepts,
 raised by repeated and title mentions) and capped at ``settings.max_concepts``.
 
@@ -62,7 +62,7 @@ from spacy.attrs import SENT_START
 
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
 from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
-                                   TITLE_END, AbbreviationDetector,
+                                   TITLE_END, AbbreviationDetector, written_twice,
                                    ontology_matcher)
 from kg.extract.settings import ExtractSettings, build_nlp
 from kg.extract.specificity import load_generic_terms
@@ -362,10 +362,11 @@ class Extractor:
         (with or without a generic head) is that ontology concept.
 
         A head-final term it contains (scored as a term itself, not generic, not an ontology
-        concept) keeps the span too, as a concept of its own, when the span is in the title
-        or another term of the paper also contains it: a term a paper's title or several of
-        its terms share is one of its topics ("contextual linear bandit" in "federated
-        contextual linear bandits" and "global contextual linear bandit problem").
+        concept) keeps the span too, as a concept of its own, when the span is in the title,
+        another term of the paper also contains it or the text writes it twice (whole
+        words): what a paper's title names or its text repeats is one of its topics
+        ("contextual linear bandit" in "federated contextual linear bandits" and "global
+        contextual linear bandit problem").
         """
         mentions = doc.user_data.get(MENTIONS, ())
         # discovered mentions of one span come one after the other: a term, then its
@@ -401,6 +402,7 @@ class Extractor:
                         terms.add(cands[0][2])
         generic = self._generic
         start = a.start
+        low_text = None
         # ontology mentions by start token, for the ones inside a discovered span
         onto = sorted((m[0], m[1], m[2]) for m in out) if out else []
         onto_starts = [m[0] for m in onto]
@@ -451,17 +453,22 @@ class Extractor:
                     chosen, score = first[2], first[4]  # a part the ontology names
             out.append(first if chosen is first[2] else (i, j, chosen, "discovered", score))
             if found:
-                # a head-final sub-term of a title term, or of two terms of the paper, is a
-                # concept of the paper too ("anonymous walks" in the title's "Causal
-                # Anonymous Walks"), evidenced by the term
+                # a head-final sub-term of a title term, of two terms of the paper, or that
+                # the paper writes twice, is a concept of the paper too ("anonymous walks"
+                # in the title's "Causal Anonymous Walks"), evidenced by the term
                 for c, sub_score in found.items():
-                    if (c != chosen and (start[i] < title_end or len(inside[c]) > 1)
-                            and c[2:] not in generic):
-                        named = resolved.get(c, "")
-                        if named == "":
-                            named = resolved[c] = ontology_of(c[2:])
-                        if named is None:
-                            out.append((i, j, c, "discovered", sub_score))
+                    if c == chosen or c[2:] in generic:
+                        continue
+                    if not (start[i] < title_end or len(inside[c]) > 1):
+                        if low_text is None:
+                            low_text = a.doc_text.lower()
+                        if not written_twice(low_text, labels.get(c, "").lower()):
+                            continue
+                    named = resolved.get(c, "")
+                    if named == "":
+                        named = resolved[c] = ontology_of(c[2:])
+                    if named is None:
+                        out.append((i, j, c, "discovered", sub_score))
             parents = []
             if len(cands) > 1:
                 suffixes = [c for c in map(_without_generic_head, scores) if c != chosen
