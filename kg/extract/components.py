@@ -45,6 +45,7 @@ __all__ = [
     "make_abbreviation_detector",
     "make_term_discovery",
     "discovered_slug",
+    "is_term_slug",
     "written_twice",
     "ONTOLOGY_KEY",
     "ABBREV_KEY",
@@ -160,9 +161,19 @@ def discovered_slug(a: Analysis, i: int, j: int) -> str:
         joined = "-".join([low[t] for t in range(i, j) if kind[t] <= NUMBER])
     if not _SLUG.fullmatch(joined):  # else already a slug (cheaper than rewriting it)
         joined = _NON_SLUG.sub("-", joined).strip("-")
-    if joined in NOT_TERMS or _NUMBERS.fullmatch(joined):
-        return ""
-    return joined
+    return joined if is_term_slug(joined) else ""
+
+
+def is_term_slug(slug: str) -> bool:
+    """Whether a slug may name a discovered term: not a modifier of :data:`NOT_TERMS`,
+    not a number or size.
+
+    Examples
+    --------
+    >>> is_term_slug("contextual-linear-bandit"), is_term_slug("data-driven"), is_term_slug("7b")
+    (True, False, False)
+    """
+    return slug not in NOT_TERMS and not _NUMBERS.fullmatch(slug)
 
 
 # ------------------------------------------------------------------------ ontology matcher

@@ -62,8 +62,8 @@ from spacy.attrs import SENT_START
 
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
 from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
-                                   TITLE_END, AbbreviationDetector, written_twice,
-                                   ontology_matcher)
+                                   TITLE_END, AbbreviationDetector, is_term_slug,
+                                   ontology_matcher, written_twice)
 from kg.extract.settings import ExtractSettings, build_nlp
 from kg.extract.specificity import load_generic_terms
 from kg.iris import DISCOVERED_NS, discovered_iri
@@ -145,7 +145,7 @@ def _head_final_parts(cands: list, labels: dict) -> dict[str, float]:
             continue
         if headed:  # "linear bandit problem" names "linear bandit"
             stem = c.rpartition("-")[0]
-            if not stem.startswith("x:"):
+            if not stem.startswith("x:") or not is_term_slug(stem[2:]):
                 continue
             if stem not in labels:
                 text = labels.get(c, "")
