@@ -723,9 +723,9 @@ _NC_SKIP = {"DET", "PRON", "PUNCT", "SPACE", "CCONJ", "ADP"}
 
 
 def written_twice(text: str, phrase: str) -> bool:
-    """Whether ``text`` writes ``phrase`` twice or more as whole words (also inside a
-    longer phrase: "linear regions" in "piecewise linear regions", not in "nonlinear
-    regions").
+    """Whether ``text`` writes ``phrase`` twice or more as whole words, in the singular or
+    the plural (also inside a longer phrase: "linear regions" in "piecewise linear
+    regions", not in "nonlinear regions").
 
     Examples
     --------
@@ -733,9 +733,31 @@ def written_twice(text: str, phrase: str) -> bool:
     True
     >>> written_twice("nonlinear regions ... linear regions", "linear regions")
     False
+    >>> written_twice("an anonymous walk ... anonymous walks", "anonymous walks")
+    True
     """
+    if phrase.endswith("es") and len(phrase) > 4 and phrase[-3] in "sxz":
+        phrase = phrase[:-2]  # "biases": "bias" or "biases"
+    elif phrase.endswith("s") and not phrase.endswith("ss") and len(phrase) > 3:
+        phrase = phrase[:-1]
     if not phrase:
         return False
+    k = text.find(phrase)
+    found = 0
+    n = len(phrase)
+    size = len(text)
+    while k >= 0:
+        end = k + n
+        if end < size and text[end] == "s":  # the plural
+            end += 1
+        elif text.startswith("es", end) and phrase[-1] in "sxz":
+            end += 2
+        if (k == 0 or not text[k - 1].isalnum()) and (end == size or not text[end].isalnum()):
+            found += 1
+            if found == 2:
+                return True
+        k = text.find(phrase, k + 1)
+    return False
     k = text.find(phrase)
     found = 0
     n = len(phrase)
