@@ -758,18 +758,6 @@ def written_twice(text: str, phrase: str) -> bool:
                 return True
         k = text.find(phrase, k + 1)
     return False
-    k = text.find(phrase)
-    found = 0
-    n = len(phrase)
-    while k >= 0:
-        end = k + n
-        if (k == 0 or not text[k - 1].isalnum()) and (end == len(text)
-                                                      or not text[end].isalnum()):
-            found += 1
-            if found == 2:
-                return True
-        k = text.find(phrase, k + 1)
-    return False
 
 
 class TermDiscovery:

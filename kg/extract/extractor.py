@@ -17,8 +17,8 @@ reinforcement learning"), short forms resolved by abbreviation definitions (a de
 (see :meth:`Extractor._one_concept_per_span`), whose contained terms become its
 ``broader`` concepts; a contained head-final term is also a concept of the paper when the
 term is in the title, or two terms of the paper contain it, or the paper writes it twice
-("anonymous walks" in the title's "Causal Anonymous Walks"). Generic terms (:mod:`kg.extract.specificity`) are flagged
-``"generic": true``. Concepts are ranked by score (termhood or 0.8 for ontology concepts,
+("anonymous walks" in the title's "Causal Anonymous Walks"). Generic terms
+(:mod:`kg.extract.specificity`) are flagged ``"generic": true``. Concepts are ranked by score (termhood or 0.8 for ontology concepts,
 raised by repeated and title mentions) and capped at ``settings.max_concepts``.
 
 Long texts (choice documented here): spaCy refuses a text longer than ``nlp.max_length``
@@ -386,7 +386,7 @@ class Extractor:
         broader: dict[str, list] = {}
         if not groups:
             return out, broader
-        # head-final sub-terms by the number of spans that contain them
+        # head-final sub-terms, and the terms that contain them
         inside: dict[str, set] = {}
         labels = doc.user_data.setdefault(TERM_LABELS, {})
         parts = []
