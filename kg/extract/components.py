@@ -45,6 +45,8 @@ __all__ = [
     "make_abbreviation_detector",
     "make_term_discovery",
     "discovered_slug",
+    "is_term_slug",
+    "written_twice",
     "ONTOLOGY_KEY",
     "ABBREV_KEY",
     "DISCOVERED_KEY",
@@ -66,6 +68,14 @@ TERM_LABELS = "kg_term_labels"
 NAMES = "kg_names"
 #: Score factor of a sub-term relative to its own termhood score.
 SUBTERM_DISCOUNT = 0.6
+#: ``doc.user_data`` key of the number of characters of the doc's title (the Extractor's
+#: docs are title, blank line, abstract); absent: the doc has no title.
+TITLE_END = "kg_title_end"
+#: Share of ``min_score`` from which a *topical* candidate is a term: a phrase of two words
+#: or more that the title uses or the doc repeats. Authors name their topics there, and
+#: the termhood model, learned on SciERC's older abstracts, scores many of them low
+#: ("Mean Estimation", "negative sampling" twice in one abstract).
+TOPICAL_FACTOR = 0.25
 #: Entries of the young generation of the termhood cache before it becomes the old one.
 _CACHE_GENERATION = 100_000
 
@@ -151,9 +161,19 @@ def discovered_slug(a: Analysis, i: int, j: int) -> str:
         joined = "-".join([low[t] for t in range(i, j) if kind[t] <= NUMBER])
     if not _SLUG.fullmatch(joined):  # else already a slug (cheaper than rewriting it)
         joined = _NON_SLUG.sub("-", joined).strip("-")
-    if joined in NOT_TERMS or _NUMBERS.fullmatch(joined):
-        return ""
-    return joined
+    return joined if is_term_slug(joined) else ""
+
+
+def is_term_slug(slug: str) -> bool:
+    """Whether a slug may name a discovered term: not a modifier of :data:`NOT_TERMS`,
+    not a number or size.
+
+    Examples
+    --------
+    >>> is_term_slug("contextual-linear-bandit"), is_term_slug("data-driven"), is_term_slug("7b")
+    (True, False, False)
+    """
+    return slug not in NOT_TERMS and not _NUMBERS.fullmatch(slug)
 
 
 # ------------------------------------------------------------------------ ontology matcher
@@ -702,6 +722,44 @@ def make_abbreviation_detector(nlp: Language, name: str, spans_key: str,
 _NC_SKIP = {"DET", "PRON", "PUNCT", "SPACE", "CCONJ", "ADP"}
 
 
+def written_twice(text: str, phrase: str) -> bool:
+    """Whether ``text`` writes ``phrase`` twice or more as whole words, in the singular or
+    the plural (also inside a longer phrase: "linear regions" in "piecewise linear
+    regions", not in "nonlinear regions").
+
+    Examples
+    --------
+    >>> written_twice("piecewise linear regions ... linear regions", "linear regions")
+    True
+    >>> written_twice("nonlinear regions ... linear regions", "linear regions")
+    False
+    >>> written_twice("an anonymous walk ... anonymous walks", "anonymous walks")
+    True
+    """
+    if phrase.endswith("es") and len(phrase) > 4 and phrase[-3] in "sxz":
+        phrase = phrase[:-2]  # "biases": "bias" or "biases"
+    elif phrase.endswith("s") and not phrase.endswith("ss") and len(phrase) > 3:
+        phrase = phrase[:-1]
+    if not phrase:
+        return False
+    k = text.find(phrase)
+    found = 0
+    n = len(phrase)
+    size = len(text)
+    while k >= 0:
+        end = k + n
+        if end < size and text[end] == "s":  # the plural
+            end += 1
+        elif text.startswith("es", end) and phrase[-1] in "sxz":
+            end += 2
+        if (k == 0 or not text[k - 1].isalnum()) and (end == size or not text[end].isalnum()):
+            found += 1
+            if found == 2:
+                return True
+        k = text.find(phrase, k + 1)
+    return False
+
+
 class TermDiscovery:
     """Discover terms outside the ontology and score their termhood.
 
@@ -709,7 +767,9 @@ class TermDiscovery:
     blank pipeline, or from spaCy noun chunks when the doc is parsed and
     ``use_noun_chunks`` is true. A candidate equal to an ontology or abbreviation span is
     skipped (it is already a concept); the rest are kept when their termhood score is at
-    least ``min_score``.
+    least ``min_score``, or, for a *topical* candidate (two words or more, in the title,
+    ``doc.user_data[TITLE_END]``, or twice in the doc), at least ``TOPICAL_FACTOR *
+    min_score`` (then scored ``min_score``).
 
     Parameters
     ----------
@@ -878,7 +938,7 @@ class TermDiscovery:
         return entry
 
     def _chunk_terms(self, a: Analysis, known: set, bounds: tuple | None, spans: list,
-                     labels: dict) -> None:
+                     labels: dict, title_end: int = 0) -> None:
         """Term discovery over the lexicon chunker's candidates (the path without a parser):
         the same result as scoring each candidate and sub-term with :func:`span_score`,
         with every context-free result cached per candidate text."""
@@ -890,7 +950,9 @@ class TermDiscovery:
         min_score, subterms = self.min_score, self.subterms
         terms, low = self._terms, a.low
         first, last = bounds or (None, None)
-        for i, j in chunk(a, self.lexicon):
+        floor, repeated = TOPICAL_FACTOR * min_score, None
+        chunks = chunk(a, self.lexicon)
+        for i, j in chunks:
             if (i, j) in known:
                 continue
             iri = None
@@ -908,6 +970,14 @@ class TermDiscovery:
                 score = round(self._scorer.score(a, i, j, True), 4)
                 slug = discovered_slug(a, i, j) if score >= min_score else ""
                 cid = "x:" + slug if slug else ""
+            if floor <= score < min_score and " " in key:  # topical (TOPICAL_FACTOR)?
+                if start[i] >= title_end:
+                    if repeated is None:
+                        repeated = text.lower()
+                    if not written_twice(repeated, key.lower()):
+                        continue
+                slug = discovered_slug(a, i, j)
+                cid, score = ("x:" + slug, min_score) if slug else ("", score)
             if score < min_score or not cid:
                 continue
             if iri is None:
@@ -939,7 +1009,7 @@ class TermDiscovery:
         spans = []
         labels: dict[str, str] = {}
         if not (self.use_noun_chunks and doc.has_annotation("DEP")):
-            self._chunk_terms(a, known, bounds, spans, labels)
+            self._chunk_terms(a, known, bounds, spans, labels, doc.user_data.get(TITLE_END, 0))
             self._finish(doc, mentions, spans, labels)
             return doc
         if len(self._cache) > _CACHE_GENERATION:
@@ -947,7 +1017,11 @@ class TermDiscovery:
             self._cache = {}
         text, start, end = a.doc_text, a.start, a.end
         first, last = bounds or (None, None)
-        for i, j in self.candidates(doc, a):
+        min_score = self.min_score
+        floor, repeated = TOPICAL_FACTOR * min_score, None
+        title_end = doc.user_data.get(TITLE_END, 0)
+        chunks = self.candidates(doc, a)
+        for i, j in chunks:
             if (i, j) in known:
                 continue
             iri = None
@@ -957,6 +1031,14 @@ class TermDiscovery:
                     continue
             key = text[start[i]:end[j - 1]]
             score, slug = self._score(a, i, j, key)
+            if floor <= score < min_score and " " in key:  # topical (TOPICAL_FACTOR)?
+                if start[i] >= title_end:
+                    if repeated is None:
+                        repeated = text.lower()
+                    if not written_twice(repeated, key.lower()):
+                        continue
+                slug = discovered_slug(a, i, j)
+                score = min_score if slug else score
             if score < self.min_score or not slug:
                 continue
             if iri is not None:

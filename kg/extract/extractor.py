@@ -16,8 +16,10 @@ broader than, is evidenced by that longer span, e.g. "reinforcement learning" by
 reinforcement learning"), short forms resolved by abbreviation definitions (a definition
 "long form (SF)" is one mention), and discovered terms: one concept per discovered span
 (see :meth:`Extractor._one_concept_per_span`), whose contained terms become its
-``broader`` concepts. Generic terms (:mod:`kg.extract.specificity`) are flagged
-``"generic": true``. Concepts are ranked by score (termhood or 0.8 for ontology concepts,
+``broader`` concepts; a contained head-final term is also a concept of the paper when the
+term is in the title, or two terms of the paper contain it, or the paper writes it twice
+("anonymous walks" in the title's "Causal Anonymous Walks"). Generic terms
+(:mod:`kg.extract.specificity`) are flagged ``"generic": true``. Concepts are ranked by score (termhood or 0.8 for ontology concepts,
 raised by repeated and title mentions) and capped at ``settings.max_concepts``.
 
 Long texts (choice documented here): spaCy refuses a text longer than ``nlp.max_length``
@@ -62,8 +64,9 @@ from spacy.util import raise_error
 
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
 from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
-                                   AbbreviationDetector, OntologyMatcher, TermDiscovery,
-                                   ontology_matcher)
+                                   TITLE_END, AbbreviationDetector, OntologyMatcher,
+                                   TermDiscovery, is_term_slug, ontology_matcher,
+                                   written_twice)
 from kg.extract.settings import ExtractSettings, build_nlp
 from kg.extract.specificity import load_generic_terms
 from kg.iris import DISCOVERED_NS, discovered_iri
@@ -130,6 +133,34 @@ def _without_generic_head(cid: str) -> str:
     """A discovered id without a last word of :data:`GENERIC_HEADS`."""
     stem, _, head = cid.rpartition("-")
     return stem if head in GENERIC_HEADS and stem.startswith("x:") else cid
+
+
+def _head_final_parts(cands: list, labels: dict) -> dict[str, float]:
+    """The discovered ids among a span's candidates (``cands[0]`` the whole term) that end
+    the whole term, without a generic head word, with their scores: "linear bandit" and
+    "contextual linear bandit" in "global contextual linear bandit problem". ``labels``
+    (``{id: text}``, the sub-terms' texts) gets the labels of the ids made by dropping a
+    head word."""
+    whole = cands[0][2]
+    headed = _without_generic_head(whole) != whole
+    out: dict[str, float] = {}
+    for m in cands:
+        c = m[2]
+        if not whole.endswith("-" + c[2:]):  # not a suffix (the whole term, a prefix)
+            continue
+        if headed:  # "linear bandit problem" names "linear bandit"
+            stem = c.rpartition("-")[0]
+            if not stem.startswith("x:") or not is_term_slug(stem[2:]):
+                continue
+            if stem not in labels:
+                text = labels.get(c, "")
+                if " " not in text:
+                    continue
+                labels[stem] = text.rsplit(" ", 1)[0]
+            c = stem
+        if m[4] > out.get(c, -1.0):
+            out[c] = m[4]
+    return out
 
 
 def _shortened(paper: Paper, text: str, limit: int) -> str:
@@ -278,12 +309,14 @@ class Extractor:
         if len(nlp.vocab.strings) < WARM_STRINGS:
             # outside a zone the tokenizer caches the new words (their strings stay: a
             # bounded cost, see the module docstring)
-            return [self._record(p, doc) for p, doc in zip(batch, self._docs(texts))]
+            return [self._record(p, doc)
+                    for p, doc in zip(batch, self._docs(batch, texts))]
         with nlp.memory_zone():
-            records = [self._record(p, doc) for p, doc in zip(batch, self._docs(texts))]
+            records = [self._record(p, doc)
+                       for p, doc in zip(batch, self._docs(batch, texts))]
         return records
 
-    def _docs(self, texts: list[str]) -> list:
+    def _docs(self, batch: list[Paper], texts: list[str]) -> list:
         """The docs of one batch through the pipeline. kg's own components run stage by
         stage (the tokenizer over the whole batch, then the token analysis, then each
         component over it), not one doc at a time through ``nlp.pipe``: each stage's code
@@ -292,9 +325,10 @@ class Extractor:
         through ``nlp.pipe``."""
         nlp = self.nlp
         docs = []
-        for t in texts:
+        for p, t in zip(batch, texts):
             doc = nlp.make_doc(t)
             doc.user_data[TEXT_KEY] = t  # spares the components rebuilding doc.text
+            doc.user_data[TITLE_END] = len(p.title)
             docs.append(doc)
         pipeline = nlp.pipeline
         if nlp.default_error_handler is not raise_error or not all(
@@ -340,7 +374,7 @@ class Extractor:
             index = self._folded = {k: tuple(sorted(v)) for k, v in acc.items()}
         return index
 
-    def _one_concept_per_span(self, doc, a) -> tuple[list, dict]:
+    def _one_concept_per_span(self, doc, a, title_end: int = 0) -> tuple[list, dict]:
         """The doc's mentions with one concept per span, and the ``broader`` links of the
         discovered concepts kept: ``{id: [ids]}``.
 
@@ -350,6 +384,13 @@ class Extractor:
         broader concepts (the longest head-final one: "linear bandit"), as do the ontology
         concepts mentioned inside the span. A discovered term that an ontology label names
         (with or without a generic head) is that ontology concept.
+
+        A head-final term it contains (scored as a term itself, not generic, not an ontology
+        concept) keeps the span too, as a concept of its own, when the span is in the title,
+        another term of the paper also contains it or the text writes it twice (whole
+        words): what a paper's title names or its text repeats is one of its topics
+        ("contextual linear bandit" in "federated contextual linear bandits" and "global
+        contextual linear bandit problem").
         """
         mentions = doc.user_data.get(MENTIONS, ())
         # discovered mentions of one span come one after the other: a term, then its
@@ -369,6 +410,23 @@ class Extractor:
         broader: dict[str, list] = {}
         if not groups:
             return out, broader
+        # head-final sub-terms, and the terms that contain them
+        inside: dict[str, set] = {}
+        labels = doc.user_data.setdefault(TERM_LABELS, {})
+        parts = []
+        for cands in groups:
+            found = _head_final_parts(cands, labels) if len(cands) > 1 else None
+            parts.append(found)
+            if found:
+                for c in found:
+                    terms = inside.get(c)
+                    if terms is None:
+                        inside[c] = {cands[0][2]}
+                    else:
+                        terms.add(cands[0][2])
+        generic = self._generic
+        start = a.start
+        low_text = None
         # ontology mentions by start token, for the ones inside a discovered span
         onto = sorted((m[0], m[1], m[2]) for m in out) if out else []
         onto_starts = [m[0] for m in onto]
@@ -377,7 +435,7 @@ class Extractor:
         if len(resolved) > _CACHE_LIMIT:
             resolved.clear()
         ontology_of = self._ontology_of_term
-        for cands in groups:
+        for cands, found in zip(groups, parts):
             i, j = cands[0][0], cands[0][1]
             # the first candidate of a span is the whole term (discovery adds its sub-terms
             # after it), or, when the whole scored too low, its first part
@@ -418,6 +476,23 @@ class Extractor:
                         continue
                     chosen, score = first[2], first[4]  # a part the ontology names
             out.append(first if chosen is first[2] else (i, j, chosen, "discovered", score))
+            if found:
+                # a head-final sub-term of a title term, of two terms of the paper, or that
+                # the paper writes twice, is a concept of the paper too ("anonymous walks"
+                # in the title's "Causal Anonymous Walks"), evidenced by the term
+                for c, sub_score in found.items():
+                    if c == chosen or c[2:] in generic:
+                        continue
+                    if not (start[i] < title_end or len(inside[c]) > 1):
+                        if low_text is None:
+                            low_text = a.doc_text.lower()
+                        if not written_twice(low_text, labels.get(c, "").lower()):
+                            continue
+                    named = resolved.get(c, "")
+                    if named == "":
+                        named = resolved[c] = ontology_of(c[2:])
+                    if named is None:
+                        out.append((i, j, c, "discovered", sub_score))
             parents = []
             if len(cands) > 1:
                 suffixes = [c for c in map(_without_generic_head, scores) if c != chosen
@@ -466,7 +541,7 @@ class Extractor:
         bisect_right = bisect.bisect_right
 
         ontology = self.ontology.concepts
-        mentions, broader = self._one_concept_per_span(doc, a)
+        mentions, broader = self._one_concept_per_span(doc, a, len(title))
         # cover[t]: the last discovered mention over token t (slice writes, no token loop;
         # a sub-term repeats its term's span, which is written once)
         cover = None
