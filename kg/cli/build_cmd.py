@@ -30,7 +30,8 @@ MAX_REJECTS_SHOWN = 50
               help="Similar-paper links kept per paper.")
 @click.option("--html-max-nodes", type=click.IntRange(10), default=None,
               help="Most concepts drawn on graph.html's concept map (those in most papers). "
-                   "Default: every concept in at least 2 papers that co-occurs with another.")
+                   "Default: up to 35,000 of the concepts in at least 2 papers that co-occur "
+                   "with another.")
 @click.option("--export", "exports", multiple=True, metavar="FORMAT",
               help="Also write the graph as FORMAT (repeatable): graphml, gexf, csv, nt, nq, "
                    "trig, rdfxml, jsonld. graph.ttl and graph.html are always written.")

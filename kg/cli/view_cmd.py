@@ -30,8 +30,8 @@ from kg.cli.query_cmd import graph_option
 @click.option("--color", type=click.Choice(["community", "year"]), default="community",
               show_default=True, help="Colour of the paper map.")
 @click.option("--max-nodes", type=click.IntRange(1), default=None,
-              help="Most nodes drawn (default: every concept selected; 30,000 papers; 200 "
-                   "around a focus).")
+              help="Most nodes drawn (default: 35,000 concepts, those in most papers; 30,000 "
+                   "papers; 200 around a focus).")
 @click.option("--title", default=None, help="Page title.")
 @click.option("--png", "png", type=click.Path(path_type=Path), default=None,
               help="Also write a picture of the map (needs Chromium).")

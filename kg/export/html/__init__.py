@@ -94,7 +94,7 @@ def build_view(M, view: str = "concepts", *, filters: ViewFilters | None = None,
         Colour of the paper map.
     title : str, optional
     max_nodes : int, optional
-        Most nodes drawn (default: all concepts; 30,000 papers; 200 focus nodes).
+        Most nodes drawn (default: 35,000 concepts; 30,000 papers; 200 focus nodes).
 
     Examples
     --------
@@ -120,7 +120,8 @@ def build_view(M, view: str = "concepts", *, filters: ViewFilters | None = None,
     if max_nodes is not None and max_nodes < 1:
         raise ExportError(f"--max-nodes must be at least 1, not {max_nodes}")
     if view == "concepts":
-        return concept_map(M, filters, title=title, max_concepts=max_nodes)
+        kwargs = {} if max_nodes is None else {"max_concepts": max_nodes}
+        return concept_map(M, filters, title=title, **kwargs)
     if view == "papers":
         kwargs = {} if max_nodes is None else {"max_papers": max_nodes}
         return paper_map(M, filters, color=color, title=title, **kwargs)

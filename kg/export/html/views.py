@@ -43,6 +43,7 @@ from kg.query.resolve import resolve_node
 
 __all__ = [
     "DEFAULT_MAX_PAPERS",
+    "DEFAULT_MAX_CONCEPTS",
     "GROUP_COLORS",
     "BIG_MAP",
     "PAPERS_PER_CONCEPT",
@@ -67,6 +68,8 @@ PAPERS_PER_CONCEPT_BIG = 2
 BIG_MAP = 5000
 #: Most papers a paper map draws (those with the most concepts first).
 DEFAULT_MAX_PAPERS = 30_000
+#: Most concepts a concept map draws (those in most papers first): about 9.5 MB of page.
+DEFAULT_MAX_CONCEPTS = 35_000
 _LINKS_PER_NODE = 3  # links drawn per node (its strongest); the layout uses all of them
 _FORCED_LABELS = 24  # labels always drawn, whatever the zoom
 _ALL_LABELS = 150  # maps up to this many concepts draw every label
@@ -235,7 +238,7 @@ def _linked_concepts(M, eligible: np.ndarray):
 
 
 def concept_map(M, filters: ViewFilters | None = None, *, min_papers: int | None = None,
-                title: str | None = None, max_concepts: int | None = None,
+                title: str | None = None, max_concepts: int | None = DEFAULT_MAX_CONCEPTS,
                 papers_per_concept: int | None = None) -> dict[str, Any]:
     """The concept map: concepts in at least ``min_papers`` kept papers that co-occur with
     another such concept, linked by ``cooccurs``, grouped into named communities.
@@ -249,7 +252,8 @@ def concept_map(M, filters: ViewFilters | None = None, *, min_papers: int | None
         Overrides ``filters.min_papers``.
     title : str, optional
     max_concepts : int, optional
-        Draw at most this many concepts (those in most papers); None: all.
+        Draw at most this many concepts (those in most papers; default
+        :data:`DEFAULT_MAX_CONCEPTS`); None: all.
     papers_per_concept : int, optional
         Papers listed, with their evidence sentence, in a concept's panel (default:
         :data:`PAPERS_PER_CONCEPT`, or :data:`PAPERS_PER_CONCEPT_BIG` on a big map).
