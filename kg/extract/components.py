@@ -79,6 +79,17 @@ TOPICAL_FACTOR = 0.25
 #: Entries of the young generation of the termhood cache before it becomes the old one.
 _CACHE_GENERATION = 100_000
 
+#: ``{score: its sub-term score}``; scores are rounded to 4 places, so at most 10,001 keys.
+_DISCOUNTED: dict[float, float] = {}
+
+
+def _discounted(score: float) -> float:
+    """The score of a sub-term whose own termhood score is ``score`` (4 places)."""
+    out = _DISCOUNTED.get(score)
+    if out is None:
+        out = _DISCOUNTED[score] = round(score * SUBTERM_DISCOUNT, 4)
+    return out
+
 
 def _in_parentheses(a, i: int, j: int) -> bool:
     """Is the candidate ``i:j`` written as "(term)"? (The termhood score then differs.)"""
@@ -898,14 +909,15 @@ class TermDiscovery:
         kind = a.kind
         text, start, end = a.doc_text, a.start, a.end
         min_score = self.min_score
+        discounted = _discounted
         out = []
         if HYPHEN not in kind[i:j]:  # one unit per token: scored directly, not cached
             for s, e, score in self._scorer.sub_scores(a, i, j):
                 if score >= min_score:
                     slug = discovered_slug(a, s, e)
                     if slug:
-                        out.append((s - i, e - i, "x:" + slug,
-                                    round(score * SUBTERM_DISCOUNT, 4), text[start[s]:end[e - 1]]))
+                        out.append((s - i, e - i, "x:" + slug, discounted(score),
+                                    text[start[s]:end[e - 1]]))
             return tuple(out)
         joined = a.joined
         starts = [t for t in range(i + 1, j) if kind[t] != HYPHEN and not joined[t - 1]]
@@ -918,7 +930,7 @@ class TermDiscovery:
             sub_text = text[start[s]:end[e - 1]]
             _, score, cid, _ = entry_of(a, s, e, sub_text)
             if score >= min_score and cid:
-                out.append((s - i, e - i, cid, round(score * SUBTERM_DISCOUNT, 4), sub_text))
+                out.append((s - i, e - i, cid, discounted(score), sub_text))
         return tuple(out)
 
     def _term_entry(self, a: Analysis, i: int, j: int, key: str) -> tuple:

@@ -96,6 +96,19 @@ FREEZE_BATCHES = True
 
 
 
+#: ``{-score: score rounded to 4 places}`` of the concept scores seen; a concept's score
+#: comes from a few values (4-place termhood scores, mention counts, the title flag).
+_ROUNDED: dict[float, float] = {}
+
+
+def _rounded(neg: float) -> float:
+    """``round(-neg, 4)``, remembered in :data:`_ROUNDED`."""
+    if len(_ROUNDED) > _CACHE_LIMIT:
+        _ROUNDED.clear()
+    out = _ROUNDED[neg] = round(-neg, 4)
+    return out
+
+
 @functools.lru_cache(maxsize=65536)
 def _label_of(text: str) -> str:
     """Preferred label of a discovered term from a surface form: lower-cased unless a word
@@ -122,11 +135,6 @@ def _join_definitions(spans: dict[int, int], text: str, joined: dict) -> None:
         between = text[end:b]
         if between.strip() == "(" and text[spans[b]:spans[b] + 1] == ")":
             spans[a] = joined[(a, end)] = spans.pop(b) + 1
-
-
-def _part_of(part: str, term: str) -> bool:
-    """Is the discovered id ``part`` the last or first words of the id ``term``?"""
-    return term.endswith("-" + part[2:]) or term[2:].startswith(part[2:] + "-")
 
 
 def _without_generic_head(cid: str) -> str:
@@ -353,14 +361,15 @@ class Extractor:
         (matched without case), or one label followed by a generic head word ("PEFT
         methods", "LoRA layers", "image classification tasks"); else None."""
         labels = self._label_index()
-        iris = labels.get(slug.replace("-", ""))
+        key = slug.replace("-", "")
+        iris = labels.get(key)
         if iris is None:
-            iris = self._folded_index().get(slug.replace("-", ""))
-        if iris is None and "-" in slug:
-            stem, _, head = slug.rpartition("-")
-            if head in GENERIC_HEADS:
-                iris = labels.get(stem.replace("-", "")) or self._folded_index().get(
-                    stem.replace("-", ""))
+            iris = self._folded_index().get(key)
+            if iris is None:
+                stem, _, head = slug.rpartition("-")
+                if head in GENERIC_HEADS and stem:
+                    key = stem.replace("-", "")
+                    iris = labels.get(key) or self._folded_index().get(key)
         return iris[0] if iris is not None and len(iris) == 1 else None
 
     def _folded_index(self) -> dict[str, tuple[str, ...]]:
@@ -454,9 +463,11 @@ class Extractor:
                 scores = {}
                 for m in cands:
                     scores.setdefault(m[2], m[4])
-                best = first[4]
+                best, whole = first[4], first[2]
                 for c in scores:
-                    if c != first[2] and _part_of(c, first[2]):
+                    # a part of the whole id: its last or first words
+                    if c != whole and (whole.endswith("-" + c[2:])
+                                       or whole.startswith(c[2:] + "-", 2)):
                         score = scores[c] / SUBTERM_DISCOUNT
                         if score > best:
                             best, chosen = score, c
@@ -612,6 +623,7 @@ class Extractor:
         defs = doc.user_data.get(ABBREV_DATA, {})
         long_forms = {target: (sf, lf) for sf, (target, lf) in defs.items()} if defs else {}
         concepts = []
+        rounded = _ROUNDED
         for neg, _, cid in ranked:
             source, spans = groups[cid][0], groups[cid][1]
             ms = []
@@ -652,7 +664,8 @@ class Extractor:
                     label, alts = _label_of(best_text), []
                 ctype = DISCOVERED_TYPE
             concept = {"iri": iri, "label": label, "alt_labels": alts, "type": ctype,
-                       "source": source, "score": round(-neg, 4), "mentions": ms}
+                       "source": source, "score": rounded.get(neg) or _rounded(neg),
+                       "mentions": ms}
             if source != "ontology" and cid[2:] in generic:
                 concept["generic"] = True
             parents = broader.get(cid)
