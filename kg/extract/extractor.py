@@ -53,7 +53,6 @@ True
 from __future__ import annotations
 
 import bisect
-import functools
 import gc
 import warnings
 from collections.abc import Iterable, Iterator
@@ -109,17 +108,20 @@ def _rounded(neg: float) -> float:
     return out
 
 
-@functools.lru_cache(maxsize=65536)
 def _label_of(text: str) -> str:
     """Preferred label of a discovered term from a surface form: lower-cased unless a word
-    has a capital after its first letter (acronyms, CamelCase), white space collapsed."""
+    has a capital after its first letter (acronyms, CamelCase), white space collapsed.
+    (Not cached: most surface forms come once, and a cache lookup costs about as much.)"""
     if text.endswith(")") and " (" in text:  # a definition "long form (SF)"
         text = text[:text.rindex(" (")]
     words = text.rstrip(_TRAILING).split() or text.split()
     text = " ".join(words)
     if text.lower() == text:  # nothing to keep cased
-        return " ".join(words)
-    return " ".join([w if any(p[1:].lower() != p[1:] for p in w.split("-")) else w.lower()
+        return text
+    # a word whose letters after the first are lower case ("Learning") is lower-cased
+    # without looking at its hyphenated parts
+    return " ".join([w if w[1:].lower() != w[1:]
+                     and any(p[1:].lower() != p[1:] for p in w.split("-")) else w.lower()
                      for w in words])
 
 
@@ -360,17 +362,25 @@ class Extractor:
         """The ontology concept a discovered term's slug names: its words are one label
         (matched without case), or one label followed by a generic head word ("PEFT
         methods", "LoRA layers", "image classification tasks"); else None."""
-        labels = self._label_index()
-        key = slug.replace("-", "")
-        iris = labels.get(key)
+        index = self._slug_index()
+        iris = index.get(slug.replace("-", ""))
         if iris is None:
-            iris = self._folded_index().get(key)
-            if iris is None:
-                stem, _, head = slug.rpartition("-")
-                if head in GENERIC_HEADS and stem:
-                    key = stem.replace("-", "")
-                    iris = labels.get(key) or self._folded_index().get(key)
+            stem, _, head = slug.rpartition("-")
+            if head in GENERIC_HEADS and stem:
+                iris = index.get(stem.replace("-", ""))
         return iris[0] if iris is not None and len(iris) == 1 else None
+
+    def _slug_index(self) -> dict[str, tuple[str, ...]]:
+        """The label keys discovered slugs are looked up by, in one dict: the matcher's
+        case-insensitive keys, else its case-sensitive ones lower-cased (no entry is
+        empty, so one lookup gives what the first of the two indexes that has the key
+        gives)."""
+        index = getattr(self, "_slugs", None)
+        if index is None:
+            index = dict(self._folded_index())
+            index.update(self._label_index())
+            self._slugs = index
+        return index
 
     def _folded_index(self) -> dict[str, tuple[str, ...]]:
         """The matcher's case-sensitive label keys (acronyms, CamelCase) lower-cased, for
