@@ -204,6 +204,7 @@ class Extractor:
         self.settings = settings or ExtractSettings()
         self._nlp = nlp
         self._foreign_pipes = True  # other components than kg's: a parser may set sentences
+        self._concepts: dict = {}  # the ontology's concepts, set for each batch
 
     def __getstate__(self) -> dict:
         return {"settings": self.settings}
@@ -212,6 +213,7 @@ class Extractor:
         self.settings = state["settings"]
         self._nlp = None
         self._foreign_pipes = True
+        self._concepts = {}
 
     @property
     def _generic(self) -> frozenset:
@@ -310,6 +312,7 @@ class Extractor:
     def _run_batch(self, batch: list[Paper]) -> list[dict]:
         nlp = self.nlp
         self._foreign_pipes = any(not name.startswith("kg_") for name in nlp.pipe_names)
+        self._concepts = self.ontology.concepts  # looked up once a batch, not once a paper
         texts = [p.title + SEPARATOR + p.abstract for p in batch]
         limit = nlp.max_length
         for k, t in enumerate(texts):
@@ -561,7 +564,7 @@ class Extractor:
         sent_cache: dict[int, str] = {}  # sentence index -> its text (abstract part)
         bisect_right = bisect.bisect_right
 
-        ontology = self.ontology.concepts
+        ontology = self._concepts
         mentions, broader = self._one_concept_per_span(doc, a, len(title))
         # cover[t]: the last discovered mention over token t (slice writes, no token loop;
         # a sub-term repeats its term's span, which is written once)
