@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,16 +21,8 @@ from kg.extract.evaluate import (
 )
 from kg.extract import ExtractSettings, Extractor
 from kg.types import Paper
+from tests.conftest import shared_path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
-def shared_path(*parts: str) -> Path:
-    """Path under ../shared, skipping the calling test when it is absent (as conftest)."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"../shared data not available: {path}")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ replace the rest."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,16 +12,8 @@ from kg.extract.specificity import is_generic, load_generic_terms
 from kg.model import GraphModel
 from kg.ontology import CONCEPT_NS, load_ontology
 from kg.types import Paper
+from tests.conftest import shared_path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
-def shared_path(*parts: str) -> Path:
-    """Path under ../shared, skipping the calling test when it is absent (as conftest)."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"../shared data not available: {path}")
-    return path
 
 
 # Excerpts of the project's data (file under ../shared/data, the paper's text as it is there).
