@@ -771,6 +771,19 @@ def written_twice(text: str, phrase: str) -> bool:
     return False
 
 
+def _topic_slug(a: Analysis, i: int, j: int, key: str, title_end: int,
+                lowered: list[str]) -> str:
+    """The slug of candidate ``key`` (tokens ``i:j``), scoring under the bar but within
+    :data:`TOPICAL_FACTOR` of it, when the paper names it as a topic: in its title, or
+    written twice in its text; else "". ``lowered`` holds the lower-cased text once made."""
+    if a.start[i] >= title_end:
+        if not lowered:
+            lowered.append(a.doc_text.lower())
+        if not written_twice(lowered[0], key.lower()):
+            return ""
+    return discovered_slug(a, i, j)
+
+
 class TermDiscovery:
     """Discover terms outside the ontology and score their termhood.
 
@@ -962,7 +975,7 @@ class TermDiscovery:
         min_score, subterms = self.min_score, self.subterms
         terms, low = self._terms, a.low
         first, last = bounds or (None, None)
-        floor, repeated = TOPICAL_FACTOR * min_score, None
+        floor, lowered = TOPICAL_FACTOR * min_score, []
         chunks = chunk(a, self.lexicon)
         for i, j in chunks:
             if (i, j) in known:
@@ -983,13 +996,10 @@ class TermDiscovery:
                 slug = discovered_slug(a, i, j) if score >= min_score else ""
                 cid = "x:" + slug if slug else ""
             if floor <= score < min_score and " " in key:  # topical (TOPICAL_FACTOR)?
-                if start[i] >= title_end:
-                    if repeated is None:
-                        repeated = text.lower()
-                    if not written_twice(repeated, key.lower()):
-                        continue
-                slug = discovered_slug(a, i, j)
-                cid, score = ("x:" + slug, min_score) if slug else ("", score)
+                slug = _topic_slug(a, i, j, key, title_end, lowered)
+                if not slug:
+                    continue
+                cid, score = "x:" + slug, min_score
             if score < min_score or not cid:
                 continue
             if iri is None:
@@ -1030,7 +1040,7 @@ class TermDiscovery:
         text, start, end = a.doc_text, a.start, a.end
         first, last = bounds or (None, None)
         min_score = self.min_score
-        floor, repeated = TOPICAL_FACTOR * min_score, None
+        floor, lowered = TOPICAL_FACTOR * min_score, []
         title_end = doc.user_data.get(TITLE_END, 0)
         chunks = self.candidates(doc, a)
         for i, j in chunks:
@@ -1044,13 +1054,10 @@ class TermDiscovery:
             key = text[start[i]:end[j - 1]]
             score, slug = self._score(a, i, j, key)
             if floor <= score < min_score and " " in key:  # topical (TOPICAL_FACTOR)?
-                if start[i] >= title_end:
-                    if repeated is None:
-                        repeated = text.lower()
-                    if not written_twice(repeated, key.lower()):
-                        continue
-                slug = discovered_slug(a, i, j)
-                score = min_score if slug else score
+                slug = _topic_slug(a, i, j, key, title_end, lowered)
+                if not slug:
+                    continue
+                score = min_score
             if score < self.min_score or not slug:
                 continue
             if iri is not None:
