@@ -79,14 +79,13 @@ def sparql(query, args, graph_dir, fmt, list_saved, show, refresh, limit, named_
                                "name), or --list.")
     if refresh:
         make_store(graph_dir, named_graphs=named_graphs)
-    layout = True if named_graphs else None
-    if args:
-        open_store(graph_dir, named_graphs=layout)  # the labels come with the store
+    # The concept labels that resolve ARGS are made with the store.
+    store = (open_store(graph_dir, named_graphs=True if named_graphs else None)
+             if args or not show else None)
     text = query_text(query, args, labels_of(graph_dir) if args else None, limit=limit)
     if show:
         click.echo(text)
         return
-    store = open_store(graph_dir, named_graphs=layout)
     if _GRAPH_KEYWORD.search(text) and not store_has_named_graphs(graph_dir):
         click.echo("Note: this build's SPARQL store holds the union of its graphs only; "
                    "ask with --named-graphs to query them by name.", err=True)

@@ -39,7 +39,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.errors import GraphError
-from kg.iris import BUILD_ACTIVITY, BUILD_GRAPH, RDF_MODEL_VERSION, VOCAB_NS
+from kg.iris import BUILD_ACTIVITY, RDF_MODEL_VERSION, VOCAB_NS
 
 __all__ = ["STORE_DIR", "STAMP_FILE", "LABELS_FILE", "store_path", "store_is_current",
            "store_has_named_graphs", "make_store", "open_store", "concept_labels", "build_labels", "graph_sections",
@@ -59,10 +59,8 @@ _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 _MARKER = b"\n# graph: <"
-_MODEL_QUERY = (f"ASK {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_ACTIVITY}> "
-                f"<{VOCAB_NS}rdfModelVersion> {RDF_MODEL_VERSION} }} }}")
-_UNION_MODEL_QUERY = (f"ASK {{ <{BUILD_ACTIVITY}> "
-                      f"<{VOCAB_NS}rdfModelVersion> {RDF_MODEL_VERSION} }}")
+_MODEL_QUERY = (f"ASK {{ <{BUILD_ACTIVITY}> "
+                f"<{VOCAB_NS}rdfModelVersion> {RDF_MODEL_VERSION} }}")
 #: How a build from an older kg is told to rebuild.
 REBUILD = "rebuild it with `kg build INPUT... -o {dir}`"
 
@@ -291,7 +289,7 @@ def make_store(directory: str | Path, *, named_graphs: bool = False) -> Path:
         except (SyntaxError, ValueError) as exc:
             raise GraphError(f"{source}: cannot be loaded into the SPARQL store ({exc}); "
                              f"{rebuild}") from exc
-        if not store.query(_MODEL_QUERY if named_graphs else _UNION_MODEL_QUERY):
+        if not store.query(_MODEL_QUERY, use_default_graph_as_union=True):
             raise GraphError(f"{source} was written by an older kg (RDF model version "
                              f"{RDF_MODEL_VERSION} expected); {rebuild}")
         store.optimize()
