@@ -294,3 +294,62 @@ def test_the_head_final_part_of_a_title_term_is_a_concept(ex):
     assert [(m["field"], m["text"]) for m in walks["mentions"]] == [
         ("title", "Causal Anonymous Walks")]
     assert "anonymous walks" not in labels_of(ex, "T", row["abstract"])
+
+
+# ------------------------------------------------------------ spans as a reader delimits them
+def scierc_text(doc_id: str) -> str:
+    """The text of a SciERC dev document in ../shared, by its id."""
+    from kg.extract.evaluate import read_scierc
+
+    docs = read_scierc(shared_path("data", "eval", "scierc", "dev.json"))
+    return next(d["text"] for d in docs if d["id"] == doc_id)
+
+
+def test_latex_markup_leaves_its_words_their_terms(ex):
+    # "ii) \textit{mutual information} from information theory": the markup was one token
+    # with the first word, which hid the term
+    row = openreview_row("i7aDkDEXJQU")
+    assert "\\textit{mutual information}" in row["abstract"]
+    cs = concepts(ex, row["abstract"], title=row["title"])
+    texts = [m["text"] for c in cs for m in c["mentions"]]
+    assert "mutual information" in texts
+    assert not [t for t in texts if "\\" in t or "{" in t or "}" in t], texts
+
+
+def test_a_definition_runs_to_the_generic_head_of_its_noun_phrase(ex):
+    text = scierc_text("CVPR_2003_11_abs")
+    cs = concepts(ex, text)
+    texts = {m["text"] for c in cs for m in c["mentions"]}
+    assert {"least squares estimate (LSE) method", "Markov random field (MRF) models",
+            "anisotropic circular Gaussian MRF (ACGMRF) model"} <= texts
+    assert "least squares estimate (LSE)" not in texts
+    # "ACGMRF model" is the concept the paper defines, not a concept of its own
+    (acgmrf,) = [c for c in cs if "ACGMRF" in c["alt_labels"]]
+    assert acgmrf["label"] == "anisotropic circular gaussian MRF"
+    assert [m["text"] for m in acgmrf["mentions"]].count("ACGMRF model") == 2
+    assert not [c for c in cs if c["label"].lower() == "acgmrf model"]
+    for c in cs:
+        for m in c["mentions"]:
+            assert text[m["start"]:m["end"]] == m["text"]
+
+
+def test_the_words_before_a_generic_head_name_the_concept(ex):
+    # "weight imprinting methods": the paper is about weight imprinting, a phrase the
+    # termhood model scores under min_score alone
+    row = openreview_row("hciwLGxCt6S")
+    found = labels_of(ex, row["title"], row["abstract"])
+    assert "weight imprinting" in found
+    assert [m["text"] for m in found["weight imprinting"]["mentions"]] == [
+        "weight imprinting methods"]
+    assert "weight imprinting methods" not in found
+
+
+@pytest.mark.parametrize("doc_id,term,word", [
+    ("P04-1030", "word error rates", "competitive"),
+    ("H01-1041", None, "sufficient"),
+    ("H01-1041", "generation modules", "mediated")])
+def test_adjectives_and_participles_never_end_a_term(ex, doc_id, term, word):
+    cs = concepts(ex, scierc_text(doc_id))
+    texts = [m["text"] for c in cs for m in c["mentions"]]
+    assert not [t for t in texts if t.endswith(" " + word)], texts
+    assert term is None or any(t.endswith(term) for t in texts), texts

@@ -3,6 +3,7 @@
 Usage::
 
     python -m kg.extract._learn POSLEX.json SCIERC_TRAIN.json
+    python -m kg.extract._learn --not-last POSLEX.json   # only the ``not_last`` list
 
 ``POSLEX.json`` maps each lower-cased word to counts of its ``en_core_web_sm`` POS tags
 (``pos:NOUN`` ...) and noun-chunk positions (``nc:B/I/E/S/O``), collected over a sample of
@@ -75,6 +76,61 @@ def boundary_words(poslex: dict) -> tuple[list[str], list[str]]:
     return sorted(boundary), sorted(inside)
 
 
+#: Nouns of ML text that the tagger reads as adjectives ("a Gaussian prior", "hard
+#: negatives", "the Bellman residual"): never in ``not_last``.
+TAGGER_NOUNS = frozenset("""prior integral residual positive negative lagrangian maximum
+    marginal""".split())
+
+
+def not_last_words(poslex: dict, keep: frozenset = frozenset(), min_count: int = 5) -> list[str]:
+    """Words that never end a term: seen ``min_count`` times or more, a noun less than half
+    the time and the last word of a noun chunk less than 5 % of the time (adjectives,
+    participles, verbs), except gerunds in ``-ing`` (nouns in terms: "negative sampling"),
+    :data:`TAGGER_NOUNS` and the words of ``keep`` (the last words of ontology labels:
+    "flat minimum", "Lipschitz constant").
+
+    Examples
+    --------
+    >>> poslex = {"competitive": {"n": 9, "pos:ADJ": 9, "nc:I": 9},
+    ...           "kernel": {"n": 9, "pos:NOUN": 9, "nc:E": 9},
+    ...           "sampling": {"n": 9, "pos:VERB": 9, "nc:O": 9},
+    ...           "constant": {"n": 9, "pos:ADJ": 9, "nc:I": 9}}
+    >>> not_last_words(poslex, keep=frozenset({"constant"}))
+    ['competitive']
+    """
+    out = []
+    for w, c in poslex.items():
+        n = c.get("n", 0)
+        if n < min_count or not w.isalpha() or w.endswith("ing") or w in keep \
+                or w in TAGGER_NOUNS:
+            continue
+        noun = (c.get("pos:NOUN", 0) + c.get("pos:PROPN", 0)) / n
+        ends = (c.get("nc:E", 0) + c.get("nc:S", 0)) / n
+        if noun < 0.5 and ends < 0.05:
+            out.append(w)
+    return sorted(out)
+
+
+def ontology_last_words() -> frozenset:
+    """The last words (lower case) of the labels of kg's ontology, of two words or more.
+
+    Examples
+    --------
+    >>> words = ontology_last_words()
+    >>> "constant" in words, "learning" in words, "the" in words
+    (True, True, False)
+    """
+    from kg.ontology import load_ontology
+
+    words = set()
+    for c in load_ontology().concepts.values():
+        for label in c.labels:
+            parts = label.lower().split()
+            if len(parts) > 1:
+                words.add(parts[-1])
+    return frozenset(words)
+
+
 def _detok_offsets(tokens):
 
     text = detok(tokens)
@@ -118,7 +174,7 @@ def scierc_docs(path):
     return out
 
 
-def learn(poslex: dict, train_path: str) -> dict:
+def learn(poslex: dict, train_path: str, keep: frozenset = frozenset()) -> dict:
     """The lexicon (``boundary``, ``inside``, ``strip_first``, ``strip_last`` and the
     ``phrase`` weights of the termhood model) from POS statistics and SciERC train.
 
@@ -130,7 +186,7 @@ def learn(poslex: dict, train_path: str) -> dict:
     ...     "tangent", "kernels", "."]], "ner": [[[2, 4, "Method"]]]}) + "\\n")
     >>> lexicon = learn({"the": {"n": 10, "pos:DET": 10, "nc:B": 10}}, str(path))
     >>> sorted(lexicon), lexicon["boundary"]
-    (['boundary', 'inside', 'phrase', 'strip_first', 'strip_last'], ['the'])
+    (['boundary', 'inside', 'not_last', 'phrase', 'strip_first', 'strip_last'], ['the'])
     """
     import spacy
 
@@ -203,14 +259,20 @@ def learn(poslex: dict, train_path: str) -> dict:
         "inside": {w: 1 for w in inside},
         "strip_first": strip_first,
         "strip_last": strip_last,
+        "not_last": not_last_words(poslex, keep),
         "phrase": weights,
     }
 
 
 def _main(argv=None) -> None:  # pragma: no cover - dev tool
     argv = argv or sys.argv[1:]
-    poslex = json.load(open(argv[0], encoding="utf-8"))
-    out = learn(poslex, argv[1])
+    if argv[0] == "--not-last":  # the other entries of the shipped lexicon stay as they are
+        poslex = json.load(open(argv[1], encoding="utf-8"))
+        out = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+        out["not_last"] = not_last_words(poslex, ontology_last_words())
+    else:
+        poslex = json.load(open(argv[0], encoding="utf-8"))
+        out = learn(poslex, argv[1], keep=ontology_last_words())
 
     LEXICON_PATH.parent.mkdir(exist_ok=True)
     with open(LEXICON_PATH, "w", encoding="utf-8") as f:

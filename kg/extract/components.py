@@ -76,6 +76,14 @@ TITLE_END = "kg_title_end"
 #: the termhood model, learned on SciERC's older abstracts, scores many of them low
 #: ("Mean Estimation", "negative sampling" twice in one abstract).
 TOPICAL_FACTOR = 0.25
+#: Head words after which the rest of a term names its topic ("weight imprinting
+#: methods", "unsupervised denoising problem"); slug words, singular and plural.
+STEM_HEADS = frozenset("""method methods approach approaches algorithm algorithms technique
+    techniques framework frameworks problem problems task tasks setting settings strategy
+    strategies scheme schemes procedure procedures pipeline pipelines paradigm paradigms
+    mechanism mechanisms""".split())
+#: Share of ``min_score`` from which the words before a head of :data:`STEM_HEADS` are a term.
+STEM_FACTOR = 0.5
 #: Entries of the young generation of the termhood cache before it becomes the old one.
 _CACHE_GENERATION = 100_000
 
@@ -924,8 +932,14 @@ class TermDiscovery:
         min_score = self.min_score
         discounted = _discounted
         out = []
+        # the term without its generic head word ("weight imprinting" of "weight
+        # imprinting methods") names what the term is about: a lower bar
+        stem_end = j - 1 if kind[j - 1] == WORD and a.low[j - 1] in STEM_HEADS else -1
+        stem_min = STEM_FACTOR * min_score
         if HYPHEN not in kind[i:j]:  # one unit per token: scored directly, not cached
             for s, e, score in self._scorer.sub_scores(a, i, j):
+                if score < min_score and e == stem_end and s == i and score >= stem_min:
+                    score = min_score
                 if score >= min_score:
                     slug = discovered_slug(a, s, e)
                     if slug:
@@ -942,6 +956,10 @@ class TermDiscovery:
         for s, e in subs:
             sub_text = text[start[s]:end[e - 1]]
             _, score, cid, _ = entry_of(a, s, e, sub_text)
+            if not cid and e == stem_end and s == i and score >= stem_min:
+                slug = discovered_slug(a, s, e)
+                cid = "x:" + slug if slug else ""
+                score = min_score if cid else score
             if score >= min_score and cid:
                 out.append((s - i, e - i, cid, discounted(score), sub_text))
         return tuple(out)

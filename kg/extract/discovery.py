@@ -110,9 +110,12 @@ def chunk(a: Analysis, lex: Lexicon | None = None) -> list[tuple[int, int]]:
     >>> doc = spacy.blank("en")("We study rank decomposition matrices of sparse spectral tuning.")
     >>> [doc[i:j].text for i, j in chunk(analyze(doc))]
     ['rank decomposition matrices', 'sparse spectral tuning']
+    >>> doc = spacy.blank("en")("a word error rate competitive with larger systems")
+    >>> [doc[i:j].text for i, j in chunk(analyze(doc))]
+    ['word error rate', 'systems']
     """
     lex = lex or load_lexicon()
-    sf, sl = lex.strip_first, lex.strip_last
+    sf, sl, not_last = lex.strip_first, lex.strip_last, lex.not_last
     lower = a.lower
     fl = flags(a, lex)
     out = []
@@ -121,7 +124,8 @@ def chunk(a: Analysis, lex: Lexicon | None = None) -> list[tuple[int, int]]:
         # trim single-word units (not followed/preceded by a joining hyphen)
         while j - i > 1 and fl[i + 1] != "h" and sf.get(lower[i], 1.0) < 0.25:
             i += 1
-        while j - i > 1 and fl[j - 2] != "h" and sl.get(lower[j - 1], 1.0) < 0.25:
+        while j - i > 1 and fl[j - 2] != "h" and (
+                sl.get(lower[j - 1], 1.0) < 0.25 or lower[j - 1] in not_last):
             j -= 1
         if j - i > MAX_UNITS:
             # keep the last MAX_UNITS units

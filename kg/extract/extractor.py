@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import re
 import warnings
 from collections.abc import Iterable, Iterator
 
@@ -88,6 +89,8 @@ _TRAILING = ".,;:!?"
 GENERIC_HEADS = frozenset("""method model layer approach algorithm framework technique
     architecture variant scheme strategy module mechanism paradigm problem task setting
     procedure pipeline system""".split())
+_WORD_AFTER = re.compile(r" ([A-Za-z]+)\b")
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
 #: The components that run stage by stage over a batch (see Extractor._docs).
 _OWN_COMPONENTS = (OntologyMatcher, AbbreviationDetector, TermDiscovery)
 #: Move what survives a batch to the garbage collector's permanent generation (see _run).
@@ -125,10 +128,38 @@ def _label_of(text: str) -> str:
                      for w in words])
 
 
+def _slug_of(text: str) -> str:
+    """The slug of a short form, as a discovered id has it: "GPT-4o" is "gpt-4o"."""
+    return _NON_SLUG.sub("-", text.lower()).strip("-")
+
+
+def _generic_head_after(text: str, end: int) -> int:
+    """The end of a generic head word right after ``end`` ("(EM) algorithm"), else ``end``.
+
+    Examples
+    --------
+    >>> text = "the expectation maximization (EM) algorithms converge"
+    >>> text[:_generic_head_after(text, 33)]
+    'the expectation maximization (EM) algorithms'
+    >>> _generic_head_after("the (EM) steps", 8)
+    8
+    """
+    m = _WORD_AFTER.match(text, end)
+    if m is None:
+        return end
+    w = m.group(1).lower()
+    if w in GENERIC_HEADS or (w[-1:] == "s" and (
+            w[:-1] in GENERIC_HEADS or (w[-2:] == "es" and w[:-2] in GENERIC_HEADS))):
+        return m.end()
+    return end
+
+
 def _join_definitions(spans: dict[int, int], text: str, joined: dict) -> None:
     """Join a concept's mention and the short form right after it in parentheses into one
     mention, in place: "convolutional neural network (CNN)" is one mention of one concept.
-    ``joined`` gets ``{(start, old end): new end}``."""
+    A generic head word after the parentheses ends the noun phrase, so it ends the mention
+    too, as it does without them: "expectation maximization (EM) algorithm". ``joined``
+    gets ``{(start, old end): new end}``."""
     starts = sorted(spans)
     for a, b in zip(starts, starts[1:]):
         end = spans.get(a)
@@ -136,7 +167,7 @@ def _join_definitions(spans: dict[int, int], text: str, joined: dict) -> None:
             continue
         between = text[end:b]
         if between.strip() == "(" and text[spans[b]:spans[b] + 1] == ")":
-            spans[a] = joined[(a, end)] = spans.pop(b) + 1
+            spans[a] = joined[(a, end)] = _generic_head_after(text, spans.pop(b) + 1)
 
 
 def _without_generic_head(cid: str) -> str:
@@ -457,6 +488,9 @@ class Extractor:
         if len(resolved) > _CACHE_LIMIT:
             resolved.clear()
         ontology_of = self._ontology_of_term
+        defs = doc.user_data.get(ABBREV_DATA)
+        short_forms = {"x:" + _slug_of(sf): target for sf, (target, _) in defs.items()
+                       } if defs else None
         for cands, found in zip(groups, parts):
             i, j = cands[0][0], cands[0][1]
             # the first candidate of a span is the whole term (discovery adds its sub-terms
@@ -469,6 +503,12 @@ class Extractor:
             if iri is not None:  # the whole term names an ontology concept
                 out.append((i, j, iri, "ontology", None))
                 continue
+            if short_forms:  # a short form of the paper with a generic head: "ACGMRF model"
+                target = short_forms.get(_without_generic_head(chosen))
+                if target is not None:
+                    out.append((i, j, target, "discovered", first[4]) if target[:2] == "x:"
+                               else (i, j, target, "ontology", None))
+                    continue
             if len(cands) > 1:
                 # the best term of the span: the whole term, or a part of it that scores
                 # higher as a term (un-discounted) than the whole ("Provable Fictitious
@@ -485,9 +525,11 @@ class Extractor:
                         if score > best:
                             best, chosen = score, c
                 stem = _without_generic_head(chosen)
-                if stem != chosen and stem in scores:
+                if stem != chosen and stem in scores:  # the same concept, as central
+                    score = max(scores[chosen], scores[stem])
                     chosen = stem
-                score = scores[chosen]
+                else:
+                    score = scores[chosen]
             else:
                 score = first[4]
             if chosen is not first[2]:

@@ -7,6 +7,9 @@ It holds word statistics the term chunker uses on a blank pipeline (no tagger):
 ``strip_first`` / ``strip_last``
     Words that begin/end candidate phrases far more often than they begin/end real terms
     ("novel", "proposed", "such"; "based", "approach"), with the share they are kept.
+``not_last``
+    Adjectives and verb forms that never end a term ("competitive", "sufficient",
+    "related"): rarely a noun and almost never the last word of a noun chunk.
 ``phrase``
     A logistic model of termhood: weights of the phrase's head word, first word, length
     and shape (see :func:`kg.extract.discovery.phrase_features`).
@@ -58,6 +61,7 @@ class Lexicon:
     boundary: frozenset = frozenset()
     strip_first: dict = field(default_factory=dict)
     strip_last: dict = field(default_factory=dict)
+    not_last: frozenset = frozenset()
     phrase: dict = field(default_factory=dict)
     inside: dict = field(default_factory=dict)
     flag_cache: dict = field(default_factory=dict, repr=False)
@@ -82,6 +86,7 @@ class Lexicon:
             boundary=frozenset(d.get("boundary", ())) | BASE_BOUNDARY,
             strip_first=dict(d.get("strip_first", {})),
             strip_last=dict(d.get("strip_last", {})),
+            not_last=frozenset(d.get("not_last", ())),
             phrase=dict(d.get("phrase", {})),
             inside=dict(d.get("inside", {})),
         )

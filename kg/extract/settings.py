@@ -145,6 +145,19 @@ def installed_models() -> list[str]:
         return []
 
 
+#: LaTeX text markup that arXiv and OpenReview abstracts keep ("\\textbf{LoRA}").
+LATEX_MARKUP = r"\\(?:text[a-z]{0,6}|emph|underline)\{"
+
+
+def _split_latex_markup(nlp) -> None:
+    """Make a LaTeX markup command with its brace a token of its own, so the word after it
+    is a word: "\\textit{mutual information}" holds the term "mutual information"."""
+    from spacy.util import compile_prefix_regex
+
+    prefixes = [LATEX_MARKUP] + list(nlp.Defaults.prefixes or ())
+    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+
+
 def build_nlp(settings: ExtractSettings | None = None):
     """The spaCy pipeline for ``settings``.
 
@@ -188,6 +201,7 @@ def build_nlp(settings: ExtractSettings | None = None):
         nlp = spacy.blank("en")  # sentences: kg.extract.tokens.sentence_starts
     if hasattr(nlp.tokenizer, "max_cache_size"):  # spaCy's Tokenizer (not a custom one)
         nlp.tokenizer.max_cache_size = int(s.tokenizer_cache)
+        _split_latex_markup(nlp)
     paths = list(s.ontology_paths) if s.ontology_paths else None
     spans = bool(s.write_spans)
     nlp.add_pipe("kg_ontology_matcher", config={"ontology_paths": paths, "write_spans": spans})
