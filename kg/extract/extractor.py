@@ -141,8 +141,10 @@ def _join_definitions(spans: dict[int, int], text: str, joined: dict) -> None:
 
 def _without_generic_head(cid: str) -> str:
     """A discovered id without a last word of :data:`GENERIC_HEADS`."""
-    stem, _, head = cid.rpartition("-")
-    return stem if head in GENERIC_HEADS and stem.startswith("x:") else cid
+    cut = cid.rfind("-")
+    if cut > 1 and cid[cut + 1:] in GENERIC_HEADS and cid.startswith("x:"):
+        return cid[:cut]
+    return cid
 
 
 def _head_final_parts(cands: list, labels: dict) -> dict[str, float]:
@@ -450,7 +452,7 @@ class Extractor:
         start = a.start
         low_text = None
         # ontology mentions by start token, for the ones inside a discovered span
-        onto = sorted((m[0], m[1], m[2]) for m in out) if out else []
+        onto = sorted([m[:3] for m in out]) if out else []
         onto_starts = [m[0] for m in onto]
         bisect_left = bisect.bisect_left
         resolved = self._term_concepts
@@ -638,7 +640,7 @@ class Extractor:
         concepts = []
         rounded = _ROUNDED
         for neg, _, cid in ranked:
-            source, spans = groups[cid][0], groups[cid][1]
+            source, spans = groups[cid][:2]
             ms = []
             for start in sorted(spans):
                 end = spans[start]

@@ -179,8 +179,11 @@ class Analysis:
         return self.doc_text[self.start[i]:self.end[j - 1]]
 
 
+#: A sentence end: ``.!?`` (closing quotes and brackets may follow) before a capital or a
+#: digit, or a blank line. Both branches start with the one character class, so the
+#: search skips ahead to the next ``.!?`` or newline instead of trying every position.
 _SENT_END = re.compile(
-    r"[.!?][\"')\]\u201d\u2019]*\s+(?=[\"(\u201c]?[A-Z0-9])|\n[ \t]*\n\s*"
+    r"[.!?\n](?:(?<=[.!?])[\"')\]\u201d\u2019]*\s+(?=[\"(\u201c]?[A-Z0-9])|(?<=\n)[ \t]*\n\s*)"
 )
 _NO_END = re.compile(r"(?:\be\.g|\bi\.e|\bal|\bvs|\bFig|\bEq)$")
 
