@@ -470,6 +470,20 @@ def test_phrase_scorer_equals_span_score_on_real_candidates():
     assert checked > 5000
 
 
+def test_lexical_attributes_skipped_with_the_same_records(seed_papers):
+    """The Extractor's own blank pipeline computes no lexical attributes of new words
+    (kg's components never read them); the records are those of a pipeline that does."""
+    from kg.extract import build_nlp
+
+    ex = Extractor(ExtractSettings())
+    doc = ex.nlp.make_doc("Seventeen NEW Words")
+    assert not doc[0].like_num and doc[1].shape_ == "" and doc.lang_ == "en"
+    full = build_nlp(ExtractSettings())
+    assert full.make_doc("Seventeen")[0].like_num
+    papers = seed_papers[:30]
+    assert list(ex.extract(papers)) == list(Extractor(ExtractSettings(), nlp=full).extract(papers))
+
+
 def test_tokenizer_cache_kept_until_the_string_bound(monkeypatch):
     """Below WARM_STRINGS new words stay in the vocab (the tokenizer caches them); past
     it every batch runs in a memory zone and the string store stops growing."""

@@ -192,7 +192,8 @@ def is_term_slug(slug: str) -> bool:
     >>> is_term_slug("contextual-linear-bandit"), is_term_slug("data-driven"), is_term_slug("7b")
     (True, False, False)
     """
-    return slug not in NOT_TERMS and not _NUMBERS.fullmatch(slug)
+    # a number or size starts with a digit: most slugs need no regular expression
+    return slug not in NOT_TERMS and not ("0" <= slug[:1] <= "9" and _NUMBERS.fullmatch(slug))
 
 
 # ------------------------------------------------------------------------ ontology matcher
@@ -967,17 +968,22 @@ class TermDiscovery:
     def _term_entry(self, a: Analysis, i: int, j: int, key: str) -> tuple:
         """The cached ``(token keys, score, id, sub-terms)`` of the candidate ``i:j`` (id:
         ``x:<slug>``, or "" when the score is under ``min_score``)."""
-        low = a.low[i:j]
         entry = self._terms.get(key)
-        if entry is None:
-            entry = self._terms_old.get(key)
-            if entry is not None:
-                self._terms[key] = entry
+        if entry is None or entry[0] != a.low[i:j]:
+            entry = self._missed_entry(a, i, j, key)
+        return entry
+
+    def _missed_entry(self, a: Analysis, i: int, j: int, key: str) -> tuple:
+        """:meth:`_term_entry` of a candidate the young generation of the cache lacks, or
+        holds tokenized otherwise: from the old generation, or scored."""
+        low = a.low[i:j]
+        entry = self._terms_old.get(key)
         if entry is None or entry[0] != low:  # new, or the same text tokenized otherwise
             score = round(self._scorer.score(a, i, j, False), 4)
             slug = discovered_slug(a, i, j) if score >= self.min_score else ""
             # a tuple, not a list: the garbage collector stops tracking tuples of atoms
-            entry = self._terms[key] = (low, score, "x:" + slug if slug else "", None)
+            entry = (low, score, "x:" + slug if slug else "", None)
+        self._terms[key] = entry
         return entry
 
     def _chunk_terms(self, a: Analysis, known: set, bounds: tuple | None, spans: list,
@@ -1006,7 +1012,7 @@ class TermDiscovery:
             key = text[start[i]:end[j - 1]]
             entry = terms.get(key)
             if entry is None or entry[0] != low[i:j]:
-                entry = self._term_entry(a, i, j, key)
+                entry = self._missed_entry(a, i, j, key)
             score, cid = entry[1], entry[2]
             st = start[i]
             if st and text[st - 1] == "(" and j < n and lower[j] == ")":

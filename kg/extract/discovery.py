@@ -324,20 +324,33 @@ class PhraseScorer:
         """
         low, mixed, kind = a.low, a.mixed, a.kind
         base, head, first, length = self.base, self.head.get, self.first.get, self.length
+        unit, caps, caps1, num = self.unit.get, self.caps, self.caps1, self.num
         exp = math.exp
+        # what no sub-phrase has when the whole term lacks it is not looked for in each
+        cased = mixed[i:j] != low[i:j]
+        numbers = NUMBER in kind[i:j]
         out = []
-        spans = [(s, j) for s in range(i + 1, j)] + [(i, e) for e in range(i + 2, j)]
-        for s, e in spans:
-            nw = e - s
+        last_word = head(low[j - 1], 0.0)  # the head of every suffix
+        for s in range(i + 1, j):
+            nw = j - s
             f = low[s]
-            z = base + head(low[e - 1], 0.0) + first(f, 0.0) + length[nw if nw < 5 else 5]
+            z = base + last_word + first(f, 0.0) + length[nw if nw < 5 else 5]
             if nw == 1:
-                z += self.unit.get(f, 0.0)
-            if mixed[s:e] != low[s:e]:
-                z += self.caps if nw > 1 else self.caps1
-            if NUMBER in kind[s:e]:
-                z += self.num
-            out.append((s, e, 0.0 if z < -30 else round(1.0 / (1.0 + exp(-z)), 4)))
+                z += unit(f, 0.0)
+            if cased and mixed[s:j] != low[s:j]:
+                z += caps if nw > 1 else caps1
+            if numbers and NUMBER in kind[s:j]:
+                z += num
+            out.append((s, j, 0.0 if z < -30 else round(1.0 / (1.0 + exp(-z)), 4)))
+        first_word = first(low[i], 0.0)  # the first word of every prefix
+        for e in range(i + 2, j):
+            nw = e - i
+            z = base + head(low[e - 1], 0.0) + first_word + length[nw if nw < 5 else 5]
+            if cased and mixed[i:e] != low[i:e]:
+                z += caps
+            if numbers and NUMBER in kind[i:e]:
+                z += num
+            out.append((i, e, 0.0 if z < -30 else round(1.0 / (1.0 + exp(-z)), 4)))
         return out
 
 

@@ -23,10 +23,10 @@ Examples
 from __future__ import annotations
 
 import re
-from itertools import accumulate, compress, repeat
+from itertools import compress, repeat
 from operator import add, is_
 
-from spacy.attrs import ORTH, SPACY
+from spacy.attrs import IDX, ORTH, SPACY
 
 from kg.extract.lexicon import load_lexicon
 from kg.extract.normalize import HYPHENS, cased_key, word_key
@@ -127,7 +127,7 @@ class Analysis:
         self.hyphens: list[int] = []
         if not n:
             return
-        arr = doc.to_array([ORTH, SPACY])
+        arr = doc.to_array([ORTH, SPACY, IDX])
         orths = arr[:, 0].tolist()
         cache = _CACHE
         if len(cache) > _CACHE_MAX:
@@ -147,9 +147,7 @@ class Analysis:
         self.lower, self.low, self.mixed, self.kind, lens, toks, self.flag = zip(*infos)
         kind = self.kind
         spaces = arr[:, 1].tolist()
-        # token offsets from lengths and trailing spaces (the tokens tile the text)
-        ends = list(accumulate(map(add, lens, spaces)))
-        self.start = start = [0] + ends[:-1]
+        self.start = start = arr[:, 2].tolist()
         self.end = list(map(add, start, lens))
         text = doc.user_data.get(TEXT_KEY)
         if text is None:
@@ -157,20 +155,35 @@ class Analysis:
             text = "".join([t + " " if sp else t for t, sp in zip(toks, spaces)])
         self.doc_text = text
         self.hyphens = []
-        joined = self.joined
-        for i in compress(range(n), map(HYPHEN.__eq__, kind)):
-            if 0 < i < n - 1 and not spaces[i - 1] and not spaces[i] and kind[i + 1] <= NUMBER \
-                    and kind[i - 1] <= NUMBER:
-                joined[i] = True
-                self.hyphens.append(i)
+        if HYPHEN in kind:
+            self._join_hyphens(spaces)
+
+    def _join_hyphens(self, spaces: list) -> None:
+        """Mark the hyphen tokens that join the words (or numbers) they touch."""
+        kind, joined, hyphens = self.kind, self.joined, self.hyphens
+        last = len(kind) - 1
+        find = kind.index
+        i = 0  # a hyphen at either end of the doc joins nothing
+        try:
+            while True:
+                i = find(HYPHEN, i + 1, last)  # found at C speed, not token by token
+                if not spaces[i - 1] and not spaces[i] and kind[i + 1] <= NUMBER \
+                        and kind[i - 1] <= NUMBER:
+                    joined[i] = True
+                    hyphens.append(i)
+        except ValueError:  # no hyphen left
+            pass
 
     def text(self, i: int, j: int) -> str:
         """The document text of tokens ``i`` to ``j`` (exclusive)."""
         return self.doc_text[self.start[i]:self.end[j - 1]]
 
 
+#: A sentence end: ``.!?`` (closing quotes and brackets may follow) before a capital or a
+#: digit, or a blank line. Both branches start with the one character class, so the
+#: search skips ahead to the next ``.!?`` or newline instead of trying every position.
 _SENT_END = re.compile(
-    r"[.!?][\"')\]\u201d\u2019]*\s+(?=[\"(\u201c]?[A-Z0-9])|\n[ \t]*\n\s*"
+    r"[.!?\n](?:(?<=[.!?])[\"')\]\u201d\u2019]*\s+(?=[\"(\u201c]?[A-Z0-9])|(?<=\n)[ \t]*\n\s*)"
 )
 _NO_END = re.compile(r"(?:\be\.g|\bi\.e|\bal|\bvs|\bFig|\bEq)$")
 
