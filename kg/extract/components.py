@@ -76,12 +76,15 @@ TITLE_END = "kg_title_end"
 #: the termhood model, learned on SciERC's older abstracts, scores many of them low
 #: ("Mean Estimation", "negative sampling" twice in one abstract).
 TOPICAL_FACTOR = 0.25
-#: Head words after which the rest of a term names its topic ("weight imprinting
-#: methods", "unsupervised denoising problem"); slug words, singular and plural.
-STEM_HEADS = frozenset("""method methods approach approaches algorithm algorithms technique
-    techniques framework frameworks problem problems task tasks setting settings strategy
-    strategies scheme schemes procedure procedures pipeline pipelines paradigm paradigms
-    mechanism mechanisms""".split())
+#: Head words that name no concept of their own after a term ("PEFT methods" is PEFT,
+#: "stochastic linear bandit problem" the stochastic linear bandit), as word keys.
+GENERIC_HEADS = frozenset("""method model layer approach algorithm framework technique
+    architecture variant scheme strategy module mechanism paradigm problem task setting
+    procedure pipeline system""".split())
+#: The generic heads after which the rest of a term names its topic even when it scores
+#: low alone ("weight imprinting methods", "unsupervised denoising problem"); not those
+#: that make a name with the words before them ("masked language model").
+STEM_HEADS = GENERIC_HEADS - frozenset("model layer architecture variant module system".split())
 #: Share of ``min_score`` from which the words before a head of :data:`STEM_HEADS` are a term.
 STEM_FACTOR = 0.5
 #: Entries of the young generation of the termhood cache before it becomes the old one.
@@ -156,6 +159,18 @@ NOT_TERMS = frozenset("""state-of-the-art high-quality real-world well-known cut
 
 #: Slugs of numbers and sizes ("2D", "7B", "10k", "3D-2D"): never terms on their own.
 _NUMBERS = re.compile(r"(?:[0-9]+[a-z]{0,2}-?)+")
+
+
+def text_slug(text: str) -> str:
+    """The slug of a text as discovered ids write it: lower case, runs of other characters
+    than letters and digits as one ``-``.
+
+    Examples
+    --------
+    >>> text_slug("GPT-4o"), text_slug("(ACGMRF)")
+    ('gpt-4o', 'acgmrf')
+    """
+    return _NON_SLUG.sub("-", text.lower()).strip("-")
 
 
 def discovered_slug(a: Analysis, i: int, j: int) -> str:

@@ -63,10 +63,11 @@ from spacy.attrs import LANG, SENT_START
 from spacy.util import raise_error
 
 from kg.extract.tokens import TEXT_KEY, analyze, sentence_starts
-from kg.extract.components import (ABBREV_DATA, MENTIONS, SUBTERM_DISCOUNT, TERM_LABELS,
-                                   TITLE_END, AbbreviationDetector, OntologyMatcher,
-                                   TermDiscovery, is_term_slug, ontology_matcher,
-                                   written_twice)
+from kg.extract.components import (ABBREV_DATA, GENERIC_HEADS, MENTIONS, SUBTERM_DISCOUNT,
+                                   TERM_LABELS, TITLE_END, AbbreviationDetector,
+                                   OntologyMatcher, TermDiscovery, is_term_slug,
+                                   ontology_matcher, text_slug, written_twice)
+from kg.extract.normalize import word_key
 from kg.extract.settings import ExtractSettings, build_nlp
 from kg.extract.specificity import load_generic_terms
 from kg.iris import DISCOVERED_NS, discovered_iri
@@ -84,13 +85,7 @@ WARM_STRINGS = 500_000
 _CACHE_LIMIT = 200_000
 #: Punctuation a mention or label never ends with (spaCy leaves "ANIMAL-10N." one token).
 _TRAILING = ".,;:!?"
-#: Head words that name no concept of their own after a term ("PEFT methods" is PEFT,
-#: "stochastic linear bandit problem" the stochastic linear bandit), as slug words.
-GENERIC_HEADS = frozenset("""method model layer approach algorithm framework technique
-    architecture variant scheme strategy module mechanism paradigm problem task setting
-    procedure pipeline system""".split())
 _WORD_AFTER = re.compile(r" ([A-Za-z]+)\b")
-_NON_SLUG = re.compile(r"[^a-z0-9]+")
 #: The components that run stage by stage over a batch (see Extractor._docs).
 _OWN_COMPONENTS = (OntologyMatcher, AbbreviationDetector, TermDiscovery)
 #: Move what survives a batch to the garbage collector's permanent generation (see _run).
@@ -128,11 +123,6 @@ def _label_of(text: str) -> str:
                      for w in words])
 
 
-def _slug_of(text: str) -> str:
-    """The slug of a short form, as a discovered id has it: "GPT-4o" is "gpt-4o"."""
-    return _NON_SLUG.sub("-", text.lower()).strip("-")
-
-
 def _generic_head_after(text: str, end: int) -> int:
     """The end of a generic head word right after ``end`` ("(EM) algorithm"), else ``end``.
 
@@ -145,13 +135,7 @@ def _generic_head_after(text: str, end: int) -> int:
     8
     """
     m = _WORD_AFTER.match(text, end)
-    if m is None:
-        return end
-    w = m.group(1).lower()
-    if w in GENERIC_HEADS or (w[-1:] == "s" and (
-            w[:-1] in GENERIC_HEADS or (w[-2:] == "es" and w[:-2] in GENERIC_HEADS))):
-        return m.end()
-    return end
+    return m.end() if m is not None and word_key(m.group(1)) in GENERIC_HEADS else end
 
 
 def _join_definitions(spans: dict[int, int], text: str, joined: dict) -> None:
@@ -508,7 +492,7 @@ class Extractor:
             resolved.clear()
         ontology_of = self._ontology_of_term
         defs = doc.user_data.get(ABBREV_DATA)
-        short_forms = {"x:" + _slug_of(sf): target for sf, (target, _) in defs.items()
+        short_forms = {"x:" + text_slug(sf): target for sf, (target, _) in defs.items()
                        } if defs else None
         for cands, found in zip(groups, parts):
             i, j = cands[0][0], cands[0][1]
